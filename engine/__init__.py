@@ -1,0 +1,1 @@
+"""REM database engine."""

@@ -1,0 +1,94 @@
+"""The shape of a table as the registry stores it: columns, keys, indexes, constraints, REM extras.
+
+A :class:`TableDef` is built either from a JSON Schema (REM's way, `json_schema_extra` keys) or from
+``CREATE TABLE`` (PostgreSQL's way); both end up here, versioned, in the ``schemas`` column family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# System fields present on every REM table (never declared by users). ``id`` is visible in SELECT * when the
+# table declares no primary key of its own; the others behave like PostgreSQL's system columns.
+SYSTEM_FIELDS: tuple[str, ...] = ("id", "entity_type", "created_at", "modified_at", "deleted_at", "edges")
+
+
+@dataclass
+class ColumnDef:
+    """One column. ``typmod`` follows PostgreSQL (varchar(n) → n+4, vector(n) → n, -1 = none)."""
+
+    name: str
+    type_oid: int
+    typmod: int = -1
+    not_null: bool = False
+    default: str | None = None  # SQL expression text, e.g. "now()" or "nextval('t_id_seq'::regclass)"
+    identity: str | None = None  # 'a' (ALWAYS), 'd' (BY DEFAULT) or None
+    system: bool = False  # a REM system field (hidden from SELECT * unless it is the visible id)
+    hidden: bool = False  # not in SELECT * / catalogs' column lists
+    attnum: int = 0  # 1-based position among user-visible columns; system columns get negative numbers
+    description: str | None = None
+    json_schema: dict[str, Any] | None = None  # the property's JSON Schema
+    indexed: bool = False  # has a field index (equality/range lookups)
+    embedding_provider: str | None = None  # per-field override of the default embedding provider
+
+
+@dataclass
+class IndexDef:
+    """A secondary index: btree-like field index (RocksDB ``indexes`` CF) or an HNSW vector index."""
+
+    name: str
+    columns: list[str]
+    unique: bool = False
+    method: str = "btree"  # 'btree' | 'hnsw'
+    options: dict[str, Any] = field(default_factory=dict)  # hnsw: m, ef_construction, opclass
+    oid: int = 0
+    primary: bool = False
+
+
+@dataclass
+class ConstraintDef:
+    """A table constraint: 'p' primary key, 'u' unique, 'c' check, 'f' foreign key, 'n' not null."""
+
+    name: str
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    expr: str | None = None  # CHECK expression text
+    ref_table: str | None = None
+    ref_columns: list[str] = field(default_factory=list)
+    oid: int = 0
+
+
+@dataclass
+class TableDef:
+    """A registered table (one schema version)."""
+
+    name: str
+    columns: list[ColumnDef]
+    schema: str = "public"
+    oid: int = 0
+    primary_key: list[str] = field(default_factory=list)
+    key_field: str | None = None  # field hashed into the deterministic id (uri/key_field/key/name)
+    embedding_fields: list[str] = field(default_factory=list)
+    indexes: list[IndexDef] = field(default_factory=list)
+    constraints: list[ConstraintDef] = field(default_factory=list)
+    json_schema: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+    description: str | None = None
+    fully_qualified_name: str | None = None
+    short_name: str | None = None
+    embedding_model: str | None = None  # e.g. "local:all-MiniLM-L6-v2"
+    embedding_dim: int | None = None
+    kind: str = "r"  # pg_class.relkind: 'r' table, 'v' view
+
+    def column(self, name: str) -> ColumnDef | None:
+        """The column called ``name`` (user or system), or None."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+    @property
+    def visible_columns(self) -> list[ColumnDef]:
+        """Columns of ``SELECT *`` in order."""
+        return [c for c in self.columns if not c.hidden]

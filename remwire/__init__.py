@@ -1,0 +1,1 @@
+"""REM wire face: PostgreSQL protocol server, sessions, CLI."""

@@ -1,0 +1,3 @@
+"""Fixtures live in topic modules (fix_*.py)."""
+
+pytest_plugins = ("tests.fix_pg", "tests.fix_server")

@@ -243,3 +243,15 @@ class InternalError(RemError, code="XX000"): ...
 
 
 class DataCorrupted(RemError, code="XX001"): ...
+
+
+# --- added by the embeddings/vector engineer
+class ExternalRoutineException(RemError, code="38000"):
+    """An embedding provider (OpenAI-compatible server, local model) failed."""
+
+
+# --- added for file ingest (CLI)
+class CharacterNotInRepertoire(RemError, code="22021"): ...
+
+
+class UndefinedFile(RemError, code="58P01"): ...

@@ -1,0 +1,293 @@
+"""The in-memory adjacency index: node id ↔ dense int, CSR arrays per direction, and a delta overlay.
+
+Derived data only (the entities' ``edges`` fields are the source of truth). The base is two CSR matrices in
+numpy (out: src → dst, in: dst → src) with a relation-type id and a weight per edge; changes made after the
+last build live in an overlay of whole replacement neighbour lists per node, merged into a new base by
+:meth:`Adjacency.compact` once it grows. Within one node, edges are kept in the canonical order
+(relation type name, neighbour uuid), so a traversal gives the same rows whatever the build history.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+OUT, IN = 0, 1
+_EMPTY_I = np.empty(0, np.int64)
+_EMPTY_F = np.empty(0, np.float64)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One outgoing edge as the owning entity declares it (dst already resolved to a uuid)."""
+
+    dst: uuid.UUID
+    rel_type: str
+    weight: float = 1.0
+
+
+@dataclass
+class _Csr:
+    """One direction: ``indptr`` over base nodes, neighbour / relation id / weight per edge."""
+
+    indptr: np.ndarray  # int64, n_base + 1
+    nbr: np.ndarray  # int64
+    rel: np.ndarray  # int32
+    weight: np.ndarray  # float64
+
+
+@dataclass
+class _List:
+    """A node's full neighbour list in one direction, overriding the base CSR (canonical order)."""
+
+    nbr: np.ndarray
+    rel: np.ndarray
+    weight: np.ndarray
+
+
+def _empty_csr(n: int) -> _Csr:
+    return _Csr(np.zeros(n + 1, np.int64), _EMPTY_I, np.empty(0, np.int32), _EMPTY_F)
+
+
+class Adjacency:
+    """Nodes, relation types, base CSR per direction and the overlay; all mutations under one lock."""
+
+    COMPACT_MIN = 20_000  # overlay edges before a merge is considered
+    COMPACT_FRACTION = 0.05  # … and at least this fraction of the base
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.ids: list[uuid.UUID] = []
+        self.index: dict[uuid.UUID, int] = {}
+        self.rels: list[str] = []
+        self.rel_index: dict[str, int] = {}
+        self._cap = 0
+        self.alive = np.zeros(0, bool)  # node has a visible (not soft-deleted) entity
+        self.table = np.zeros(0, np.int32)  # index into self.tables, -1 unknown
+        self.tables: list[str] = []
+        self._table_index: dict[str, int] = {}
+        self.keys: list[str | None] = []
+        self.n_base = 0
+        self.csr = [_empty_csr(0), _empty_csr(0)]
+        self.dirty = [np.zeros(0, bool), np.zeros(0, bool)]
+        self.over: list[dict[int, _List]] = [{}, {}]
+        self.over_edges = 0
+
+    # --- nodes and relation types -------------------------------------------------------------------------
+    def node(self, nid: uuid.UUID) -> int:
+        """The dense int of ``nid``, allocating one (dead, no edges) when new."""
+        i = self.index.get(nid)
+        if i is None:
+            i = len(self.ids)
+            self.ids.append(nid)
+            self.index[nid] = i
+            self.keys.append(None)
+            if i >= self._cap:
+                self._grow(max(16, 2 * self._cap, i + 1))
+        return i
+
+    def _grow(self, cap: int) -> None:
+        def grow(a: np.ndarray, fill: object) -> np.ndarray:
+            b = np.full(cap, fill, a.dtype)
+            b[: len(a)] = a
+            return b
+
+        self.alive = grow(self.alive, False)
+        self.table = grow(self.table, -1)
+        self.dirty = [grow(d, False) for d in self.dirty]
+        self._cap = cap
+
+    def rel_id(self, name: str) -> int:
+        """The id of relation type ``name`` (allocated when new)."""
+        r = self.rel_index.get(name)
+        if r is None:
+            r = len(self.rels)
+            self.rels.append(name)
+            self.rel_index[name] = r
+        return r
+
+    def table_id(self, name: str) -> int:
+        t = self._table_index.get(name)
+        if t is None:
+            t = len(self.tables)
+            self.tables.append(name)
+            self._table_index[name] = t
+        return t
+
+    def set_node(self, nid: uuid.UUID, table: str | None, key: str | None, alive: bool) -> int:
+        """Record an entity's table, key and visibility."""
+        with self.lock:
+            i = self.node(nid)
+            self.table[i] = self.table_id(table) if table is not None else -1
+            self.keys[i] = key
+            self.alive[i] = alive
+            return i
+
+    def forget_node(self, nid: uuid.UUID) -> None:
+        """The entity is gone (hard delete or table drop): dead, no out edges."""
+        with self.lock:
+            i = self.index.get(nid)
+            if i is not None:
+                self.set_out_edges(nid, ())
+                self.alive[i] = False
+                self.table[i] = -1
+                self.keys[i] = None
+
+    # --- reading neighbour lists ------------------------------------------------------------------------
+    def _list(self, d: int, i: int) -> _List:
+        o = self.over[d].get(i)
+        if o is not None:
+            return o
+        if i >= self.n_base:
+            return _List(_EMPTY_I, np.empty(0, np.int32), _EMPTY_F)
+        c = self.csr[d]
+        a, b = c.indptr[i], c.indptr[i + 1]
+        return _List(c.nbr[a:b], c.rel[a:b], c.weight[a:b])
+
+    def expand(self, frontier: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every edge leaving ``frontier`` in direction ``d``: (frontier position, neighbour, rel, weight).
+
+        Ordered by frontier position, then canonical edge order.
+        """
+        dirty = self.dirty[d][frontier] | (frontier >= self.n_base)
+        c = self.csr[d]
+        if not dirty.any():
+            return _gather(c, frontier, np.arange(len(frontier)))
+        pos = np.flatnonzero(~dirty)
+        parts = [_gather(c, frontier[pos], pos)] if len(pos) else []
+        for p in np.flatnonzero(dirty).tolist():
+            lst = self._list(d, int(frontier[p]))
+            if len(lst.nbr):
+                parts.append((np.full(len(lst.nbr), p, np.int64), lst.nbr, lst.rel, lst.weight))
+        if not parts:
+            return _EMPTY_I, _EMPTY_I, np.empty(0, np.int32), _EMPTY_F
+        fpos, nbr, rel, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+        order = np.argsort(fpos, kind="stable")
+        return fpos[order], nbr[order], rel[order], w[order]
+
+    # --- updates ------------------------------------------------------------------------------------------
+    def _canonical(self, nbr: Sequence[int], rel: Sequence[int], w: Sequence[float]) -> _List:
+        order = sorted(range(len(nbr)), key=lambda k: (self.rels[rel[k]], self.ids[nbr[k]].bytes))
+        return _List(
+            np.array([nbr[k] for k in order], np.int64),
+            np.array([rel[k] for k in order], np.int32),
+            np.array([w[k] for k in order], np.float64),
+        )
+
+    def _set_list(self, d: int, i: int, lst: _List) -> None:
+        old = self.over[d].get(i)
+        self.over_edges += len(lst.nbr) - (len(old.nbr) if old is not None else 0)
+        self.over[d][i] = lst
+        self.dirty[d][i] = True
+
+    def set_out_edges(self, src: uuid.UUID, edges: Iterable[Edge]) -> None:
+        """Replace every outgoing edge of ``src`` (edges are unique by (dst, rel_type); the last wins)."""
+        with self.lock:
+            s = self.node(src)
+            new: dict[tuple[int, int], Edge] = {}
+            for e in edges:
+                new[(self.node(e.dst), self.rel_id(e.rel_type))] = e
+            old_list = self._list(OUT, s)
+            old = {(int(n), int(r)): float(w) for n, r, w in
+                   zip(old_list.nbr.tolist(), old_list.rel.tolist(), old_list.weight.tolist(), strict=True)}
+            keys = list(new)
+            self._set_list(OUT, s, self._canonical([k[0] for k in keys], [k[1] for k in keys],
+                                                   [float(new[k].weight) for k in keys]))
+            changed: dict[int, None] = {}
+            for k in old.keys() - new.keys():
+                changed[k[0]] = None
+            for k, e in new.items():
+                if old.get(k) != float(e.weight):
+                    changed[k[0]] = None
+            for n in changed:
+                cur = self._list(IN, n)
+                ent = {(int(a), int(r)): float(w) for a, r, w in
+                       zip(cur.nbr.tolist(), cur.rel.tolist(), cur.weight.tolist(), strict=True)
+                       if int(a) != s}
+                for (m, r), e in new.items():
+                    if m == n:
+                        ent[(s, r)] = float(e.weight)
+                ks = list(ent)
+                self._set_list(IN, n, self._canonical([k[0] for k in ks], [k[1] for k in ks],
+                                                      [ent[k] for k in ks]))
+
+    def needs_compaction(self) -> bool:
+        base = len(self.csr[OUT].nbr)
+        return self.over_edges > max(self.COMPACT_MIN, self.COMPACT_FRACTION * base)
+
+    # --- bulk build ---------------------------------------------------------------------------------------
+    def edge_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every current edge (base minus overridden nodes, plus the overlay): src, dst, rel, weight."""
+        with self.lock:
+            c = self.csr[OUT]
+            src = np.repeat(np.arange(self.n_base, dtype=np.int64), np.diff(c.indptr))
+            keep = ~self.dirty[OUT][src] if len(src) else np.zeros(0, bool)
+            parts = [(src[keep], c.nbr[keep], c.rel[keep], c.weight[keep])]
+            for i, lst in self.over[OUT].items():
+                if len(lst.nbr):
+                    parts.append((np.full(len(lst.nbr), i, np.int64), lst.nbr, lst.rel, lst.weight))
+            s, d, r, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+            return s, d.astype(np.int64), r.astype(np.int32), w.astype(np.float64)
+
+    def load(self, src: np.ndarray, dst: np.ndarray, rel: np.ndarray, weight: np.ndarray) -> None:
+        """Replace the base by these edges (dense ints, unique by (src, dst, rel)); clears the overlay."""
+        with self.lock:
+            n = len(self.ids)
+            node_rank = np.empty(n, np.int64)
+            if n:
+                raw = np.frombuffer(b"".join(u.bytes for u in self.ids), dtype=">u8").reshape(n, 2)
+                node_rank[np.lexsort((raw[:, 1], raw[:, 0]))] = np.arange(n)
+            rel_rank = np.empty(len(self.rels), np.int64)
+            rel_rank[sorted(range(len(self.rels)), key=self.rels.__getitem__)] = np.arange(len(self.rels))
+            src = np.asarray(src, np.int64)
+            dst = np.asarray(dst, np.int64)
+            rel = np.asarray(rel, np.int32)
+            weight = np.asarray(weight, np.float64)
+            csr = []
+            for a, b in ((src, dst), (dst, src)):
+                order = np.lexsort((node_rank[b], rel_rank[rel], a)) if len(a) else _EMPTY_I
+                indptr = np.zeros(n + 1, np.int64)
+                np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
+                csr.append(_Csr(indptr, b[order], rel[order], weight[order]))
+            self.csr = csr
+            self.n_base = n
+            self.over = [{}, {}]
+            self.over_edges = 0
+            self.dirty = [np.zeros(self._cap, bool), np.zeros(self._cap, bool)]
+
+    def compact(self) -> None:
+        """Merge the overlay into a new base CSR."""
+        with self.lock:
+            self.load(*self.edge_arrays())
+
+    # --- listing ------------------------------------------------------------------------------------------
+    def edge_list(self) -> list[tuple[uuid.UUID, uuid.UUID, str, float]]:
+        """Every edge whose source entity is visible: (src, dst, rel_type, weight)."""
+        with self.lock:
+            s, d, r, w = self.edge_arrays()
+            ids, rels, alive = self.ids, self.rels, self.alive
+            return [(ids[a], ids[b], rels[c], x)
+                    for a, b, c, x in zip(s.tolist(), d.tolist(), r.tolist(), w.tolist(), strict=True) if alive[a]]
+
+    def out_degree(self, nid: uuid.UUID) -> int:
+        i = self.index.get(nid)
+        return 0 if i is None else len(self._list(OUT, i).nbr)
+
+
+def _gather(c: _Csr, nodes: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """CSR rows of ``nodes`` concatenated: (pos of the row's node, neighbour, rel, weight)."""
+    starts = c.indptr[nodes]
+    counts = c.indptr[nodes + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return _EMPTY_I, _EMPTY_I, np.empty(0, np.int32), _EMPTY_F
+    if len(nodes) == 1:
+        a = int(starts[0])
+        return np.full(total, pos[0], np.int64), c.nbr[a:a + total], c.rel[a:a + total], c.weight[a:a + total]
+    offs = np.cumsum(counts) - counts
+    eidx = np.arange(total, dtype=np.int64) + np.repeat(starts - offs, counts)
+    return np.repeat(pos, counts), c.nbr[eidx], c.rel[eidx], c.weight[eidx]

@@ -1,0 +1,125 @@
+"""Breadth-first traversal over :class:`engine.graph.adjacency.Adjacency`, one frontier at a time in numpy.
+
+Each node is reported once, at its smallest depth, reached by the first edge in BFS order (frontier order,
+then the canonical edge order: relation type, neighbour id; out-edges before in-edges for ``both``).
+Dead nodes (no visible entity: soft-deleted, never written) are neither reported nor walked through.
+The start node is never reported. Cycles are safe (a node is visited once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import InvalidParameterValue
+from engine.graph.adjacency import IN, OUT, Adjacency
+
+MAX_DEPTH = 10
+DIRECTIONS = {"out": (OUT,), "in": (IN,), "both": (OUT, IN)}
+
+
+@dataclass(frozen=True)
+class Level:
+    """Nodes first reached at ``depth``: node, the node it was reached from, the edge's rel id and weight."""
+
+    depth: int
+    nodes: np.ndarray
+    parents: np.ndarray
+    rels: np.ndarray
+    weights: np.ndarray
+
+
+def check_args(depth: object, direction: object, limit: object) -> tuple[int, str, int | None]:
+    """Validated (depth, direction, limit); InvalidParameterValue (22023) otherwise."""
+    if isinstance(depth, bool) or not isinstance(depth, int | np.integer):
+        raise InvalidParameterValue(f"traversal depth must be an integer, got {depth!r}")
+    if not 1 <= int(depth) <= MAX_DEPTH:
+        raise InvalidParameterValue(
+            f"traversal depth must be between 1 and {MAX_DEPTH}, got {depth}",
+            hint=f"Use DEPTH 1 … {MAX_DEPTH}.",
+        )
+    d = str(direction).lower() if isinstance(direction, str) else None
+    if d not in DIRECTIONS:
+        raise InvalidParameterValue(
+            f"traversal direction must be 'out', 'in' or 'both', got {direction!r}",
+        )
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or int(limit) < 0:
+            raise InvalidParameterValue(f"traversal limit must be a non-negative integer, got {limit!r}")
+        limit = int(limit)
+    return int(depth), d, limit
+
+
+def bfs(
+    adj: Adjacency,
+    start: int,
+    depth: int = 1,
+    direction: str = "out",
+    types: Iterable[str] | None = None,
+    limit: int | None = None,
+) -> list[Level]:
+    """Levels reached from node ``start`` (a dense int), nearest first; at most ``limit`` nodes in all."""
+    depth, direction, limit = check_args(depth, direction, limit)
+    dirs = DIRECTIONS[direction]
+    with adj.lock:
+        n = len(adj.ids)
+        alive = adj.alive
+        relmask = None
+        if types is not None:
+            relmask = np.zeros(len(adj.rels), bool)
+            for t in types:
+                r = adj.rel_index.get(t)
+                if r is not None:
+                    relmask[r] = True
+        seen = np.zeros(n, bool)
+        seen[start] = True
+        frontier = np.array([start], np.int64)
+        levels: list[Level] = []
+        remaining = limit
+        for d in range(1, depth + 1):
+            if remaining == 0:
+                break
+            if len(dirs) == 1:
+                fpos, nbr, rel, w = adj.expand(frontier, dirs[0])
+            else:
+                parts = [adj.expand(frontier, x) for x in dirs]
+                fpos, nbr, rel, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+                order = np.argsort(fpos, kind="stable")
+                fpos, nbr, rel, w = fpos[order], nbr[order], rel[order], w[order]
+            keep = alive[nbr] & ~seen[nbr]
+            if relmask is not None:
+                keep &= relmask[rel]
+            if not keep.all():
+                fpos, nbr, rel, w = fpos[keep], nbr[keep], rel[keep], w[keep]
+            if len(nbr) == 0:
+                break
+            _, first = np.unique(nbr, return_index=True)
+            first.sort()
+            if remaining is not None:
+                first = first[:remaining]
+                remaining -= len(first)
+            new = nbr[first]
+            seen[new] = True
+            levels.append(Level(d, new, frontier[fpos[first]], rel[first], w[first]))
+            frontier = new
+    return levels
+
+
+def reached(levels: list[Level]) -> dict[int, int]:
+    """{node: depth} of a traversal (for comparisons)."""
+    return {int(x): lv.depth for lv in levels for x in lv.nodes.tolist()}
+
+
+def flatten(start: int, levels: list[Level]) -> list[tuple[int, int, list[int], int, float]]:
+    """Rows (node, depth, path of nodes from ``start``, rel id, weight) in BFS order."""
+    paths: dict[int, list[int]] = {start: [start]}
+    out: list[tuple[int, int, list[int], int, float]] = []
+    for lv in levels:
+        for x, p, r, w in zip(lv.nodes.tolist(), lv.parents.tolist(), lv.rels.tolist(), lv.weights.tolist(),
+                              strict=True):
+            path = paths[p] + [x]
+            paths[x] = path
+            out.append((x, lv.depth, path, r, w))
+    return out

@@ -1,0 +1,109 @@
+"""JSON text input and PostgreSQL-style output of json/jsonb values (see engine.types for the representation)."""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from engine.errors import InvalidTextRepresentation
+from engine.types import JSON_NULL
+
+_ESC = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quote_json_string(s: str) -> str:
+    """A JSON string literal escaped the way PostgreSQL's escape_json does."""
+    out = ['"']
+    for ch in s:
+        e = _ESC.get(ch)
+        if e is not None:
+            out.append(e)
+        elif ch < " ":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"Token \"{name}\" is invalid.")
+
+
+def parse_json(text: str, typ: str = "json") -> Any:
+    """Parse and validate JSON text (22P02 on bad input); top-level null → JSON_NULL, nested null → None."""
+    try:
+        v = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            v = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as e:
+            detail = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+            raise InvalidTextRepresentation(f"invalid input syntax for type {typ}", detail=detail) from None
+    return JSON_NULL if v is None else v
+
+
+def sort_key(k: str) -> tuple[int, bytes]:
+    """jsonb's key order: shorter keys first, then bytewise."""
+    b = k.encode()
+    return (len(b), b)
+
+
+def format_json_number(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, Decimal):
+        return "0" if v.is_zero() and v.as_tuple().exponent >= 0 else format(v, "f")
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+        return format(Decimal(repr(v)), "f")
+    return str(v)
+
+
+def format_json(v: Any, *, sort: bool = True) -> str:
+    """JSON text as PostgreSQL prints jsonb (``{"a": 1, "b": [1, 2]}``); ``sort`` orders keys like jsonb."""
+    parts: list[str] = []
+    _emit(v, parts, sort)
+    return "".join(parts)
+
+
+def _emit(v: Any, out: list[str], sort: bool) -> None:
+    if v is None or v is JSON_NULL:
+        out.append("null")
+    elif isinstance(v, str):
+        out.append(quote_json_string(v))
+    elif isinstance(v, dict):
+        items = sorted(v.items(), key=lambda kv: sort_key(str(kv[0]))) if sort else list(v.items())
+        out.append("{")
+        for i, (k, x) in enumerate(items):
+            if i:
+                out.append(", ")
+            out.append(quote_json_string(str(k)))
+            out.append(": ")
+            _emit(x, out, sort)
+        out.append("}")
+    elif isinstance(v, (list, tuple)):
+        out.append("[")
+        for i, x in enumerate(v):
+            if i:
+                out.append(", ")
+            _emit(x, out, sort)
+        out.append("]")
+    else:
+        out.append(format_json_number(v))
+
+
+def normalize_jsonb(v: Any) -> Any:
+    """A jsonb value with keys in jsonb order (duplicates already resolved by the parser: last wins)."""
+    if isinstance(v, dict):
+        return {k: normalize_jsonb(v[k]) for k in sorted(v, key=sort_key)}
+    if isinstance(v, list):
+        return [normalize_jsonb(x) for x in v]
+    return v

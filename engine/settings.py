@@ -41,6 +41,7 @@ class Settings:
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     worker_threads: int = 8
+    dsn: str | None = None  # P8_DSN: the CLI talks to this server instead of opening the data dir
     extra: dict[str, str] = field(default_factory=dict)  # every P8_* variable as read
 
     @classmethod
@@ -71,5 +72,6 @@ class Settings:
             openai_api_key=e.get("P8_OPENAI_API_KEY") or e.get("OPENAI_API_KEY") or None,
             openai_base_url=e.get("P8_OPENAI_BASE_URL") or None,
             worker_threads=get_int("P8_WORKER_THREADS", 8),
+            dsn=e.get("P8_DSN") or None,
             extra={k: v for k, v in e.items() if k.startswith("P8_")},
         )

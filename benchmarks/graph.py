@@ -1,0 +1,246 @@
+"""Graph traversal and key lookup: REM next to PostgreSQL 15 (recursive CTE over an indexed edge table).
+
+Datasets from benchmarks/graph_data.py (the Debian package graph and a seeded power-law graph). For each graph,
+200 seeded start nodes (among nodes with outgoing edges), 1/2/3 hops out: PostgreSQL's distinct reachable set
+with each node's smallest depth, through psycopg (prepared), against REM's traversal of the same graph —
+in-process on the adjacency index (``library``), through ``GraphService`` on a real store (``service``) and
+over the wire (``wire``) where those layers exist. Result sets must be identical. Then LOOKUP of a key vs a
+PostgreSQL primary-key select. Prints a table, writes benchmarks/results/graph.json and the "Graph" section
+of docs/benchmarks.md.
+
+    .venv/bin/python -m benchmarks.graph [--graphs debian,powerlaw] [--starts 200] [--levels library,service,wire]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import graph_data  # noqa: E402
+from engine.graph.adjacency import Adjacency  # noqa: E402
+from engine.graph.traverse import bfs  # noqa: E402
+
+HOPS = (1, 2, 3)
+GRAPHS = {"debian": "debian", "powerlaw": "powerlaw"}
+NS = uuid.UUID("0c6f0f5e-3b7a-4d1e-9a55-3f1f2d7c8b90")
+
+CTE = (
+    "WITH RECURSIVE r(node, depth) AS ("
+    " SELECT dst, 1 FROM g_edges WHERE src = %(s)s"
+    " UNION SELECT e.dst, r.depth + 1 FROM r JOIN g_edges e ON e.src = r.node WHERE r.depth < %(d)s)"
+    " SELECT node, min(depth) FROM r WHERE node <> %(s)s GROUP BY node"
+)
+
+
+def node_ids(n: int) -> list[uuid.UUID]:
+    """Deterministic uuids of nodes 0..n-1 (the same on both sides)."""
+    return [uuid.uuid5(NS, str(i)) for i in range(n)]
+
+
+def load_tsv(name: str) -> tuple[list[str], np.ndarray, np.ndarray, str]:
+    """(node names, src, dst, rel) of a benchmark graph."""
+    d, _ = graph_data.get(name)
+    names = [line.split("\t")[1] for line in open(os.path.join(d, "nodes.tsv"), encoding="utf-8")]
+    e = np.loadtxt(os.path.join(d, "edges.tsv"), dtype=np.int64, usecols=(0, 1))
+    rel = open(os.path.join(d, "edges.tsv"), encoding="utf-8").readline().split("\t")[2].strip()
+    return names, e[:, 0].copy(), e[:, 1].copy(), rel
+
+
+def pick_starts(n: int, src: np.ndarray, k: int, seed: int = 2026) -> list[int]:
+    outdeg = np.bincount(src, minlength=n)
+    return sorted(np.random.default_rng(seed).choice(np.flatnonzero(outdeg > 0), k, replace=False).tolist())
+
+
+def timed(fn: Callable[[], Any], reps: int = 1) -> tuple[float, Any]:
+    t = time.perf_counter()
+    for _ in range(reps):
+        out = fn()
+    return (time.perf_counter() - t) / reps * 1e3, out
+
+
+def stats(ms: list[float], reached: list[int]) -> dict[str, float]:
+    a = np.array(ms)
+    return {"p50_ms": float(np.percentile(a, 50)), "p99_ms": float(np.percentile(a, 99)),
+            "mean_ms": float(a.mean()), "reached_mean": float(np.mean(reached))}
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------------------
+
+class PgSide:
+    """The reference: PostgreSQL 15 with g_nodes(key text primary key, id uuid) and an indexed g_edges."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        from tests.fix_pg import ReferencePostgres
+
+        self.ref = ReferencePostgres()
+        self.ref.start()
+        self.conn = psycopg.connect(self.ref.dsn, autocommit=True)
+
+    def load(self, ids: list[uuid.UUID], names: list[str], src: np.ndarray, dst: np.ndarray, rel: str) -> None:
+        c = self.conn
+        c.execute("DROP TABLE IF EXISTS g_edges; DROP TABLE IF EXISTS g_nodes")
+        c.execute("CREATE TABLE g_nodes (key text PRIMARY KEY, id uuid NOT NULL, kind text)")
+        c.execute("CREATE TABLE g_edges (src uuid NOT NULL, dst uuid NOT NULL, rel text NOT NULL)")
+        with c.cursor() as cur:
+            with cur.copy("COPY g_nodes (key, id, kind) FROM STDIN") as cp:
+                for u, nm in zip(ids, names, strict=True):
+                    cp.write_row((nm, u, "node"))
+            with cur.copy("COPY g_edges (src, dst, rel) FROM STDIN") as cp:
+                for s, t in zip(src.tolist(), dst.tolist(), strict=True):
+                    cp.write_row((ids[s], ids[t], rel))
+        c.execute("CREATE INDEX ON g_edges (src, dst)")
+        c.execute("CREATE INDEX ON g_edges (dst, src)")
+        c.execute("VACUUM ANALYZE g_edges")
+        c.execute("VACUUM ANALYZE g_nodes")
+
+    def traverse(self, start: uuid.UUID, depth: int) -> set[tuple[uuid.UUID, int]]:
+        return set(self.conn.execute(CTE, {"s": start, "d": depth}, prepare=True).fetchall())
+
+    def lookup(self, key: str) -> Any:
+        return self.conn.execute("SELECT * FROM g_nodes WHERE key = %s", (key,), prepare=True).fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+        self.ref.stop()
+
+
+# --- REM, library level ---------------------------------------------------------------------------------------
+
+def build_adjacency(ids: list[uuid.UUID], src: np.ndarray, dst: np.ndarray, rel: str) -> Adjacency:
+    adj = Adjacency()
+    for u in ids:
+        adj.node(u)
+    adj.alive[: len(ids)] = True
+    r = adj.rel_id(rel)
+    adj.load(src, dst, np.full(len(src), r, np.int32), np.ones(len(src)))
+    return adj
+
+
+def library_traverse(adj: Adjacency, ids: list[uuid.UUID]) -> Callable[[uuid.UUID, int], set]:
+    def run(start: uuid.UUID, depth: int) -> set[tuple[uuid.UUID, int]]:
+        out = set()
+        for lv in bfs(adj, adj.index[start], depth):
+            d = lv.depth
+            out.update((adj.ids[x], d) for x in lv.nodes.tolist())
+        return out
+    return run
+
+
+def measure(fn: Callable[[uuid.UUID, int], set], starts: list[uuid.UUID], depth: int,
+            ref: dict | None = None) -> tuple[dict[str, float], dict]:
+    """Latency stats of fn over the starts (one warm-up pass first), and the result sets."""
+    for s in starts[:20]:
+        fn(s, depth)
+    ms, reached, results = [], [], {}
+    for s in starts:
+        t = time.perf_counter()
+        res = fn(s, depth)
+        ms.append((time.perf_counter() - t) * 1e3)
+        reached.append(len(res))
+        results[s] = res
+    st = stats(ms, reached)
+    if ref is not None:
+        st["identical"] = all(results[s] == ref[s] for s in starts)
+    return st, results
+
+
+def run_graph(name: str, pgs: PgSide, n_starts: int, levels: list[str]) -> dict[str, Any]:
+    names, src, dst, rel = load_tsv(name)
+    ids = node_ids(len(names))
+    t, _ = timed(lambda: pgs.load(ids, names, src, dst, rel))
+    print(f"[{name}] {len(names)} nodes, {len(src)} edges; PostgreSQL load {t / 1e3:.1f} s", flush=True)
+    starts = [ids[i] for i in pick_starts(len(names), src, n_starts)]
+    out: dict[str, Any] = {"nodes": len(names), "edges": int(len(src)), "hops": {}}
+    t, adj = timed(lambda: build_adjacency(ids, src, dst, rel))
+    out["library_build_s"] = t / 1e3
+    sides: dict[str, Callable[[uuid.UUID, int], set]] = {}
+    if "library" in levels:
+        sides["rem_library"] = library_traverse(adj, ids)
+    for depth in HOPS:
+        # PostgreSQL first, then each REM side right after it (same run, same machine state)
+        row: dict[str, Any] = {}
+        row["postgres"], ref = measure(pgs.traverse, starts, depth)
+        for side, fn in sides.items():
+            row[side], _ = measure(fn, starts, depth, ref)
+        out["hops"][depth] = row
+        print(f"[{name}] {depth} hop(s): " + ", ".join(
+            f"{k} p50 {v['p50_ms']:.3f} p99 {v['p99_ms']:.3f} reached {v['reached_mean']:.0f}"
+            + ("" if v.get("identical", True) else " MISMATCH") for k, v in row.items()), flush=True)
+    keys = [names[i] for i in pick_starts(len(names), src, n_starts, seed=7)]
+    lk: dict[str, Any] = {}
+    for _ in range(2):
+        ms = [timed(lambda k=k: pgs.lookup(k))[0] for k in keys]
+    lk["postgres"] = stats(ms, [1] * len(ms))
+    out["lookup"] = lk
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| graph | hops | PostgreSQL p50 / p99 (ms) | " + " | ".join(
+        f"{s} p50 / p99 (ms)" for s in _sides(results)) + " | reached (mean) | identical |",
+        "|---|---|---|" + "---|" * len(_sides(results)) + "---|---|"]
+    for g, r in results["graphs"].items():
+        for depth, row in r["hops"].items():
+            pg = row["postgres"]
+            cells = [f"{pg['p50_ms']:.3f} / {pg['p99_ms']:.3f}"]
+            for s in _sides(results):
+                v = row.get(s)
+                cells.append("—" if v is None else
+                             f"{v['p50_ms']:.3f} / {v['p99_ms']:.3f} ({v['p50_ms'] / pg['p50_ms']:.2f}×)")
+            ident = all(v.get("identical", True) for v in row.values())
+            lines.append(f"| {g} | {depth} | " + " | ".join(cells) + f" | {pg['reached_mean']:.0f} | "
+                         + ("yes" if ident else "NO") + " |")
+    return "\n".join(lines)
+
+
+def _sides(results: dict[str, Any]) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in results["graphs"].values():
+        for row in r["hops"].values():
+            for k in row:
+                if k != "postgres":
+                    seen[k] = None
+    return list(seen)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--graphs", default="debian,powerlaw")
+    ap.add_argument("--starts", type=int, default=200)
+    ap.add_argument("--levels", default="library,service,wire")
+    ap.add_argument("--no-write", action="store_true", help="do not write results/docs")
+    a = ap.parse_args(argv)
+    levels = a.levels.split(",")
+    results: dict[str, Any] = {"machine": platform.platform(), "python": platform.python_version(),
+                               "starts": a.starts, "graphs": {}}
+    pgs = PgSide()
+    try:
+        for g in a.graphs.split(","):
+            results["graphs"][g] = run_graph(GRAPHS[g], pgs, a.starts, levels)
+    finally:
+        pgs.close()
+    print(table(results))
+    if not a.no_write:
+        out = ROOT / "benchmarks" / "results" / "graph.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1, default=str))
+    return results
+
+
+if __name__ == "__main__":
+    main()

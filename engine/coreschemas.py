@@ -4,8 +4,9 @@
 idempotent). ``schema/templates/*.json`` are starting points for ``rem schema add --template``. The files are
 found relative to the source tree (the project is installed editable, ``pip install -e .``).
 
-SQL surface registered here: ``rem_register_schema(json)`` (returns the table name), the virtual table
-``rem_schemas`` (one row per registered table) and ``rem_get(uuid)`` (an entity by id, whatever its table).
+SQL surface registered here: ``rem_register_schema(json)`` (returns the table name), ``rem_init()`` (registers
+missing core schemas; rows name, version, status), the virtual table ``rem_schemas`` (one row per registered
+table) and ``rem_get(uuid)`` (an entity by id, whatever its table: rows id, entity_type, data).
 """
 
 from __future__ import annotations
@@ -173,10 +174,14 @@ def jsonable(v: Any) -> Any:
         return v.isoformat()
     if isinstance(v, decimal.Decimal):
         return int(v) if v == v.to_integral_value() else float(v)
-    if isinstance(v, bytes):
-        return "\\x" + v.hex()
+    if isinstance(v, bytes | bytearray | memoryview):
+        return "\\x" + bytes(v).hex()
     if v is t.JSON_NULL:
         return None
+    if isinstance(v, t.Interval | _dt.timedelta):
+        from engine.textio import format_text
+
+        return format_text(t.INTERVAL, v) if isinstance(v, t.Interval) else str(v)
     if hasattr(v, "tolist"):
         return v.tolist()
     return v
@@ -197,6 +202,15 @@ def _get(ctx: Any, ident: Any) -> list[tuple[Any, ...]]:
     return []
 
 
+def _init(ctx: Any) -> list[tuple[Any, ...]]:
+    registered = set(ensure_core_schemas(ctx.db))
+    rows = []
+    for doc in core_schemas():
+        name = table_name(doc)
+        rows.append((name, str(doc.get("version")), "registered" if name in registered else "present"))
+    return rows
+
+
 def _register_sql_surface() -> None:
     if not lookup("rem_register_schema"):
         register(FunctionDef(
@@ -208,6 +222,12 @@ def _register_sql_surface() -> None:
             name="rem_get", impl=_get, return_oid=t.RECORD, needs_ctx=True, set_returning=True,
             columns=(("id", t.UUID), ("entity_type", t.TEXT), ("data", t.JSONB)),
             description="the entity with this id, whatever its table",
+        ))
+    if not lookup("rem_init"):
+        register(FunctionDef(
+            name="rem_init", impl=_init, return_oid=t.RECORD, needs_ctx=True, set_returning=True, strict=False,
+            arg_oids=(), volatile=True, columns=(("name", t.TEXT), ("version", t.TEXT), ("status", t.TEXT)),
+            description="register the core schemas that are missing; one row per core schema",
         ))
     register_virtual(VirtualTable(
         schema="public", name="rem_schemas", rows=_schemas_rows,

@@ -1,0 +1,9 @@
+"""Vector search: FAISS indexes derived from RocksDB (service.py), pgvector values and functions."""
+
+from __future__ import annotations
+
+from engine.vector import functions as _functions  # noqa: F401  (registers the SQL functions)
+from engine.vector.index import AllowedSet, IndexParams, VectorIndex
+from engine.vector.service import VectorChange, VectorCommit, VectorService
+
+__all__ = ["AllowedSet", "IndexParams", "VectorChange", "VectorCommit", "VectorIndex", "VectorService"]

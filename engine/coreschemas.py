@@ -15,6 +15,7 @@ import copy
 import datetime as _dt
 import decimal
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -103,16 +104,26 @@ def normalize(doc: Any) -> dict[str, Any]:
             raise InvalidParameterValue(f"invalid JSON Schema: {key} must list properties of the schema, got {fields!r}")
     if doc.get("key_field") is not None and doc["key_field"] not in props:
         raise InvalidParameterValue(f'invalid JSON Schema: key_field "{doc["key_field"]}" is not a property')
+    version = doc.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int | str) or not str(version).isdigit():
+        raise InvalidParameterValue(f"invalid JSON Schema: version must be a positive integer, got {version!r}")
     table_name(doc)
     return doc
 
 
 def table_name(doc: dict[str, Any]) -> str:
-    """The table a schema defines: ``short_name``, else ``title``."""
-    name = doc.get("short_name") or doc.get("title")
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidParameterValue("invalid JSON Schema: it needs a short_name (or a title) to name the table")
-    return name
+    """The table a schema defines, as the registry names it: ``name`` / ``table_name`` / ``short_name``, else the
+    last part of ``fully_qualified_name``, else ``title`` in snake case (``MyDoc`` → ``my_doc``)."""
+    for key in ("name", "table_name", "short_name"):
+        if isinstance(doc.get(key), str) and doc[key].strip():
+            return doc[key]
+    if isinstance(doc.get("fully_qualified_name"), str) and doc["fully_qualified_name"].strip():
+        return doc["fully_qualified_name"].rsplit(".", 1)[-1]
+    title = doc.get("title")
+    if isinstance(title, str) and title.strip():
+        s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", title)
+        return re.sub(r"[^a-zA-Z0-9_]+", "_", s).strip("_").lower() or "t"
+    raise InvalidParameterValue("invalid JSON Schema: it needs a short_name (or a title) to name the table")
 
 
 def ensure_core_schemas(db: Any) -> list[str]:

@@ -65,9 +65,7 @@ def _pydantic_schema(file: Path, model: str) -> dict[str, Any]:
     cls = getattr(module, model, None)
     if cls is None or not hasattr(cls, "model_json_schema"):
         raise InvalidParameterValue(f'"{file}" has no Pydantic model "{model}"')
-    doc = cls.model_json_schema()
-    doc.setdefault("short_name", model.lower())
-    return doc
+    return cls.model_json_schema()
 
 
 @app.command("add")

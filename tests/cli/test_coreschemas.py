@@ -63,7 +63,8 @@ def test_pydantic_model_schema_accepted() -> None:
         content: str
 
     out = cs.normalize(Article.model_json_schema())
-    assert cs.table_name(out) == "Article" and out["key_field"] == "title"
+    assert cs.table_name(out) == "article" and out["key_field"] == "title"
+    assert cs.table_name({"title": "MyDoc"}) == "my_doc"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,122 @@
+"""The ``rem`` command line: ``rem serve`` here; the admin commands come from :mod:`remwire.cli_commands`."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import typer
+
+from engine.errors import RemError
+from engine.settings import Settings
+
+app = typer.Typer(help="REM: a PostgreSQL-wire database for documents, vectors and graphs.",
+                  no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _main() -> None:
+    """REM: Resources, Entities, Moments."""
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _write_server_file(data_dir: Path, host: str, port: int) -> Path:
+    path = data_dir / "server.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid()}))
+    tmp.replace(path)
+    return path
+
+
+async def _serve(settings: Settings) -> int:
+    from engine.database import open_database
+
+    from remwire.server import RemServer
+
+    try:
+        db = open_database(settings)
+    except RemError as e:
+        _say(f"rem: cannot open data dir {settings.data_dir}: {e.message}")
+        return 1
+    try:
+        if settings.admin_password:
+            db.set_password(settings.admin_user, settings.admin_password)
+        elif settings.auth == "scram":
+            role = db.get_role(settings.admin_user)
+            if role is None or not role.scram_verifier:
+                _say(f"rem: warning: --auth scram but role {settings.admin_user!r} has no password (use --password)")
+        server = RemServer(db, host=settings.host, port=settings.port, auth=settings.auth,
+                           max_message_size=settings.max_message_size,
+                           worker_threads=max(64, 4 * settings.worker_threads))
+        try:
+            await server.start()
+        except OSError as e:
+            why = "address already in use" if e.errno == errno.EADDRINUSE else (e.strerror or str(e))
+            _say(f"rem: could not listen on {settings.host}:{settings.port}: {why}")
+            return 1
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        info = _write_server_file(settings.data_dir, settings.host, server.port)
+        _say(f"listening on {settings.host}:{server.port}")
+        _say(f"connect with: psql -h {settings.host} -p {server.port} -U {settings.admin_user} rem")
+        try:
+            await stop.wait()
+        finally:
+            _say("rem: shutting down")
+            await server.stop()
+            info.unlink(missing_ok=True)
+    finally:
+        db.close()
+    return 0
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Address to listen on [default: $P8_HOST or 127.0.0.1]."),
+    port: int = typer.Option(None, help="TCP port [default: $P8_PORT or 5433]."),
+    data: Path = typer.Option(None, "--data", help="Data dir [default: $P8_DB_PATH, $P8_HOME/db, ~/.p8/db]."),
+    auth: str = typer.Option(None, help="Authentication: trust or scram [default: $P8_AUTH or trust]."),
+    password: str = typer.Option(None, help="Set the admin role's password (SCRAM-SHA-256 verifier)."),
+    log_level: str = typer.Option("WARNING", help="Python log level for server messages."),
+) -> None:
+    """Serve a REM data dir over the PostgreSQL wire protocol."""
+    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.WARNING),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    s = Settings.from_env()
+    if host is not None:
+        s.host = host
+    if port is not None:
+        s.port = port
+    if data is not None:
+        s.data_dir = data.expanduser()
+    if auth is not None:
+        s.auth = auth
+    if s.auth not in ("trust", "scram"):
+        _say(f"rem: unknown --auth {s.auth!r} (trust or scram)")
+        raise typer.Exit(2)
+    if password is not None:
+        s.admin_password = password
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    code = asyncio.run(_serve(s))
+    if code:
+        raise typer.Exit(code)
+
+
+def _register_admin_commands() -> None:
+    from remwire.cli_commands import register
+
+    register(app)
+
+
+_register_admin_commands()

@@ -1,0 +1,1 @@
+"""PostgreSQL protocol v3 messages and framing (pure; no I/O)."""

@@ -1,0 +1,117 @@
+"""The one result adapter: engine Result rows → RowDescription / DataRow / CommandComplete / PortalSuspended.
+
+Per-column format codes (text 0, binary 1), row limits (Execute max_rows → PortalSuspended, resumable) and
+command tags (``SELECT n`` counts the rows sent) are handled here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
+from typing import Any
+
+from engine import types as t
+from engine.api import Column, Result
+from engine.errors import ProtocolViolation
+from remwire import pgtypes
+from remwire.protocol import messages as m
+
+_PORTAL_SUSPENDED = m.PortalSuspended().encode()
+_NO_DATA = m.NoData().encode()
+
+
+def resolve_formats(n: int, formats: Sequence[int]) -> list[int]:
+    """Per-column format codes: none → all text, one → all that one, else one per column."""
+    if not formats:
+        return [0] * n
+    if any(f not in (0, 1) for f in formats):
+        raise ProtocolViolation(f"unsupported format code: {next(f for f in formats if f not in (0, 1))}")
+    if len(formats) == 1:
+        return [formats[0]] * n
+    if len(formats) != n:
+        raise ProtocolViolation(f"bind message has {len(formats)} result formats but query has {n} columns")
+    return list(formats)
+
+
+@cache
+def _typlen(oid: int) -> int:
+    typ = t.by_oid(oid)
+    return typ.typlen if typ is not None else -1
+
+
+def row_description(columns: Sequence[Column], formats: Sequence[int] | None = None) -> bytes:
+    """RowDescription bytes (format codes default to text, as in Describe of a statement)."""
+    fmts = formats or [0] * len(columns)
+    return m.RowDescription(tuple(
+        m.FieldDescription(c.name, c.table_oid, c.attnum, c.type_oid, _typlen(c.type_oid), c.typmod, f)
+        for c, f in zip(columns, fmts, strict=True)
+    )).encode()
+
+
+def describe(columns: Sequence[Column] | None, formats: Sequence[int] | None = None) -> bytes:
+    """RowDescription, or NoData for statements without rows."""
+    return _NO_DATA if columns is None else row_description(columns, formats)
+
+
+class ResultWriter:
+    """Streams one Result's rows as DataRow messages, possibly across several Execute calls."""
+
+    __slots__ = ("result", "formats", "encoders", "rows", "done", "total")
+
+    def __init__(self, result: Result, formats: Sequence[int],
+                 opts: pgtypes.TextOptions = pgtypes.DEFAULT_TEXT_OPTIONS) -> None:
+        self.result = result
+        cols = result.columns or []
+        self.formats = resolve_formats(len(cols), formats)
+        self.encoders: list[Callable[[Any], bytes]] = [
+            pgtypes.encoder(c.type_oid, f, opts) for c, f in zip(cols, self.formats, strict=True)
+        ]
+        self.rows: Iterator[tuple[Any, ...]] = iter(result.rows)
+        self.done = result.columns is None
+        self.total = 0
+
+    def write_rows(self, out: list[bytes], max_rows: int = 0, flush: Callable[[], None] | None = None) -> int:
+        """Append up to ``max_rows`` DataRows (0: all) to ``out``; returns how many. Sets ``done`` at the end."""
+        encs = self.encoders
+        data_row = m.encode_data_row
+        n = 0
+        append = out.append
+        if len(encs) == 1:
+            enc = encs[0]
+            for row in self.rows:
+                v = row[0]
+                append(data_row((None if v is None else enc(v),)))
+                n += 1
+                if n == max_rows:
+                    break
+                if flush is not None and not n & 1023:
+                    flush()
+            else:
+                self.done = True
+        else:
+            for row in self.rows:
+                append(data_row([None if v is None else e(v) for e, v in zip(encs, row, strict=False)]))
+                n += 1
+                if n == max_rows:
+                    break
+                if flush is not None and not n & 1023:
+                    flush()
+            else:
+                self.done = True
+        self.total += n
+        return n
+
+    def complete(self, nrows: int) -> bytes:
+        """CommandComplete for this execution (``nrows`` = rows sent by this Execute)."""
+        return m.CommandComplete(command_tag(self.result, nrows)).encode()
+
+
+def command_tag(result: Result, nrows: int) -> str:
+    """The CommandComplete tag: engine tags are complete, except row-counted ones (``SELECT`` → ``SELECT n``)."""
+    tag = result.tag
+    if result.tag_counts_rows or (result.columns is not None and tag in ("SELECT", "FETCH", "MOVE")):
+        return f"{tag} {nrows}"
+    return tag
+
+
+PORTAL_SUSPENDED = _PORTAL_SUSPENDED

@@ -2,8 +2,9 @@
 
 Derived data only (the entities' ``edges`` fields are the source of truth). The base is two CSR matrices in
 numpy (out: src → dst, in: dst → src) with a relation-type id and a weight per edge; changes made after the
-last build live in an overlay of whole replacement neighbour lists per node, merged into a new base by
-:meth:`Adjacency.compact` once it grows. Within one node, edges are kept in the canonical order
+last build live in an overlay of per-edge deltas ((neighbour, rel) → weight, or None for a removed base edge)
+per node and direction, O(1) per changed edge, merged into a new base by :meth:`Adjacency.compact` once it
+grows. A node with deltas ("dirty") is expanded from its merged list, cached until its next change. Within one node, edges are kept in the canonical order
 (relation type name, neighbour uuid), so a traversal gives the same rows whatever the build history.
 """
 
@@ -56,8 +57,8 @@ def _empty_csr(n: int) -> _Csr:
 class Adjacency:
     """Nodes, relation types, base CSR per direction and the overlay; all mutations under one lock."""
 
-    COMPACT_MIN = 20_000  # overlay edges before a merge is considered
-    COMPACT_FRACTION = 0.05  # … and at least this fraction of the base
+    COMPACT_MIN = 50_000  # overlay entries before a merge is considered
+    COMPACT_FRACTION = 0.25  # … and at least this fraction of the base
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -67,14 +68,13 @@ class Adjacency:
         self.rel_index: dict[str, int] = {}
         self._cap = 0
         self.alive = np.zeros(0, bool)  # node has a visible (not soft-deleted) entity
-        self.table = np.zeros(0, np.int32)  # index into self.tables, -1 unknown
-        self.tables: list[str] = []
-        self._table_index: dict[str, int] = {}
+        self.table = np.zeros(0, np.int64)  # table OID of the node's entity, 0 unknown
         self.keys: list[str | None] = []
         self.n_base = 0
         self.csr = [_empty_csr(0), _empty_csr(0)]
         self.dirty = [np.zeros(0, bool), np.zeros(0, bool)]
-        self.over: list[dict[int, _List]] = [{}, {}]
+        self.delta: list[dict[int, dict[tuple[int, int], float | None]]] = [{}, {}]
+        self.merged: list[dict[int, _List]] = [{}, {}]  # cache of dirty nodes' merged lists
         self.over_edges = 0
 
     # --- nodes and relation types -------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Adjacency:
             return b
 
         self.alive = grow(self.alive, False)
-        self.table = grow(self.table, -1)
+        self.table = grow(self.table, 0)
         self.dirty = [grow(d, False) for d in self.dirty]
         self._cap = cap
 
@@ -110,19 +110,11 @@ class Adjacency:
             self.rel_index[name] = r
         return r
 
-    def table_id(self, name: str) -> int:
-        t = self._table_index.get(name)
-        if t is None:
-            t = len(self.tables)
-            self.tables.append(name)
-            self._table_index[name] = t
-        return t
-
-    def set_node(self, nid: uuid.UUID, table: str | None, key: str | None, alive: bool) -> int:
-        """Record an entity's table, key and visibility."""
+    def set_node(self, nid: uuid.UUID, table: int, key: str | None, alive: bool) -> int:
+        """Record an entity's table OID, key and visibility."""
         with self.lock:
             i = self.node(nid)
-            self.table[i] = self.table_id(table) if table is not None else -1
+            self.table[i] = table
             self.keys[i] = key
             self.alive[i] = alive
             return i
@@ -134,19 +126,31 @@ class Adjacency:
             if i is not None:
                 self.set_out_edges(nid, ())
                 self.alive[i] = False
-                self.table[i] = -1
+                self.table[i] = 0
                 self.keys[i] = None
 
     # --- reading neighbour lists ------------------------------------------------------------------------
-    def _list(self, d: int, i: int) -> _List:
-        o = self.over[d].get(i)
-        if o is not None:
-            return o
+    def _base(self, d: int, i: int) -> _List:
         if i >= self.n_base:
             return _List(_EMPTY_I, np.empty(0, np.int32), _EMPTY_F)
         c = self.csr[d]
         a, b = c.indptr[i], c.indptr[i + 1]
         return _List(c.nbr[a:b], c.rel[a:b], c.weight[a:b])
+
+    def _list(self, d: int, i: int) -> _List:
+        delta = self.delta[d].get(i)
+        if delta is None:
+            return self._base(d, i)
+        m = self.merged[d].get(i)
+        if m is None:
+            b = self._base(d, i)
+            ent: dict[tuple[int, int], float | None] = dict(
+                zip(zip(b.nbr.tolist(), b.rel.tolist(), strict=True), b.weight.tolist(), strict=True))
+            ent.update(delta)
+            keys = [k for k, w in ent.items() if w is not None]
+            m = self._canonical([k[0] for k in keys], [k[1] for k in keys], [ent[k] for k in keys])  # type: ignore[misc]
+            self.merged[d][i] = m
+        return m
 
     def expand(self, frontier: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every edge leaving ``frontier`` in direction ``d``: (frontier position, neighbour, rel, weight).
@@ -178,42 +182,32 @@ class Adjacency:
             np.array([w[k] for k in order], np.float64),
         )
 
-    def _set_list(self, d: int, i: int, lst: _List) -> None:
-        old = self.over[d].get(i)
-        self.over_edges += len(lst.nbr) - (len(old.nbr) if old is not None else 0)
-        self.over[d][i] = lst
-        self.dirty[d][i] = True
+    def _put(self, d: int, i: int, key: tuple[int, int], w: float | None) -> None:
+        delta = self.delta[d].get(i)
+        if delta is None:
+            delta = self.delta[d][i] = {}
+            self.dirty[d][i] = True
+        if key not in delta:
+            self.over_edges += 1
+        delta[key] = w
+        self.merged[d].pop(i, None)
 
     def set_out_edges(self, src: uuid.UUID, edges: Iterable[Edge]) -> None:
         """Replace every outgoing edge of ``src`` (edges are unique by (dst, rel_type); the last wins)."""
         with self.lock:
             s = self.node(src)
-            new: dict[tuple[int, int], Edge] = {}
+            new: dict[tuple[int, int], float] = {}
             for e in edges:
-                new[(self.node(e.dst), self.rel_id(e.rel_type))] = e
-            old_list = self._list(OUT, s)
-            old = {(int(n), int(r)): float(w) for n, r, w in
-                   zip(old_list.nbr.tolist(), old_list.rel.tolist(), old_list.weight.tolist(), strict=True)}
-            keys = list(new)
-            self._set_list(OUT, s, self._canonical([k[0] for k in keys], [k[1] for k in keys],
-                                                   [float(new[k].weight) for k in keys]))
-            changed: dict[int, None] = {}
+                new[(self.node(e.dst), self.rel_id(e.rel_type))] = float(e.weight)
+            cur = self._list(OUT, s)
+            old = dict(zip(zip(cur.nbr.tolist(), cur.rel.tolist(), strict=True), cur.weight.tolist(), strict=True))
             for k in old.keys() - new.keys():
-                changed[k[0]] = None
-            for k, e in new.items():
-                if old.get(k) != float(e.weight):
-                    changed[k[0]] = None
-            for n in changed:
-                cur = self._list(IN, n)
-                ent = {(int(a), int(r)): float(w) for a, r, w in
-                       zip(cur.nbr.tolist(), cur.rel.tolist(), cur.weight.tolist(), strict=True)
-                       if int(a) != s}
-                for (m, r), e in new.items():
-                    if m == n:
-                        ent[(s, r)] = float(e.weight)
-                ks = list(ent)
-                self._set_list(IN, n, self._canonical([k[0] for k in ks], [k[1] for k in ks],
-                                                      [ent[k] for k in ks]))
+                self._put(OUT, s, k, None)
+                self._put(IN, k[0], (s, k[1]), None)
+            for k, w in new.items():
+                if old.get(k) != w:
+                    self._put(OUT, s, k, w)
+                    self._put(IN, k[0], (s, k[1]), w)
 
     def needs_compaction(self) -> bool:
         base = len(self.csr[OUT].nbr)
@@ -227,7 +221,8 @@ class Adjacency:
             src = np.repeat(np.arange(self.n_base, dtype=np.int64), np.diff(c.indptr))
             keep = ~self.dirty[OUT][src] if len(src) else np.zeros(0, bool)
             parts = [(src[keep], c.nbr[keep], c.rel[keep], c.weight[keep])]
-            for i, lst in self.over[OUT].items():
+            for i in list(self.delta[OUT]):
+                lst = self._list(OUT, i)
                 if len(lst.nbr):
                     parts.append((np.full(len(lst.nbr), i, np.int64), lst.nbr, lst.rel, lst.weight))
             s, d, r, w = (np.concatenate(x) for x in zip(*parts, strict=True))
@@ -255,7 +250,8 @@ class Adjacency:
                 csr.append(_Csr(indptr, b[order], rel[order], weight[order]))
             self.csr = csr
             self.n_base = n
-            self.over = [{}, {}]
+            self.delta = [{}, {}]
+            self.merged = [{}, {}]
             self.over_edges = 0
             self.dirty = [np.zeros(self._cap, bool), np.zeros(self._cap, bool)]
 

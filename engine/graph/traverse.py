@@ -3,12 +3,12 @@
 Each node is reported once, at its smallest depth, reached by the first edge in BFS order (frontier order,
 then the canonical edge order: relation type, neighbour id; out-edges before in-edges for ``both``).
 Dead nodes (no visible entity: soft-deleted, never written) are neither reported nor walked through.
-The start node is never reported. Cycles are safe (a node is visited once).
+Start nodes (several when a key names entities of several tables) are never reported. Cycles are safe (a node is visited once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,13 +54,13 @@ def check_args(depth: object, direction: object, limit: object) -> tuple[int, st
 
 def bfs(
     adj: Adjacency,
-    start: int,
+    start: int | Sequence[int],
     depth: int = 1,
     direction: str = "out",
     types: Iterable[str] | None = None,
     limit: int | None = None,
 ) -> list[Level]:
-    """Levels reached from node ``start`` (a dense int), nearest first; at most ``limit`` nodes in all."""
+    """Levels reached from node(s) ``start`` (dense ints), nearest first; at most ``limit`` nodes in all."""
     depth, direction, limit = check_args(depth, direction, limit)
     dirs = DIRECTIONS[direction]
     with adj.lock:
@@ -73,9 +73,9 @@ def bfs(
                 r = adj.rel_index.get(t)
                 if r is not None:
                     relmask[r] = True
+        frontier = np.unique(np.atleast_1d(np.asarray(start, np.int64)))
         seen = np.zeros(n, bool)
-        seen[start] = True
-        frontier = np.array([start], np.int64)
+        seen[frontier] = True
         levels: list[Level] = []
         remaining = limit
         for d in range(1, depth + 1):
@@ -112,9 +112,9 @@ def reached(levels: list[Level]) -> dict[int, int]:
     return {int(x): lv.depth for lv in levels for x in lv.nodes.tolist()}
 
 
-def flatten(start: int, levels: list[Level]) -> list[tuple[int, int, list[int], int, float]]:
-    """Rows (node, depth, path of nodes from ``start``, rel id, weight) in BFS order."""
-    paths: dict[int, list[int]] = {start: [start]}
+def flatten(start: int | Sequence[int], levels: list[Level]) -> list[tuple[int, int, list[int], int, float]]:
+    """Rows (node, depth, path of nodes from its start, rel id, weight) in BFS order."""
+    paths: dict[int, list[int]] = {int(s): [int(s)] for s in np.atleast_1d(np.asarray(start)).tolist()}
     out: list[tuple[int, int, list[int], int, float]] = []
     for lv in levels:
         for x, p, r, w in zip(lv.nodes.tolist(), lv.parents.tolist(), lv.rels.tolist(), lv.weights.tolist(),

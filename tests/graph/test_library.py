@@ -12,8 +12,8 @@ from tests.graph.golden import EDGES, EXPECTED, EXPECTED_STANDUP_DELETED, NAMES,
 
 def build(edges=EDGES, compact: bool = False) -> Adjacency:
     adj = Adjacency()
-    for name, table in NODES.items():
-        adj.set_node(nid(name), table, name, True)
+    for name in NODES:
+        adj.set_node(nid(name), 1, name, True)
     by_src: dict[str, list[Edge]] = {}
     for s, d, r, w in edges:
         by_src.setdefault(s, []).append(Edge(nid(d), r, w))
@@ -46,7 +46,7 @@ def test_spec_reached_at_smallest_depth_only() -> None:
 
 def test_dead_node_is_skipped_and_not_walked_through() -> None:
     adj = build()
-    adj.set_node(nid("standup"), "meetings", "standup", False)
+    adj.set_node(nid("standup"), 1, "standup", False)
     assert run(adj, "alice", "out", 4) == EXPECTED_STANDUP_DELETED
     adj.compact()
     assert run(adj, "alice", "out", 4) == EXPECTED_STANDUP_DELETED
@@ -109,7 +109,7 @@ def test_incremental_equals_rebuilt_after_many_updates() -> None:
     names = [f"n{i}" for i in range(60)]
     adj = Adjacency()
     for n in names:
-        adj.set_node(nid(n), "t", n, True)
+        adj.set_node(nid(n), 1, n, True)
     state: dict[str, list[Edge]] = {}
     for _ in range(300):
         s = rnd.choice(names)
@@ -118,11 +118,11 @@ def test_incremental_equals_rebuilt_after_many_updates() -> None:
         state[s] = es
         adj.set_out_edges(nid(s), es)
         if rnd.random() < 0.05:
-            adj.set_node(nid(rnd.choice(names)), "t", None, rnd.random() < 0.7)
+            adj.set_node(nid(rnd.choice(names)), 1, None, rnd.random() < 0.7)
     fresh = Adjacency()
     for n in names:
         i = adj.index[nid(n)]
-        fresh.set_node(nid(n), "t", None, bool(adj.alive[i]))
+        fresh.set_node(nid(n), 1, None, bool(adj.alive[i]))
     for s, es in state.items():
         fresh.set_out_edges(nid(s), es)
     fresh.compact()

@@ -53,7 +53,7 @@ def _adjacency(n: int, edges: list[tuple[int, int, str]], compact: bool) -> Adja
     ids = _ids(n)
     adj = Adjacency()
     for u in ids:
-        adj.set_node(u, "t", None, True)
+        adj.set_node(u, 1, None, True)
     by_src: dict[int, list[Edge]] = {}
     for s, d, r in edges:
         by_src.setdefault(s, []).append(Edge(ids[d], r))

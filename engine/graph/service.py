@@ -1,0 +1,360 @@
+"""The graph service: TRAVERSE, LOOKUP and FUZZY over one store, kept current by the write path's commit hook.
+
+``GraphService(store, registry)`` builds its derived indexes from the store (edges from the ``edges`` column
+family, nodes from ``entities`` and ``key_index``) and registers :meth:`GraphService.on_commit` with
+``store.add_commit_hook``, so every commit updates the adjacency and trigram indexes before the committer
+returns. Row data always comes from the caller's transaction (``txn.get``), so a row deleted or changed in
+that transaction shows as the transaction sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from engine import types as T
+from engine.errors import InvalidParameterValue
+from engine.graph import source
+from engine.graph.adjacency import Adjacency, Edge
+from engine.graph.fuzzy import TrigramIndex
+from engine.graph.traverse import bfs, check_args, flatten
+from engine.schema.model import TableDef
+from engine.store import Registry, Txn
+
+UUID_ARRAY = T.array_of(T.UUID)
+TRAVERSE_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("id", T.UUID), ("entity_type", T.TEXT), ("key", T.TEXT), ("depth", T.INT4), ("path", UUID_ARRAY),
+    ("rel_type", T.TEXT), ("weight", T.FLOAT8), ("data", T.JSONB),
+)
+LOOKUP_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("id", T.UUID), ("entity_type", T.TEXT), ("key", T.TEXT), ("data", T.JSONB),
+)
+FUZZY_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("id", T.UUID), ("entity_type", T.TEXT), ("key", T.TEXT), ("similarity", T.FLOAT4), ("data", T.JSONB),
+)
+
+
+class TraverseRow(NamedTuple):
+    id: uuid.UUID
+    entity_type: str
+    key: str | None
+    depth: int
+    path: list[uuid.UUID]
+    rel_type: str
+    weight: float
+    data: dict[str, Any] | None
+
+
+class LookupRow(NamedTuple):
+    id: uuid.UUID
+    entity_type: str
+    key: str | None
+    data: dict[str, Any] | None
+
+
+class FuzzyRow(NamedTuple):
+    id: uuid.UUID
+    entity_type: str
+    key: str | None
+    similarity: float
+    data: dict[str, Any] | None
+
+
+Notice = Callable[[str], None]
+
+
+def jsonable(v: Any) -> Any:
+    """A Python value of a column as a JSON value (uuid/timestamps as text, vectors as lists)."""
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, bytes):
+        return "\\x" + v.hex()
+    if v is T.JSON_NULL:
+        return None
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return str(v)
+
+
+def row_data(table: TableDef, row: dict[str, Any]) -> dict[str, Any]:
+    """The ``data`` column: the row's visible columns as a JSON object (embeddings left out)."""
+    skip = set(table.embedding_fields and [table.system_column("embedding")] or [])
+    return {c.name: jsonable(row.get(c.name)) for c in table.visible_columns if c.name not in skip}
+
+
+class GraphService:
+    """Derived graph, key and trigram indexes of one store, and the operations over them."""
+
+    def __init__(self, store: Any, registry: Registry | None = None, *, build: bool = True) -> None:
+        self.store = store
+        self.registry: Registry = registry if registry is not None else store.registry
+        self.adj = Adjacency()
+        self.trgm = TrigramIndex()
+        if build:
+            self.rebuild()
+
+    # --- building and keeping current ----------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Rebuild every derived index from the store's column families; (re)register the commit hook."""
+        with source.commit_lock(self.store):
+            adj, trgm = Adjacency(), TrigramIndex()
+            for oid, nid, live, key, name in source.nodes(self.store, self.registry):
+                adj.set_node(nid, oid, key, live)
+                if live:
+                    trgm.set(nid, str(oid), [key, name])
+            src, dst, rel, w = [], [], [], []
+            for s, r, d, weight in source.edges(self.store):
+                src.append(adj.node(s))
+                dst.append(adj.node(d))
+                rel.append(adj.rel_id(r))
+                w.append(weight)
+            adj.load(np.array(src, np.int64), np.array(dst, np.int64), np.array(rel, np.int32),
+                     np.array(w, np.float64))
+            self.adj, self.trgm = adj, trgm
+            source.add_commit_hook(self.store, self.on_commit)
+
+    def on_commit(self, summary: Any) -> None:
+        """Apply one commit (``engine.write.CommitSummary``) to the derived indexes."""
+        adj = self.adj
+        with adj.lock:
+            touched: dict[uuid.UUID, None] = {}
+            for tc in summary.tables.values():
+                t: TableDef = tc.table
+                idc = t.id_column
+                for row in tc.upserted:
+                    nid = row[idc]
+                    key, name = source.row_key(t, row), row.get("name")
+                    adj.set_node(nid, t.oid, key, True)
+                    self.trgm.set(nid, str(t.oid), [key, name if isinstance(name, str) else None])
+                for nid in tc.deleted:
+                    i = adj.index.get(nid)
+                    if i is not None:
+                        adj.alive[i] = False
+                    self.trgm.remove(nid)
+                for e in tc.edges_removed:
+                    touched[e.src] = None
+                for e in tc.edges_added:
+                    touched[e.src] = None
+            if touched:
+                removed = [(e.src, e.rel_type, e.dst) for tc in summary.tables.values() for e in tc.edges_removed]
+                added = [(e.src, e.rel_type, e.dst, e.weight)
+                         for tc in summary.tables.values() for e in tc.edges_added]
+                self._apply_edges(removed, added)
+            if adj.needs_compaction():
+                adj.compact()
+
+    def _apply_edges(self, removed: Sequence[tuple[uuid.UUID, str, uuid.UUID]],
+                     added: Sequence[tuple[uuid.UUID, str, uuid.UUID, float]]) -> None:
+        adj = self.adj
+        by_src: dict[uuid.UUID, dict[tuple[uuid.UUID, str], float]] = {}
+        for s, r, d in removed:
+            cur = by_src.get(s)
+            if cur is None:
+                cur = by_src[s] = self._out_edges(s)
+            cur.pop((d, r), None)
+        for s, r, d, w in added:
+            cur = by_src.get(s)
+            if cur is None:
+                cur = by_src[s] = self._out_edges(s)
+            cur[(d, r)] = w
+        for s, edges in by_src.items():
+            adj.set_out_edges(s, [Edge(d, r, w) for (d, r), w in edges.items()])
+
+    def _out_edges(self, src: uuid.UUID) -> dict[tuple[uuid.UUID, str], float]:
+        adj = self.adj
+        i = adj.index.get(src)
+        if i is None:
+            return {}
+        lst = adj._list(0, i)
+        return {(adj.ids[n], adj.rels[r]): w
+                for n, r, w in zip(lst.nbr.tolist(), lst.rel.tolist(), lst.weight.tolist(), strict=True)}
+
+    # --- resolving ids and keys ----------------------------------------------------------------------------
+    def resolve(self, ref: str | uuid.UUID) -> list[uuid.UUID]:
+        """Visible entity ids named by ``ref``: a uuid (of a visible entity) or a key (any table)."""
+        adj = self.adj
+        if isinstance(ref, uuid.UUID):
+            i = adj.index.get(ref)
+            return [ref] if i is not None and adj.alive[i] else []
+        ref = str(ref)
+        try:
+            u = uuid.UUID(ref)
+        except ValueError:
+            u = None
+        if u is not None:
+            i = adj.index.get(u)
+            if i is not None and adj.alive[i]:
+                return [u]
+        return [nid for _, nid in source.key_ids(self.store, ref)]
+
+    def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[TableDef, dict[str, Any]]]:
+        """Rows of ``ids`` as ``txn`` sees them, with their tables (missing / deleted ones left out)."""
+        adj = self.adj
+        by_table: dict[int, list[uuid.UUID]] = {}
+        for nid in ids:
+            i = adj.index.get(nid)
+            if i is not None and adj.table[i] > 0:
+                by_table.setdefault(int(adj.table[i]), []).append(nid)
+        out: dict[uuid.UUID, tuple[TableDef, dict[str, Any]]] = {}
+        for oid, tids in by_table.items():
+            t = self.registry.get_by_oid(oid)
+            if t is None:
+                continue
+            for nid, row in zip(tids, txn.get(t, tids), strict=True):
+                if row is not None:
+                    out[nid] = (t, row)
+        return out
+
+    def _with_txn(self, txn: Txn | None) -> tuple[Txn, bool]:
+        return (txn, False) if txn is not None else (self.store.begin(), True)
+
+    # --- operations ----------------------------------------------------------------------------------------
+    def traverse(
+        self,
+        start: str | uuid.UUID,
+        depth: int = 1,
+        direction: str = "out",
+        types: Iterable[str] | None = None,
+        limit: int | None = None,
+        *,
+        txn: Txn | None = None,
+        notice: Notice | None = None,
+        with_data: bool = True,
+    ) -> list[TraverseRow]:
+        """Entities reachable from ``start`` (id or key) within ``depth`` hops, breadth-first.
+
+        Each entity once, at its smallest depth; ``path`` runs from the start to the entity; ``rel_type`` and
+        ``weight`` are those of the edge that reached it. Unknown start → [] and a notice.
+        """
+        depth, direction, limit = check_args(depth, direction, limit)
+        types = None if types is None else [str(t) for t in types]
+        starts = self.resolve(start)
+        if not starts:
+            if notice is not None:
+                notice(f'TRAVERSE: no entity with id or key "{start}"')
+            return []
+        adj = self.adj
+        with adj.lock:
+            idx = [adj.index[s] for s in starts]
+            flat = flatten(idx, bfs(adj, idx, depth, direction, types, limit))
+            ids, rels, keys, tables = adj.ids, adj.rels, adj.keys, adj.table
+            rows = [(ids[x], int(tables[x]), keys[x], d, [ids[p] for p in path], rels[r], w)
+                    for x, d, path, r, w in flat]
+        if not with_data:
+            return [TraverseRow(i, self._table_name(oid), k, d, p, r, w, None) for i, oid, k, d, p, r, w in rows]
+        txn, own = self._with_txn(txn)
+        try:
+            got = self._fetch(txn, [r[0] for r in rows])
+        finally:
+            if own:
+                txn.rollback()
+        out = []
+        for i, _, k, d, p, r, w in rows:
+            hit = got.get(i)
+            if hit is not None:
+                out.append(TraverseRow(i, hit[0].name, k, d, p, r, w, row_data(*hit)))
+        return out
+
+    def _table_name(self, oid: int) -> str:
+        t = self.registry.get_by_oid(oid) if oid > 0 else None
+        return t.name if t is not None else ""
+
+    def lookup(self, keys: Iterable[str], *, txn: Txn | None = None) -> list[LookupRow]:
+        """Entities whose key is one of ``keys``, across all tables, through the key index (in key order)."""
+        pairs: list[tuple[str, int, uuid.UUID]] = []
+        for k in keys:
+            if k is None:
+                continue
+            pairs.extend((str(k), oid, nid) for oid, nid in source.key_ids(self.store, str(k)))
+        if not pairs:
+            return []
+        txn, own = self._with_txn(txn)
+        try:
+            out = []
+            by_table: dict[int, list[tuple[str, uuid.UUID]]] = {}
+            for k, oid, nid in pairs:
+                by_table.setdefault(oid, []).append((k, nid))
+            found: dict[tuple[str, uuid.UUID], LookupRow] = {}
+            for oid, items in by_table.items():
+                t = self.registry.get_by_oid(oid)
+                if t is None:
+                    continue
+                for (k, nid), row in zip(items, txn.get(t, [n for _, n in items]), strict=True):
+                    if row is not None:
+                        found[(k, nid)] = LookupRow(nid, t.name, k, row_data(t, row))
+            for k, _, nid in pairs:
+                r = found.pop((k, nid), None)
+                if r is not None:
+                    out.append(r)
+            return out
+        finally:
+            if own:
+                txn.rollback()
+
+    def fuzzy(
+        self,
+        text: str,
+        table: str | None = None,
+        threshold: float = 0.3,
+        limit: int | None = 10,
+        *,
+        txn: Txn | None = None,
+    ) -> list[FuzzyRow]:
+        """Entities whose key or name is trigram-similar to ``text`` (≥ ``threshold``), best first."""
+        try:
+            th = float(threshold)
+        except (TypeError, ValueError):
+            raise InvalidParameterValue(f"FUZZY threshold must be a number, got {threshold!r}") from None
+        if not 0.0 <= th <= 1.0:
+            raise InvalidParameterValue(f"FUZZY threshold must be between 0 and 1, got {threshold}")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise InvalidParameterValue(f"FUZZY limit must be a non-negative integer, got {limit!r}")
+        tables = None
+        if table is not None:
+            t = self.registry.get(table) if "." not in table else self.registry.get(*reversed(table.split(".", 1)))
+            if t is None:
+                from engine.errors import UndefinedTable
+                raise UndefinedTable(f'relation "{table}" does not exist')
+            tables = {str(t.oid)}
+        hits = self.trgm.search(str(text), th, None, tables)
+        if not hits:
+            return []
+        txn, own = self._with_txn(txn)
+        try:
+            got = self._fetch(txn, [h.id for h in hits])
+        finally:
+            if own:
+                txn.rollback()
+        out = []
+        for h in hits:
+            g = got.get(h.id)
+            if g is None:
+                continue
+            i = self.adj.index.get(h.id)
+            key = self.adj.keys[i] if i is not None else None
+            out.append(FuzzyRow(h.id, g[0].name, key, h.similarity, row_data(*g)))
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def edges(self) -> list[tuple[uuid.UUID, uuid.UUID, str, float]]:
+        """Every committed edge between visible entities: (src, dst, rel_type, weight)."""
+        adj = self.adj
+        with adj.lock:
+            alive = adj.alive
+            return [e for e in adj.edge_list() if alive[adj.index[e[1]]]]

@@ -1,0 +1,64 @@
+"""pg_authid, pg_roles, pg_user, pg_shadow: the REM admin role (OID 10, like PostgreSQL's bootstrap superuser)
+and the session's user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from engine.catalog import names, oids
+from engine.catalog._rows import register
+
+
+def role_names(ctx: Any) -> list[str]:
+    """Roles the catalogs list: the admin role first, then the session user if different."""
+    settings = getattr(getattr(ctx, "db", None), "settings", None)
+    admin = str(getattr(settings, "admin_user", None) or "rem")
+    user = names.session_user(ctx)
+    return [admin] if user == admin else [admin, user]
+
+
+def role_oid(ctx: Any, name: str) -> int | None:
+    """OID of role ``name`` (None when unknown)."""
+    roles = role_names(ctx)
+    if name not in roles:
+        return None
+    return oids.BOOTSTRAP_SUPERUSER if name == roles[0] else oids.name_oid(oids.OTHER, f"role:{name}")
+
+
+def role_name(ctx: Any, oid: int) -> str | None:
+    """Name of the role with this OID (None when unknown)."""
+    for n in role_names(ctx):
+        if role_oid(ctx, n) == oid:
+            return n
+    return None
+
+
+def _is_super(ctx: Any, name: str) -> bool:
+    get_role = getattr(getattr(ctx, "db", None), "get_role", None)
+    if get_role is None:
+        return True
+    try:
+        role = get_role(name)
+    except Exception:  # the role store is optional here
+        return True
+    return bool(getattr(role, "superuser", True)) if role is not None else True
+
+
+def _roles(ctx: Any) -> Iterator[dict[str, Any]]:
+    for n in role_names(ctx):
+        su = _is_super(ctx, n)
+        yield {"oid": role_oid(ctx, n), "rolname": n, "rolsuper": su, "rolinherit": True, "rolcreaterole": su,
+               "rolcreatedb": su, "rolcanlogin": True, "rolreplication": su, "rolbypassrls": su,
+               "rolconnlimit": -1}
+
+
+register("pg_catalog", "pg_authid", _roles)
+register("pg_catalog", "pg_roles", lambda ctx: ({**r, "rolpassword": "********"} for r in _roles(ctx)))
+register("pg_catalog", "pg_user", lambda ctx: (
+    {"usename": r["rolname"], "usesysid": r["oid"], "usecreatedb": r["rolcreatedb"], "usesuper": r["rolsuper"],
+     "userepl": r["rolreplication"], "usebypassrls": r["rolbypassrls"], "passwd": "********"}
+    for r in _roles(ctx)))
+register("pg_catalog", "pg_shadow", lambda ctx: (
+    {"usename": r["rolname"], "usesysid": r["oid"], "usecreatedb": r["rolcreatedb"], "usesuper": r["rolsuper"],
+     "userepl": r["rolreplication"], "usebypassrls": r["rolbypassrls"]} for r in _roles(ctx)))

@@ -31,6 +31,7 @@ class ColumnDef:
     json_schema: dict[str, Any] | None = None  # the property's JSON Schema
     indexed: bool = False  # has a field index (equality/range lookups)
     embedding_provider: str | None = None  # per-field override of the default embedding provider
+    role: str | None = None  # system columns: which system field this is ('id', 'entity_type', 'created_at', …)
 
 
 @dataclass
@@ -80,6 +81,22 @@ class TableDef:
     embedding_model: str | None = None  # e.g. "local:all-MiniLM-L6-v2"
     embedding_dim: int | None = None
     kind: str = "r"  # pg_class.relkind: 'r' table, 'v' view
+    rowtype_oid: int = 0  # pg_type OID of the table's row type
+    indexed_fields: list[str] = field(default_factory=list)  # fields with a field index (REM's indexed_fields)
+
+    def system_column(self, role: str) -> str:
+        """The column name playing system role ``role`` ('id', 'created_at', …).
+
+        It is the role's own name unless the user declared a column of that name (then ``_<role>``)."""
+        for c in self.columns:
+            if c.role == role:
+                return c.name
+        return role
+
+    @property
+    def id_column(self) -> str:
+        """Name of the uuid id column (``id``, or ``_id`` when the user declared an ``id`` column)."""
+        return self.system_column("id")
 
     def column(self, name: str) -> ColumnDef | None:
         """The column called ``name`` (user or system), or None."""

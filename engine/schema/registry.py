@@ -1,0 +1,404 @@
+"""The schema registry: TableDefs persisted, versioned, in the ``schemas`` column family, with stable OIDs.
+
+Keys in ``schemas``: ``T`` + oid (4 bytes) → current TableDef (JSON); ``V`` + oid + version (4 bytes) → every
+version ever stored. ``meta`` holds the OID counter (``next_oid``, from :data:`engine.types.FIRST_USER_OID`) and
+sequences (``seq:<name>``). Tables, indexes, constraints and row types each get an OID. Every write goes
+through the store's single writer (:mod:`engine.write`).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from engine import errors as E
+from engine import types as T
+from engine.schema import typemap
+from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
+from engine.storage.keys import TABLE
+
+if TYPE_CHECKING:
+    from engine.storage.store import RemStore
+
+# REM's model-level json_schema_extra keys
+REM_KEYS = ("embedding_fields", "indexed_fields", "key_field", "fully_qualified_name", "short_name", "version",
+            "description", "embedding_provider", "embedding_model", "embedding_dim", "name", "table_name",
+            "primary_key", "unique")
+SYSTEM_ROLES = ("id", "entity_type", "created_at", "modified_at", "deleted_at", "edges")
+_NEXTVAL = re.compile(r"nextval\('([^']+)'")
+DEFAULT_EMBEDDING_DIM = 384
+
+
+def table_to_json(t: TableDef) -> bytes:
+    return orjson.dumps(dataclasses.asdict(t), default=str)
+
+
+def table_from_json(data: bytes) -> TableDef:
+    d = orjson.loads(data)
+    d["columns"] = [ColumnDef(**c) for c in d["columns"]]
+    d["indexes"] = [IndexDef(**i) for i in d["indexes"]]
+    d["constraints"] = [ConstraintDef(**c) for c in d["constraints"]]
+    return TableDef(**d)
+
+
+def _snake(name: str) -> str:
+    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    return re.sub(r"[^a-zA-Z0-9_]+", "_", s).strip("_").lower() or "t"
+
+
+def key_column(t: TableDef) -> str | None:
+    """The column whose values identify rows (single-column primary key, else uri/key_field/key/name)."""
+    if len(t.primary_key) == 1:
+        return t.primary_key[0]
+    if t.primary_key:
+        return None
+    for f in ("uri", t.key_field, "key", "name"):
+        if f and t.column(f) is not None and not t.column(f).system:  # type: ignore[union-attr]
+            return f
+    return None
+
+
+class SchemaRegistry:
+    """Implements :class:`engine.store.Registry` over the store's ``schemas`` and ``meta`` column families."""
+
+    def __init__(self, store: RemStore) -> None:
+        self._store = store
+        self._lock = threading.RLock()
+        self._by_oid: dict[int, TableDef] = {}
+        self._by_name: dict[tuple[str, str], int] = {}
+        cf = store.rocks.cf["schemas"]
+        for k, v in cf.items(from_key=b"T"):
+            if not k.startswith(b"T"):
+                break
+            t = table_from_json(v)
+            self._by_oid[t.oid] = t
+            self._by_name[(t.schema, t.name)] = t.oid
+
+    # --- reads
+    def get(self, name: str, schema: str = "public") -> TableDef | None:
+        oid = self._by_name.get((schema, name))
+        return self._by_oid.get(oid) if oid is not None else None
+
+    def get_by_oid(self, oid: int) -> TableDef | None:
+        return self._by_oid.get(oid)
+
+    def tables(self) -> list[TableDef]:
+        return sorted(self._by_oid.values(), key=lambda t: t.oid)
+
+    def versions(self, oid: int) -> list[TableDef]:
+        """Every stored version of table ``oid``, oldest first."""
+        p = b"V" + TABLE.pack(oid)
+        out = []
+        for k, v in self._store.rocks.cf["schemas"].items(from_key=p):
+            if not k.startswith(p):
+                break
+            out.append(table_from_json(v))
+        return out
+
+    # --- OIDs and sequences
+    def allocate_oids(self, n: int = 1) -> int:
+        """Reserve ``n`` consecutive OIDs; returns the first."""
+        with self._lock:
+            raw = self._store.rocks.cf["meta"].get(b"next_oid")
+            first = int.from_bytes(raw, "big") if raw else T.FIRST_USER_OID
+            self._store.writer.apply([("meta", b"next_oid", (first + n).to_bytes(8, "big"))])
+            return first
+
+    def nextval(self, sequence: str) -> int:
+        with self._lock:
+            k = b"seq:" + sequence.encode()
+            raw = self._store.rocks.cf["meta"].get(k)
+            v = (int.from_bytes(raw, "big", signed=True) if raw else 0) + 1
+            self._store.writer.apply([("meta", k, v.to_bytes(8, "big", signed=True))])
+            return v
+
+    def setval(self, sequence: str, value: int) -> int:
+        """Set a sequence's last value (the next nextval returns value + 1)."""
+        with self._lock:
+            k = b"seq:" + sequence.encode()
+            self._store.writer.apply([("meta", k, int(value).to_bytes(8, "big", signed=True))])
+            return value
+
+    def currval(self, sequence: str) -> int | None:
+        """The sequence's last value (None when never advanced)."""
+        raw = self._store.rocks.cf["meta"].get(b"seq:" + sequence.encode())
+        return int.from_bytes(raw, "big", signed=True) if raw else None
+
+    def sequences(self) -> dict[str, int]:
+        out = {}
+        for k, v in self._store.rocks.cf["meta"].items(from_key=b"seq:"):
+            if not k.startswith(b"seq:"):
+                break
+            out[k[4:].decode()] = int.from_bytes(v, "big", signed=True)
+        return out
+
+    # --- writes
+    def create(self, table: TableDef, *, if_not_exists: bool = False) -> TableDef:
+        with self._lock:
+            existing = self.get(table.name, table.schema)
+            if existing is not None:
+                if if_not_exists:
+                    return existing
+                raise E.DuplicateTable(f'relation "{table.name}" already exists')
+            t = self._normalize(copy.deepcopy(table))
+            t.oid = self.allocate_oids(1)
+            t.rowtype_oid = self.allocate_oids(1)
+            self._assign_oids(t)
+            t.version = max(1, table.version or 1)
+            seqs = [m.group(1).split(".")[-1] for c in t.columns if c.default for m in [_NEXTVAL.search(c.default)] if m]
+            seqs += [f"{t.name}_{c.name}_seq" for c in t.columns if c.identity]
+            ops: list[tuple[str, bytes, bytes | None]] = []
+            for s in seqs:
+                if self._store.rocks.cf["meta"].get(b"seq:" + s.encode()) is None:
+                    ops.append(("meta", b"seq:" + s.encode(), (0).to_bytes(8, "big", signed=True)))
+            self._persist(t, ops)
+            return t
+
+    def register_json_schema(self, schema: dict[str, Any]) -> TableDef:
+        t = table_from_json_schema(schema)
+        with self._lock:
+            old = self.get(t.name, t.schema)
+            if old is None:
+                return self.create(t)
+            t.version = max(old.version + 1, int(schema.get("version") or 0))
+            t.oid = old.oid
+            return self.alter(t)
+
+    def alter(self, table: TableDef, *, defaults: dict[str, Any] | None = None) -> TableDef:
+        """New version of an existing table. Rows are rewritten for renamed/dropped columns, new field
+        indexes are backfilled, dropped ones purged. ``defaults`` fills added columns in existing rows."""
+        with self._lock:
+            old_oid = table.oid or self._by_name.get((table.schema, table.name))
+            old = self._by_oid.get(old_oid) if old_oid else None
+            if old is None:
+                raise E.UndefinedTable(f'relation "{table.name}" does not exist')
+            raw_old = self._store.rocks.cf["schemas"].get(b"T" + TABLE.pack(old.oid))
+            prev = table_from_json(raw_old) if raw_old else old
+            t = self._normalize(copy.deepcopy(table))
+            t.oid, t.rowtype_oid = prev.oid, prev.rowtype_oid or t.rowtype_oid
+            t.version = max(table.version, prev.version + 1)
+            self._assign_oids(t)
+            if (t.schema, t.name) != (prev.schema, prev.name):
+                if self.get(t.name, t.schema) is not None:
+                    raise E.DuplicateTable(f'relation "{t.name}" already exists')
+            self._persist(t, [])
+            if (t.schema, t.name) != (prev.schema, prev.name):
+                self._by_name.pop((prev.schema, prev.name), None)
+                self._by_name[(t.schema, t.name)] = t.oid
+            self._store.migrate_table(prev, t, defaults or {})
+            return t
+
+    def drop(self, name: str, schema: str = "public", *, if_exists: bool = False) -> bool:
+        with self._lock:
+            t = self.get(name, schema)
+            if t is None:
+                if if_exists:
+                    return False
+                raise E.UndefinedTable(f'table "{name}" does not exist')
+            self._store.purge_table(t)
+            ops: list[tuple[str, bytes, bytes | None]] = [("schemas", b"T" + TABLE.pack(t.oid), None)]
+            ops += [("schemas", v, None) for v in self._version_keys(t.oid)]
+            self._store.writer.apply(ops)
+            self._by_oid.pop(t.oid, None)
+            self._by_name.pop((t.schema, t.name), None)
+            return True
+
+    # --- internals
+    def _version_keys(self, oid: int) -> list[bytes]:
+        p = b"V" + TABLE.pack(oid)
+        out = []
+        for k in self._store.rocks.cf["schemas"].keys(from_key=p):
+            if not k.startswith(p):
+                break
+            out.append(k)
+        return out
+
+    def _persist(self, t: TableDef, ops: list[tuple[str, bytes, bytes | None]]) -> None:
+        data = table_to_json(t)
+        ops = ops + [("schemas", b"T" + TABLE.pack(t.oid), data),
+                     ("schemas", b"V" + TABLE.pack(t.oid) + TABLE.pack(t.version), data)]
+        self._store.writer.apply(ops)
+        self._by_oid[t.oid] = t
+        self._by_name[(t.schema, t.name)] = t.oid
+        self._store.table_changed(t)
+
+    def _assign_oids(self, t: TableDef) -> None:
+        for x in [*t.indexes, *t.constraints]:
+            if not x.oid:
+                x.oid = self.allocate_oids(1)
+
+    def _normalize(self, t: TableDef) -> TableDef:
+        """System columns, primary key, key field, field indexes, constraints, JSON Schema."""
+        user = [c for c in t.columns if not c.system]
+        names = {c.name for c in user}
+        if len(names) != len(user):
+            seen: set[str] = set()
+            for c in user:
+                if c.name in seen:
+                    raise E.DuplicateColumn(f'column "{c.name}" specified more than once')
+                seen.add(c.name)
+        pk = list(t.primary_key)
+        for con in t.constraints:
+            if con.kind == "p" and not pk:
+                pk = list(con.columns)
+        for ix in t.indexes:
+            if ix.primary and not pk:
+                pk = list(ix.columns)
+        for c in pk:
+            if c not in names:
+                raise E.UndefinedColumn(f'column "{c}" named in key does not exist')
+        t.primary_key = pk
+        for c in user:
+            if c.name in pk:
+                c.not_null = True
+        if len(pk) == 1:
+            t.key_field = pk[0]
+        if t.key_field and t.key_field not in names and not pk:
+            raise E.UndefinedColumn(f'key field "{t.key_field}" is not a column of "{t.name}"')
+        for f in t.embedding_fields:
+            if f not in names:
+                raise E.UndefinedColumn(f'embedding field "{f}" is not a column of "{t.name}"')
+        # system columns
+        id_visible = not pk and "id" not in names
+        sys_cols: list[ColumnDef] = []
+        sys_types = {"id": T.UUID, "entity_type": T.TEXT, "created_at": T.TIMESTAMPTZ, "modified_at": T.TIMESTAMPTZ,
+                     "deleted_at": T.TIMESTAMPTZ, "edges": T.JSONB}
+        for i, role in enumerate(SYSTEM_ROLES):
+            cname = role if role not in names else "_" + role
+            visible = role == "id" and id_visible
+            sys_cols.append(ColumnDef(name=cname, type_oid=sys_types[role], system=True, hidden=not visible,
+                                      role=role, attnum=1 if visible else -(i + 1), not_null=role == "id",
+                                      json_schema=typemap.json_schema_of(sys_types[role])))
+        if t.embedding_fields:
+            if not t.embedding_dim:
+                t.embedding_dim = DEFAULT_EMBEDDING_DIM
+            cname = "embedding" if "embedding" not in names else "_embedding"
+            sys_cols.append(ColumnDef(name=cname, type_oid=T.VECTOR, typmod=t.embedding_dim, system=True,
+                                      hidden=True, role="embedding", attnum=-(len(SYSTEM_ROLES) + 1)))
+        base = 1 if id_visible else 0
+        prev_attnums = [c.attnum for c in user if c.attnum > 0]
+        keep = len(set(prev_attnums)) == len(user) and all(a > base for a in prev_attnums)
+        for i, c in enumerate(user):
+            c.system, c.hidden, c.role = False, False, None
+            if not keep:
+                c.attnum = base + i + 1
+            if c.json_schema is None:
+                c.json_schema = typemap.json_schema_of(c.type_oid, c.typmod)
+            if c.name in t.indexed_fields:
+                c.indexed = True
+        vis_id = [c for c in sys_cols if not c.hidden]
+        t.columns = vis_id + user + [c for c in sys_cols if c.hidden]
+        t.indexed_fields = [c.name for c in user if c.indexed]
+        # indexes: primary key, unique constraints, indexed fields, the key column
+        by_cols = {tuple(ix.columns): ix for ix in t.indexes}
+        if pk and tuple(pk) not in by_cols:
+            ix = IndexDef(name=f"{t.name}_pkey", columns=list(pk), unique=True, primary=True)
+            t.indexes.append(ix)
+            by_cols[tuple(pk)] = ix
+        elif pk:
+            by_cols[tuple(pk)].primary = by_cols[tuple(pk)].unique = True
+        if pk and not any(c.kind == "p" for c in t.constraints):
+            t.constraints.append(ConstraintDef(name=by_cols[tuple(pk)].name, kind="p", columns=list(pk)))
+        for con in t.constraints:
+            if con.kind == "u" and tuple(con.columns) not in by_cols:
+                ix = IndexDef(name=con.name, columns=list(con.columns), unique=True)
+                t.indexes.append(ix)
+                by_cols[tuple(con.columns)] = ix
+        for c in user:
+            if c.indexed and (c.name,) not in by_cols:
+                ix = IndexDef(name=f"{t.name}_{c.name}_idx", columns=[c.name])
+                t.indexes.append(ix)
+                by_cols[(c.name,)] = ix
+        kc = key_column(t)
+        if kc and (kc,) not in by_cols:
+            t.indexes.append(IndexDef(name=f"{t.name}_{kc}_key_idx", columns=[kc]))
+        for ix in t.indexes:
+            for c in ix.columns:
+                if c not in names and ix.method == "btree":
+                    raise E.UndefinedColumn(f'column "{c}" does not exist')
+        if not t.json_schema:
+            t.json_schema = schema_of_table(t)
+        return t
+
+
+def schema_of_table(t: TableDef) -> dict[str, Any]:
+    """A JSON Schema (with REM's json_schema_extra) describing a TableDef built from SQL."""
+    props = {c.name: dict(c.json_schema or typemap.json_schema_of(c.type_oid, c.typmod))
+             for c in t.columns if not c.system}
+    extra: dict[str, Any] = {"name": t.name, "version": t.version}
+    if t.key_field:
+        extra["key_field"] = t.key_field
+    if t.embedding_fields:
+        extra["embedding_fields"] = list(t.embedding_fields)
+    if t.indexed_fields:
+        extra["indexed_fields"] = list(t.indexed_fields)
+    return {"title": t.name, "type": "object", "properties": props,
+            "required": [c.name for c in t.columns if not c.system and c.not_null],
+            "json_schema_extra": extra}
+
+
+def table_from_json_schema(schema: dict[str, Any]) -> TableDef:
+    """A TableDef from a JSON Schema carrying REM's json_schema_extra keys (nested or at the top level)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties", {}), dict):
+        raise E.InvalidParameterValue("a JSON Schema object with \"properties\" is required")
+    nested = schema.get("json_schema_extra") or {}
+    extra = {k: schema[k] for k in REM_KEYS if k in schema}
+    extra.update(nested)
+    name = (extra.get("name") or extra.get("table_name") or extra.get("short_name")
+            or (str(extra["fully_qualified_name"]).rsplit(".", 1)[-1] if extra.get("fully_qualified_name") else None)
+            or (_snake(schema["title"]) if schema.get("title") else None))
+    if not name:
+        raise E.InvalidParameterValue("JSON Schema needs a title or json_schema_extra.name")
+    schema_name = "public"
+    if "." in name:
+        schema_name, name = name.split(".", 1)
+
+    def _list(v: Any) -> list[str]:
+        if v is None:
+            return []
+        if isinstance(v, str):
+            return [x.strip() for x in v.split(",") if x.strip()]
+        return [str(x) for x in v]
+
+    indexed = _list(extra.get("indexed_fields"))
+    embedding_fields = _list(extra.get("embedding_fields"))
+    key_field = extra.get("key_field")
+    required = set(schema.get("required") or [])
+    cols: list[ColumnDef] = []
+    for pname, prop in (schema.get("properties") or {}).items():
+        if pname in SYSTEM_ROLES or pname == "embedding":
+            continue
+        prop = dict(prop) if isinstance(prop, dict) else {}
+        pextra = prop.pop("json_schema_extra", None) or {}
+        prop.update(pextra)
+        oid, typmod = typemap.pg_type_of(prop)
+        if prop.get("key_field") is True:
+            key_field = pname
+        if prop.get("indexed") is True and pname not in indexed:
+            indexed.append(pname)
+        if prop.get("embedding_field") is True and pname not in embedding_fields:
+            embedding_fields.append(pname)
+        cols.append(ColumnDef(
+            name=pname, type_oid=oid, typmod=typmod,
+            not_null=pname in required and not typemap.nullable(prop),
+            description=prop.get("description"), json_schema=prop,
+            indexed=pname in indexed, embedding_provider=prop.get("embedding_provider"),
+        ))
+    for c in cols:
+        c.indexed = c.name in indexed
+    pk = _list(extra.get("primary_key"))
+    constraints = [ConstraintDef(name=f"{name}_{'_'.join(u)}_key", kind="u", columns=u)
+                   for u in (_list(x) for x in (extra.get("unique") or []))]
+    return TableDef(
+        name=name, schema=schema_name, columns=cols, primary_key=pk, key_field=key_field,
+        embedding_fields=embedding_fields, constraints=constraints, json_schema=schema,
+        version=int(extra.get("version") or 1), description=extra.get("description") or schema.get("description"),
+        fully_qualified_name=extra.get("fully_qualified_name"), short_name=extra.get("short_name"),
+        embedding_model=extra.get("embedding_provider") or extra.get("embedding_model"),
+        embedding_dim=extra.get("embedding_dim"), indexed_fields=indexed,
+    )

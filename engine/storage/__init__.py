@@ -1,0 +1,21 @@
+"""REM's storage engine on RocksDB: open a data dir with :func:`open_store`.
+
+Layout, key encodings, value codec, consistency and durability: docs/storage.md.
+"""
+
+from __future__ import annotations
+
+from engine.settings import Settings
+from engine.storage.store import RemStore
+
+
+def open_store(settings: Settings) -> RemStore:
+    """Open (creating if needed) the store in ``settings.data_dir``.
+
+    Raises LockNotAvailable (55P03) ``data directory "X" is locked by another REM process`` when another
+    process holds it.
+    """
+    return RemStore(settings)
+
+
+__all__ = ["RemStore", "open_store"]

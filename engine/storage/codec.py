@@ -1,0 +1,136 @@
+"""Row value serialization for the ``entities`` column family: one status byte + msgpack of the row dict.
+
+Status byte: ``L`` live, ``D`` soft-deleted (scans and counts skip deleted rows without decoding them).
+Python values that msgpack lacks travel as msgpack ext types (see ``_EXT_*``). Why msgpack: docs/storage.md.
+
+>>> import uuid; r = {"id": uuid.UUID(int=1), "n": 2}
+>>> decode_row(encode_row(r)) == r
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import struct
+import uuid
+from typing import Any
+
+import msgpack
+import numpy as np
+
+from engine.types import JSON_NULL, Interval
+
+LIVE = b"L"
+DELETED = b"D"
+
+_EXT_UUID = 1
+_EXT_TSTZ = 2
+_EXT_TS = 3
+_EXT_DATE = 4
+_EXT_TIME = 5
+_EXT_DECIMAL = 6
+_EXT_INTERVAL = 7
+_EXT_JSON_NULL = 8
+_EXT_VECTOR = 9
+_EXT_BIGINT = 10
+
+_Q = struct.Struct(">q")
+_IV = struct.Struct(">qqq")
+_EPOCH = dt.datetime(1970, 1, 1)
+_EPOCH_TZ = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+
+
+def _micros(d: dt.timedelta) -> int:
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+def _default(v: Any) -> Any:
+    if isinstance(v, uuid.UUID):
+        return msgpack.ExtType(_EXT_UUID, v.bytes)
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:
+            return msgpack.ExtType(_EXT_TS, _Q.pack(_micros(v - _EPOCH)))
+        return msgpack.ExtType(_EXT_TSTZ, _Q.pack(_micros(v - _EPOCH_TZ)))
+    if isinstance(v, dt.date):
+        return msgpack.ExtType(_EXT_DATE, _Q.pack(v.toordinal()))
+    if isinstance(v, dt.time):
+        us = ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+        return msgpack.ExtType(_EXT_TIME, _Q.pack(us))
+    if isinstance(v, decimal.Decimal):
+        return msgpack.ExtType(_EXT_DECIMAL, str(v).encode())
+    if isinstance(v, Interval):
+        return msgpack.ExtType(_EXT_INTERVAL, _IV.pack(v.months, v.days, v.microseconds))
+    if v is JSON_NULL:
+        return msgpack.ExtType(_EXT_JSON_NULL, b"")
+    if isinstance(v, np.ndarray):
+        return msgpack.ExtType(_EXT_VECTOR, np.asarray(v, dtype=np.float32).tobytes())
+    if isinstance(v, np.integer | np.floating | np.bool_):
+        return v.item()
+    if isinstance(v, int):  # beyond 64 bits
+        return msgpack.ExtType(_EXT_BIGINT, str(v).encode())
+    if isinstance(v, (set, frozenset)):
+        return list(v)
+    raise TypeError(f"cannot store a value of type {type(v).__name__}")
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    if code == _EXT_UUID:
+        return uuid.UUID(bytes=data)
+    if code == _EXT_TSTZ:
+        return _EPOCH_TZ + _US * _Q.unpack(data)[0]
+    if code == _EXT_TS:
+        return _EPOCH + _US * _Q.unpack(data)[0]
+    if code == _EXT_DATE:
+        return dt.date.fromordinal(_Q.unpack(data)[0])
+    if code == _EXT_TIME:
+        us = _Q.unpack(data)[0]
+        s, us = divmod(us, 1_000_000)
+        m, s = divmod(s, 60)
+        h, m = divmod(m, 60)
+        return dt.time(h, m, s, us)
+    if code == _EXT_DECIMAL:
+        return decimal.Decimal(data.decode())
+    if code == _EXT_INTERVAL:
+        return Interval(*_IV.unpack(data))
+    if code == _EXT_JSON_NULL:
+        return JSON_NULL
+    if code == _EXT_VECTOR:
+        return np.frombuffer(data, dtype=np.float32).copy()
+    if code == _EXT_BIGINT:
+        return int(data.decode())
+    return msgpack.ExtType(code, data)
+
+
+def encode_row(row: dict[str, Any], deleted: bool = False) -> bytes:
+    """Status byte + msgpack of ``row``."""
+    return (DELETED if deleted else LIVE) + msgpack.packb(row, default=_default, use_bin_type=True, datetime=False)
+
+
+def decode_row(value: bytes) -> dict[str, Any]:
+    """The row dict of an ``entities`` value."""
+    return msgpack.unpackb(value[1:], ext_hook=_ext_hook, raw=False, strict_map_key=False)
+
+
+def is_deleted(value: bytes) -> bool:
+    """True for a soft-deleted row's value (no decoding)."""
+    return value[:1] == DELETED
+
+
+def encode_obj(obj: Any) -> bytes:
+    """msgpack of any storable value (edge values, WAL records, meta)."""
+    return msgpack.packb(obj, default=_default, use_bin_type=True, datetime=False)
+
+
+def decode_obj(data: bytes) -> Any:
+    return msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=False)
+
+
+def encode_vector(v: np.ndarray) -> bytes:
+    """``embeddings`` value: raw little-endian float32."""
+    return np.asarray(v, dtype="<f4").tobytes()
+
+
+def decode_vector(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f4").copy()

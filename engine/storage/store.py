@@ -1,0 +1,353 @@
+"""The open store: RocksDB handles, the single writer, the registry, a decoded-row cache, edges and roles.
+
+:class:`RemStore` implements :class:`engine.store.Store`. Other engineers' entry points:
+``begin()``, ``add_commit_hook(fn)``, ``set_embedder(fn)``, ``edges_from/edges_to/scan_edges/rebuild_edges``,
+``get_role/set_role``, ``vacuum(table)``, ``lookup_key(key)``.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from rocksdict import ReadOptions
+
+from engine.schema.model import TableDef
+from engine.schema.registry import SchemaRegistry
+from engine.settings import Settings
+from engine.storage import codec
+from engine.storage.keys import TABLE, entity_key, escape, prefix_end, split_edge_key
+from engine.storage.rocks import Rocks
+from engine.txn import RemTxn
+from engine.write import Change, CommitSummary, Edge, Writer
+
+Row = dict[str, Any]
+Embedder = Callable[[TableDef, list[Row]], list[Any]]
+
+
+class RowCache:
+    """Decoded live rows per table, kept current by the write path (a commit hook running under the lock).
+
+    A reader whose snapshot is at commit sequence S may use a table's cache iff the table's last change
+    L <= S (then the cache, which always holds the state as of L, equals the snapshot's view).
+    """
+
+    def __init__(self, writer: Writer, budget_rows: int) -> None:
+        self._w = writer
+        self.budget = budget_rows
+        self.tables: dict[int, dict[uuid.UUID, Row]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _size(self) -> int:
+        return sum(len(d) for d in self.tables.values())
+
+    def rows(self, oid: int, seq: int) -> list[Row] | None:
+        with self._w.lock:
+            d = self.tables.get(oid)
+            if d is None or self._w.table_versions.get(oid, 0) > seq:
+                self.misses += 1
+                return None
+            self.hits += 1
+            return list(d.values())
+
+    def count(self, oid: int, seq: int) -> int | None:
+        with self._w.lock:
+            d = self.tables.get(oid)
+            if d is None or self._w.table_versions.get(oid, 0) > seq:
+                return None
+            return len(d)
+
+    def offer(self, t: TableDef, rows: dict[uuid.UUID, Row], seq: int) -> None:
+        with self._w.lock:
+            if self._w.table_versions.get(t.oid, 0) > seq or t.oid in self.tables:
+                return
+            if self._size() + len(rows) > self.budget:
+                return
+            self.tables[t.oid] = rows
+
+    def drop(self, oid: int) -> None:
+        with self._w.lock:
+            self.tables.pop(oid, None)
+
+    def on_commit(self, s: CommitSummary) -> None:
+        for oid, tc in s.tables.items():
+            d = self.tables.get(oid)
+            if d is None:
+                continue
+            idc = tc.table.id_column
+            for r in tc.upserted:
+                d[r[idc]] = r
+            for i in tc.deleted:
+                d.pop(i, None)
+
+
+class RemStore:
+    """The open store of one data dir (holds the RocksDB lock until :meth:`close`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.rocks = Rocks(settings.data_dir, settings)
+        self.writer = Writer(self.rocks, settings.synchronous_commit)
+        budget = int(settings.extra.get("P8_ROW_CACHE_ROWS", "1000000") or 0)
+        self.cache = RowCache(self.writer, budget)
+        self.writer.hooks.append(self.cache.on_commit)
+        self.embedder: Embedder | None = None
+        self._txns: weakref.WeakSet[RemTxn] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.registry = SchemaRegistry(self)
+
+    # ------------------------------------------------------------------ transactions and hooks
+    def begin(self, synchronous_commit: bool | None = None) -> RemTxn:
+        """Start a transaction (``synchronous_commit`` None = the server default)."""
+        t = RemTxn(self, synchronous_commit)
+        self._txns.add(t)
+        return t
+
+    def add_commit_hook(self, fn: Callable[[CommitSummary], None]) -> None:
+        """Call ``fn(summary)`` after every commit, in commit order (under the commit lock: keep it short)."""
+        self.writer.hooks.append(fn)
+
+    def remove_commit_hook(self, fn: Callable[[CommitSummary], None]) -> None:
+        if fn in self.writer.hooks:
+            self.writer.hooks.remove(fn)
+
+    def set_embedder(self, fn: Embedder | None) -> None:
+        """``fn(table, rows) -> vectors`` called once per statement batch for tables with embedding fields."""
+        self.embedder = fn
+
+    # ------------------------------------------------------------------ scans
+    def _bounded(self, prefix: bytes) -> ReadOptions:
+        ro = ReadOptions()
+        end = prefix_end(prefix)
+        if end is not None:
+            ro.set_iterate_upper_bound(end)
+        return ro
+
+    def scan_view(self, t: TableDef, view: dict[str, Any], lock: threading.Lock, seq: int) -> Iterator[Row]:
+        """Decode every live row of ``t`` from a statement view (embeddings merged in); fills the cache."""
+        from engine.txn import iter_range
+        p = TABLE.pack(t.oid)
+        end = prefix_end(p)
+        ents = iter_range(view["entities"][0], lock, p, end, True)
+        collect: dict[uuid.UUID, Row] | None = {} if self.cache.budget > 0 else None
+        idc = t.id_column
+        decode = codec.decode_row
+        ecol = t.system_column("embedding") if t.embedding_fields else None
+        embs = iter(iter_range(view["embeddings"][0], lock, p, end, True)) if ecol else None
+        ek, ev = next(embs, (None, None)) if embs is not None else (None, None)
+        for k, v in ents:
+            if v[:1] == codec.DELETED:
+                continue
+            row = decode(v)
+            if embs is not None:
+                while ek is not None and ek < k:
+                    ek, ev = next(embs, (None, None))
+                row[ecol] = codec.decode_vector(ev) if ek == k else None  # type: ignore[index]
+            if collect is not None:
+                collect[row[idc]] = row
+                if len(collect) > self.cache.budget:
+                    collect = None
+            yield row
+        if collect is not None:
+            self.cache.offer(t, collect, seq)
+
+    def cache_rows(self, t: TableDef, seq: int) -> list[Row] | None:
+        return self.cache.rows(t.oid, seq)
+
+    def cached_count(self, t: TableDef, seq: int) -> int | None:
+        return self.cache.count(t.oid, seq)
+
+    def table_changed(self, t: TableDef) -> None:
+        """Schema change: forget cached rows of ``t``."""
+        self.cache.drop(t.oid)
+
+    def _latest_rows(self, t: TableDef, with_deleted: bool = True) -> Iterator[tuple[bytes, bytes]]:
+        p = TABLE.pack(t.oid)
+        yield from self.rocks.cf["entities"].items(from_key=p, read_opt=self._bounded(p))
+
+    # ------------------------------------------------------------------ DDL support
+    def migrate_table(self, prev: TableDef, t: TableDef, defaults: dict[str, Any]) -> None:
+        """Rewrite rows after ALTER (renamed, dropped, added columns; changed indexes or keys)."""
+        prev_user = {c.attnum: c.name for c in prev.columns if not c.system and c.attnum > 0}
+        new_user = {c.attnum: c.name for c in t.columns if not c.system and c.attnum > 0}
+        new_names = {c.name for c in t.columns if not c.system}
+        renames = {prev_user[a]: n for a, n in new_user.items() if a in prev_user and prev_user[a] != n}
+        dropped = {n for n in prev_user.values() if n not in new_names and n not in renames}
+        added = {n for n in new_names if n not in prev_user.values() and n not in renames.values()}
+        ix_changed = ({(i.oid, tuple(i.columns)) for i in prev.indexes}
+                      != {(i.oid, tuple(i.columns)) for i in t.indexes})
+        keys_changed = (prev.key_field, prev.primary_key) != (t.key_field, t.primary_key)
+        sys_renamed = {c.role: c.name for c in prev.columns if c.role} != {c.role: c.name for c in t.columns if c.role}
+        self.cache.drop(t.oid)
+        if not (renames or dropped or added or ix_changed or keys_changed or sys_renamed):
+            return
+        prev_sys = {c.role: c.name for c in prev.columns if c.role}
+        new_sys = {c.role: c.name for c in t.columns if c.role}
+        batch: list[Change] = []
+        emb = self.rocks.cf["embeddings"]
+        for k, v in list(self._latest_rows(prev)):
+            row = codec.decode_row(v)
+            new: Row = {}
+            for name, val in row.items():
+                if name in dropped:
+                    continue
+                role = next((r for r, n in prev_sys.items() if n == name), None)
+                if role is not None and role in new_sys:
+                    new[new_sys[role]] = val
+                else:
+                    new[renames.get(name, name)] = val
+            for n in added:
+                new.setdefault(n, defaults.get(n))
+            if t.embedding_fields:
+                ev = emb.get(k)
+                new[t.system_column("embedding")] = codec.decode_vector(ev) if ev is not None else None
+            deleted = codec.is_deleted(v)
+            if deleted:
+                new[t.system_column("deleted_at")] = row.get(prev_sys.get("deleted_at", "deleted_at"))
+            batch.append(Change(t, uuid.UUID(bytes=k[4:20]), new, old_table=prev))
+            if len(batch) >= 1000:
+                self.writer.commit(batch)
+                batch = []
+        if batch:
+            self.writer.commit(batch)
+        self.cache.drop(t.oid)
+
+    def purge_table(self, t: TableDef) -> None:
+        """Remove every row of ``t`` and all its derived entries (DROP TABLE)."""
+        batch: list[Change] = []
+        for k, _v in list(self._latest_rows(t)):
+            batch.append(Change(t, uuid.UUID(bytes=k[4:20]), None))
+            if len(batch) >= 1000:
+                self.writer.commit(batch)
+                batch = []
+        if batch:
+            self.writer.commit(batch)
+        for ix in t.indexes:
+            self.writer.delete_prefix("indexes", TABLE.pack(ix.oid))
+        self.cache.drop(t.oid)
+
+    def vacuum(self, table: TableDef) -> int:
+        """Physically remove soft-deleted rows of ``table``; returns how many."""
+        ids = [uuid.UUID(bytes=k[4:20]) for k, v in self._latest_rows(table) if codec.is_deleted(v)]
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i:i + 1000]
+            with self.writer.lock:  # re-check under the lock: a row revived meanwhile is kept
+                ent = self.rocks.cf["entities"]
+                still = [x for x in chunk if (raw := ent.get(entity_key(table.oid, x))) is not None
+                         and codec.is_deleted(raw)]
+                self.writer.commit([Change(table, x, None) for x in still])
+        return len(ids)
+
+    # ------------------------------------------------------------------ keys and edges
+    def lookup_key(self, key: str) -> list[tuple[TableDef, uuid.UUID]]:
+        """Every live row whose key (primary key/uri/key field/key/name) is ``key``, across tables."""
+        t = self.begin()
+        try:
+            out = []
+            for oid, i in t.lookup_key(key):
+                td = self.registry.get_by_oid(oid)
+                if td is not None:
+                    out.append((td, i))
+            return out
+        finally:
+            t.rollback()
+
+    @staticmethod
+    def _edge(k: bytes, v: bytes, reverse: bool) -> Edge:
+        a, rel, b = split_edge_key(k)
+        d = codec.decode_obj(v)
+        src, dst = (b, a) if reverse else (a, b)
+        return Edge(src, rel, dst, float(d.get("w", 1.0)), d.get("p") or {}, d.get("c"))
+
+    def scan_edges(self) -> Iterator[Edge]:
+        """Every edge (src, rel_type, dst, weight, properties, created_at), in (src, rel_type, dst) order."""
+        for k, v in self.rocks.cf["edges"].items():
+            yield self._edge(k, v, False)
+
+    def _edges_cf(self, cf: str, ids: list[uuid.UUID], rel_type: str | None, reverse: bool) -> list[Edge]:
+        out = []
+        h = self.rocks.cf[cf]
+        for i in ids:
+            p = i.bytes + (escape(rel_type.encode()) if rel_type is not None else b"")
+            for k, v in h.items(from_key=p, read_opt=self._bounded(p)):
+                out.append(self._edge(k, v, reverse))
+        return out
+
+    def edges_from(self, src_ids: list[uuid.UUID], rel_type: str | None = None) -> list[Edge]:
+        """Outgoing edges of ``src_ids`` (optionally of one rel_type), through the ``edges`` CF."""
+        return self._edges_cf("edges", list(src_ids), rel_type, False)
+
+    def edges_to(self, dst_ids: list[uuid.UUID], rel_type: str | None = None) -> list[Edge]:
+        """Incoming edges of ``dst_ids``, through the ``edges_reverse`` CF."""
+        return self._edges_cf("edges_reverse", list(dst_ids), rel_type, True)
+
+    def rebuild_edges(self) -> int:
+        """Rebuild ``edges`` and ``edges_reverse`` from the live rows' ``edges`` fields; returns the edge count."""
+        from engine.write import edge_list
+        n = 0
+        with self.writer.lock:
+            ops: list[tuple[str, bytes, bytes | None]] = []
+            for cf in ("edges", "edges_reverse"):
+                ops.extend((cf, k, None) for k in self.rocks.cf[cf].keys())
+            for t in self.registry.tables():
+                for _k, v in self._latest_rows(t):
+                    if codec.is_deleted(v):
+                        continue
+                    for cf, k, val in self.writer._derived_puts(t, uuid.UUID(bytes=_k[4:20]), codec.decode_row(v)):
+                        if cf in ("edges", "edges_reverse"):
+                            ops.append((cf, k, val))
+                    n += len(edge_list(codec.decode_row(v), t))
+            self.writer.apply(ops)
+        return n
+
+    # ------------------------------------------------------------------ roles
+    def get_role(self, name: str) -> dict[str, Any] | None:
+        """``{"name", "verifier", "superuser", "login"}`` of a role, or None."""
+        raw = self.rocks.cf["meta"].get(b"role:" + name.encode())
+        return codec.decode_obj(raw) if raw is not None else None
+
+    def set_role(self, name: str, verifier: str | None = None, superuser: bool | None = None,
+                 login: bool | None = None) -> dict[str, Any]:
+        """Create or update a role (fields left None keep their value)."""
+        r = self.get_role(name) or {"name": name, "verifier": None, "superuser": False, "login": True}
+        if verifier is not None:
+            r["verifier"] = verifier
+        if superuser is not None:
+            r["superuser"] = superuser
+        if login is not None:
+            r["login"] = login
+        self.writer.apply([("meta", b"role:" + name.encode(), codec.encode_obj(r))])
+        return r
+
+    def drop_role(self, name: str) -> bool:
+        if self.get_role(name) is None:
+            return False
+        self.writer.apply([("meta", b"role:" + name.encode(), None)])
+        return True
+
+    def roles(self) -> list[dict[str, Any]]:
+        out = []
+        for k, v in self.rocks.cf["meta"].items(from_key=b"role:", read_opt=self._bounded(b"role:")):
+            out.append(codec.decode_obj(v))
+            del k
+        return out
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Release every snapshot and handle, then the RocksDB lock."""
+        for t in list(self._txns):
+            t._snap = None
+            t.closed = True
+        self._txns = weakref.WeakSet()
+        self.cache.tables.clear()
+        self.rocks.close()
+
+    def __enter__(self) -> RemStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

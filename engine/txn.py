@@ -1,0 +1,639 @@
+"""A transaction: committed data as of the statement snapshot, merged with this transaction's write overlay.
+
+Reads see one consistent point: per-column-family RocksDB snapshots taken together under the writer's commit
+lock (no commit can land between them; see docs/storage.md). :meth:`RemTxn.new_statement` moves the snapshot
+forward (READ COMMITTED); without it the first snapshot is kept for the whole transaction.
+Writes are buffered in an overlay (table OID → id → row, ``None`` = physically removed) with an undo log for
+statement atomicity and savepoints; :meth:`commit` hands everything to the writer as ONE WriteBatch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from engine import errors as E
+from engine.ids import derive_id, id_source, key_text
+from engine.schema.model import IndexDef, TableDef
+from engine.schema.validate import validator_for
+from engine.storage import codec
+from engine.storage.keys import (
+    TABLE,
+    encode_value,
+    encode_values,
+    entity_key,
+    index_prefix,
+    key_index_prefix,
+    prefix_end,
+)
+from engine.write import Change, id_constraint, unique_error
+
+if TYPE_CHECKING:
+    from engine.storage.store import RemStore
+
+Row = dict[str, Any]
+_MISSING = object()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class RemTxn:
+    """Implements :class:`engine.store.Txn`."""
+
+    def __init__(self, store: RemStore, synchronous_commit: bool | None = None) -> None:
+        self._store = store
+        self._rocks = store.rocks
+        self.synchronous_commit = synchronous_commit  # None: the store's default
+        self._ov: dict[int, dict[uuid.UUID, Row | None]] = {}
+        self._tables: dict[int, TableDef] = {}
+        self._ins: set[tuple[int, uuid.UUID]] = set()
+        self._ovix: dict[tuple[int, bytes], set[uuid.UUID]] = {}  # (index oid, encoded values) → ids
+        self._ovkey: dict[str, set[tuple[int, uuid.UUID]]] = {}  # key text → (table oid, id)
+        self._undo: list[tuple[int, uuid.UUID, Any, bool]] = []
+        self._savepoints: list[tuple[str, int]] = []
+        self._snap: dict[str, Any] | None = None  # CF → (iterator, snapshot), one point in time
+        self._itlock = threading.Lock()
+        self.snapshot_seq = 0
+        self.closed = False
+
+    # ------------------------------------------------------------------ snapshot
+    def new_statement(self) -> None:
+        """Start a new statement: later reads see everything committed until now."""
+        self._snap = None
+
+    def _s(self) -> dict[str, Any]:
+        if self._snap is None:
+            if self.closed:
+                raise E.InternalError("transaction is closed")
+            with self._store.writer.lock:
+                self._snap = self._rocks.statement_view()
+                self.snapshot_seq = self._store.writer.seq
+        return self._snap
+
+    def _sget(self, cf: str, key: bytes) -> bytes | None:
+        try:
+            return self._s()[cf][1][key]
+        except Exception:  # rocksdict: "key not found"
+            return None
+
+    def _sprefix(self, cf: str, prefix: bytes, start: bytes | None = None,
+                 end: bytes | None = None, values: bool = False) -> Iterator[Any]:
+        """Keys (or items) of ``cf`` in the statement view within [start or prefix, end or prefix_end(prefix))."""
+        return iter_range(self._s()[cf][0], self._itlock, start or prefix,
+                          end if end is not None else prefix_end(prefix), values)
+
+    # ------------------------------------------------------------------ reads
+    def _committed(self, t: TableDef, id_: uuid.UUID) -> Row | None:
+        """The live committed row (snapshot), embedding attached; None if absent or deleted."""
+        k = entity_key(t.oid, id_)
+        raw = self._sget("entities", k)
+        if raw is None or codec.is_deleted(raw):
+            return None
+        row = codec.decode_row(raw)
+        if t.embedding_fields:
+            v = self._sget("embeddings", k)
+            row[t.system_column("embedding")] = codec.decode_vector(v) if v is not None else None
+        return row
+
+    def _visible(self, t: TableDef, id_: uuid.UUID) -> Row | None:
+        ov = self._ov.get(t.oid)
+        if ov is not None and id_ in ov:
+            r = ov[id_]
+            return r if r is not None and r.get(t.system_column("deleted_at")) is None else None
+        return self._committed(t, id_)
+
+    def scan(self, table: TableDef) -> Iterator[Row]:
+        t = table
+        ov = self._ov.get(t.oid) or {}
+        ov_items = list(ov.items())
+        ov_ids = set(ov)
+        dcol = t.system_column("deleted_at")
+        self._s()
+        cached = self._store.cache_rows(t, self.snapshot_seq)
+        if cached is not None:
+            idc = t.id_column
+            for r in cached:
+                if r[idc] not in ov_ids:
+                    yield dict(r)
+        else:
+            for r in self._store.scan_view(t, self._s(), self._itlock, self.snapshot_seq):
+                if ov_ids and r[t.id_column] in ov_ids:
+                    continue
+                yield dict(r)
+        for _, r in ov_items:
+            if r is not None and r.get(dcol) is None:
+                yield dict(r)
+
+    def get(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        out: list[Row | None] = []
+        for i in ids:
+            r = self._visible(table, i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)))
+            out.append(dict(r) if r is not None else None)
+        return out
+
+    def count(self, table: TableDef) -> int:
+        t = table
+        self._s()
+        n = self._store.cached_count(t, self.snapshot_seq)
+        if n is None:
+            n = sum(1 for _, v in self._sprefix("entities", TABLE.pack(t.oid), values=True)
+                    if not codec.is_deleted(v))
+        dcol = t.system_column("deleted_at")
+        for id_, r in (self._ov.get(t.oid) or {}).items():
+            was = self._committed(t, id_) is not None
+            now = r is not None and r.get(dcol) is None
+            n += int(now) - int(was)
+        return n
+
+    def _index_for(self, t: TableDef, column: str) -> IndexDef | None:
+        best = None
+        for ix in t.indexes:
+            if ix.method == "btree" and ix.columns and ix.columns[0] == column:
+                if best is None or len(ix.columns) < len(best.columns):
+                    best = ix
+        return best
+
+    def _coerce_key(self, t: TableDef, column: str, v: Any) -> Any:
+        col = t.column(column)
+        if col is None or v is None or col.system and col.role != "id":
+            return v
+        try:
+            from engine.schema.validate import _coercer
+            return _coercer(t, col)(v)
+        except (E.RemError, TypeError, ValueError):
+            return v
+
+    def lookup(self, table: TableDef, column: str, values: Sequence[Any]) -> list[uuid.UUID]:
+        t = table
+        if t.column(column) is None:
+            raise E.UndefinedColumn(f'column "{column}" does not exist')
+        out: list[uuid.UUID] = []
+        seen: set[uuid.UUID] = set()
+
+        def add(i: uuid.UUID) -> None:
+            if i not in seen:
+                seen.add(i)
+                out.append(i)
+
+        if column == t.id_column:
+            for v in values:
+                try:
+                    i = v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+                except ValueError:
+                    continue
+                if self._visible(t, i) is not None:
+                    add(i)
+            return out
+        ix = self._index_for(t, column)
+        ov = self._ov.get(t.oid) or {}
+        if ix is None:
+            want = [self._coerce_key(t, column, v) for v in values]
+            for r in self.scan(t):
+                if r.get(column) is not None and r.get(column) in want:
+                    add(r[t.id_column])
+            return out
+        for v in values:
+            v = self._coerce_key(t, column, v)
+            if v is None:
+                continue
+            try:
+                p = index_prefix(ix.oid, [v])
+            except TypeError:
+                continue
+            for k in self._sprefix("indexes", p):
+                i = uuid.UUID(bytes=k[-16:])
+                if i not in ov:
+                    add(i)
+            if ov:
+                if len(ix.columns) == 1:
+                    for i in self._ovix.get((ix.oid, p[4:]), ()):
+                        if self._visible(t, i) is not None:
+                            add(i)
+                else:
+                    for i, r in ov.items():
+                        if r is not None and r.get(column) == v and self._visible(t, i) is not None:
+                            add(i)
+        return out
+
+    def range(self, table: TableDef, column: str, lo: Any = None, hi: Any = None,
+              lo_inclusive: bool = True, hi_inclusive: bool = True) -> list[uuid.UUID]:
+        t = table
+        if t.column(column) is None:
+            raise E.UndefinedColumn(f'column "{column}" does not exist')
+        lo = self._coerce_key(t, column, lo)
+        hi = self._coerce_key(t, column, hi)
+        ov = self._ov.get(t.oid) or {}
+        out: list[uuid.UUID] = []
+        ix = self._index_for(t, column)
+
+        def within(v: Any) -> bool:
+            if v is None:
+                return False
+            ev = encode_value(v)
+            if lo is not None:
+                el = encode_value(lo)
+                if ev < el or (ev == el and not lo_inclusive):
+                    return False
+            if hi is not None:
+                eh = encode_value(hi)
+                if ev > eh or (ev == eh and not hi_inclusive):
+                    return False
+            return True
+
+        if ix is None:
+            for r in self.scan(t):
+                try:
+                    if within(r.get(column)):
+                        out.append(r[t.id_column])
+                except TypeError:
+                    continue
+            return out
+        base = TABLE.pack(ix.oid)
+        start = base + (encode_value(lo) if lo is not None else b"")
+        if lo is not None and not lo_inclusive:
+            start = prefix_end(start) or start
+        if hi is None:
+            end = base + b"\xff"  # NULLs (tag FF) sort last: excluded
+        else:
+            eh = base + encode_value(hi)
+            end = (prefix_end(eh) or eh) if hi_inclusive else eh
+        if start < end:
+            for k in self._sprefix("indexes", base, start=start, end=end):
+                i = uuid.UUID(bytes=k[-16:])
+                if i not in ov:
+                    out.append(i)
+        for i, r in ov.items():
+            if r is not None and r.get(t.system_column("deleted_at")) is None:
+                try:
+                    if within(r.get(column)):
+                        out.append(i)
+                except TypeError:
+                    continue
+        return out
+
+    def lookup_key(self, key: str) -> list[tuple[int, uuid.UUID]]:
+        """(table OID, id) of every visible row whose key (uri/key field/key/name/primary key) is ``key``."""
+        p = key_index_prefix(key)
+        out = []
+        for k in self._sprefix("key_index", p):
+            oid, i = TABLE.unpack(k[len(p):len(p) + 4])[0], uuid.UUID(bytes=k[-16:])
+            t = self._store.registry.get_by_oid(oid)
+            if t is not None and i not in (self._ov.get(oid) or {}):
+                out.append((oid, i))
+        for oid, i in self._ovkey.get(key, ()):
+            t = self._tables.get(oid)
+            if t is not None and self._visible(t, i) is not None and (oid, i) not in out:
+                out.append((oid, i))
+        return out
+
+    def find_conflict(self, table: TableDef, row: Row) -> Row | None:
+        t = table
+        cand = self._candidate_id(t, row)
+        if cand is not None:
+            r = self._visible(t, cand)
+            if r is not None:
+                return dict(r)
+        own = cand
+        for ix in t.indexes:
+            if not ix.unique or ix.method != "btree" or ix.primary:
+                continue
+            other = self._unique_hit(t, ix, row, own)
+            if other is not None:
+                r = self._visible(t, other)
+                if r is not None:
+                    return dict(r)
+        return None
+
+    # ------------------------------------------------------------------ writes
+    def _candidate_id(self, t: TableDef, row: Row) -> uuid.UUID | None:
+        v = row.get(t.id_column)
+        if v is not None:
+            return v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+        if id_source(row, t.key_field, t.primary_key) is None:
+            return None
+        return derive_id(t.name, row, t.key_field, t.primary_key)
+
+    def _unique_hit(self, t: TableDef, ix: IndexDef, row: Row, own: uuid.UUID | None) -> uuid.UUID | None:
+        vals = [row.get(c) for c in ix.columns]
+        if any(v is None for v in vals):
+            return None
+        p = index_prefix(ix.oid, vals)
+        ov = self._ov.get(t.oid) or {}
+        for k in self._sprefix("indexes", p):
+            if len(k) != len(p) + 16:
+                continue
+            i = uuid.UUID(bytes=k[-16:])
+            if i != own and i not in ov:
+                return i
+        for i in self._ovix.get((ix.oid, p[4:]), ()):
+            if i != own and self._visible(t, i) is not None:
+                return i
+        return None
+
+    def _set(self, t: TableDef, id_: uuid.UUID, row: Row | None) -> None:
+        """Overlay write without undo (maintains the overlay's index and key maps)."""
+        ov = self._ov.setdefault(t.oid, {})
+        prev = ov.get(id_)
+        dcol = t.system_column("deleted_at")
+        for r, add in ((prev, False), (row, True)):
+            if r is None or r.get(dcol) is not None:
+                continue
+            for ix in t.indexes:
+                if ix.method != "btree":
+                    continue
+                try:
+                    enc = encode_values([r.get(c) for c in ix.columns])
+                except TypeError:
+                    continue
+                s = self._ovix.setdefault((ix.oid, enc), set())
+                (s.add if add else s.discard)(id_)
+            src = id_source(r, t.key_field, t.primary_key)
+            if src is not None:
+                s2 = self._ovkey.setdefault(key_text(src[1]), set())
+                (s2.add if add else s2.discard)((t.oid, id_))
+        ov[id_] = row
+
+    def _put(self, t: TableDef, id_: uuid.UUID, row: Row | None, insert: bool = False) -> None:
+        self._tables[t.oid] = t
+        ov = self._ov.setdefault(t.oid, {})
+        key = (t.oid, id_)
+        self._undo.append((t.oid, id_, ov.get(id_, _MISSING), key in self._ins))
+        if insert and id_ not in ov:
+            self._ins.add(key)
+        self._set(t, id_, row)
+
+    def _revert(self, pos: int) -> None:
+        while len(self._undo) > pos:
+            oid, id_, prev, was_ins = self._undo.pop()
+            t = self._tables[oid]
+            if prev is _MISSING:
+                self._set(t, id_, None)
+                del self._ov[oid][id_]
+            else:
+                self._set(t, id_, prev)
+            (self._ins.add if was_ins else self._ins.discard)((oid, id_))
+
+    def _edges(self, t: TableDef, edges: Any, now: dt.datetime) -> list[dict[str, Any]]:
+        """Normalized edges: dst resolved to a UUID (keys through the key index), defaults filled."""
+        if edges is None:
+            return []
+        if not isinstance(edges, list):
+            raise E.InvalidParameterValue('"edges" must be a JSON array of edge objects')
+        out = []
+        for e in edges:
+            if isinstance(e, str):
+                e = {"dst": e}
+            if not isinstance(e, dict) or e.get("dst") is None:
+                raise E.InvalidParameterValue('each edge needs a "dst" (a UUID or a key)')
+            dst = e["dst"]
+            if not isinstance(dst, uuid.UUID):
+                try:
+                    dst = uuid.UUID(str(dst))
+                except ValueError:
+                    hits = self.lookup_key(str(dst))
+                    if not hits:
+                        raise E.ForeignKeyViolation(
+                            f'insert or update on table "{t.name}" violates edge target constraint',
+                            detail=f'Key (dst)=({dst}) is not present in any table.') from None
+                    dst = hits[0][1]
+            created = e.get("created_at") or now
+            if isinstance(created, str):
+                created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+            out.append({"dst": dst, "rel_type": str(e.get("rel_type") or e.get("type") or "related"),
+                        "weight": float(e.get("weight", 1.0)), "properties": e.get("properties") or {},
+                        "created_at": created})
+        return out
+
+    def _embed(self, t: TableDef, rows: list[Row]) -> None:
+        """Fill the embedding column of rows that lack one, with one embedder call."""
+        col = t.system_column("embedding")
+        need = [r for r in rows if r.get(col) is None]
+        fn = self._store.embedder
+        if not need or fn is None:
+            return
+        vecs = fn(t, need)
+        if len(vecs) != len(need):
+            raise E.InternalError("embedder returned a wrong number of vectors")
+        for r, v in zip(need, vecs, strict=True):
+            r[col] = v
+
+    def insert(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
+        t = table
+        val = validator_for(t)
+        now = _now()
+        idc = t.id_column
+        sc = t.system_column
+        pos = len(self._undo)
+        out: list[Row] = []
+        try:
+            for src in rows:
+                r = val.check(src)
+                explicit = src.get(idc)
+                if explicit is not None:
+                    try:
+                        id_ = explicit if isinstance(explicit, uuid.UUID) else uuid.UUID(str(explicit))
+                    except ValueError:
+                        raise E.InvalidTextRepresentation(f'invalid input syntax for type uuid: "{explicit}"') from None
+                else:
+                    id_ = derive_id(t.name, r, t.key_field, t.primary_key)
+                r[idc] = id_
+                r[sc("entity_type")] = t.name
+                r[sc("created_at")] = src.get(sc("created_at")) or now
+                r[sc("modified_at")] = now
+                r[sc("deleted_at")] = None
+                r[sc("edges")] = self._edges(t, src.get(sc("edges")), now)
+                if t.embedding_fields:
+                    emb = src.get(sc("embedding"))
+                    r[sc("embedding")] = None if emb is None else validator_for_vector(emb, t)
+                if self._visible(t, id_) is not None:
+                    name, cols = id_constraint(t)
+                    raise unique_error(t, name, cols, [r.get(c) for c in cols])
+                for ix in t.indexes:
+                    if ix.unique and not ix.primary and ix.method == "btree":
+                        if self._unique_hit(t, ix, r, id_) is not None:
+                            raise unique_error(t, ix.name, ix.columns, [r.get(c) for c in ix.columns])
+                insert = (t.oid not in self._ov or id_ not in self._ov[t.oid])
+                self._put(t, id_, r, insert=insert)
+                out.append(r)
+            if t.embedding_fields:
+                self._embed(t, out)
+        except BaseException:
+            self._revert(pos)
+            raise
+        return [dict(r) for r in out]
+
+    def update(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
+        t = table
+        val = validator_for(t)
+        now = _now()
+        idc = t.id_column
+        sc = t.system_column
+        pos = len(self._undo)
+        out: list[Row] = []
+        to_embed: list[Row] = []
+        try:
+            for src in rows:
+                raw_id = src.get(idc)
+                if raw_id is None:
+                    raise E.InternalError(f'update of "{t.name}" needs the row id column "{idc}"')
+                id_ = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(str(raw_id))
+                old = self._visible(t, id_)
+                if old is None:
+                    continue
+                r = val.check(src)
+                r[sc("entity_type")] = t.name
+                r[sc("created_at")] = old.get(sc("created_at"))
+                r[sc("modified_at")] = now
+                r[sc("deleted_at")] = None
+                r[sc("edges")] = self._edges(t, src.get(sc("edges"), old.get(sc("edges"))), now)
+                new_id = id_
+                old_src = id_source(old, t.key_field, t.primary_key)
+                new_src = id_source(r, t.key_field, t.primary_key)
+                if old_src is not None and new_src is not None and (
+                        old_src[0] != new_src[0] or key_text(old_src[1]) != key_text(new_src[1])
+                        or (old_src[0] == "uri" and old.get("chunk_ordinal") != r.get("chunk_ordinal"))):
+                    new_id = derive_id(t.name, r, t.key_field, t.primary_key)
+                r[idc] = new_id
+                if new_id != id_ and self._visible(t, new_id) is not None:
+                    name, cols = id_constraint(t)
+                    raise unique_error(t, name, cols, [r.get(c) for c in cols])
+                for ix in t.indexes:
+                    if ix.unique and not ix.primary and ix.method == "btree":
+                        hit = self._unique_hit(t, ix, r, new_id)
+                        if hit is not None and hit != id_:
+                            raise unique_error(t, ix.name, ix.columns, [r.get(c) for c in ix.columns])
+                if t.embedding_fields:
+                    ecol = sc("embedding")
+                    changed = any(r.get(f) != old.get(f) for f in t.embedding_fields)
+                    emb = src.get(ecol)
+                    if changed and (emb is None or emb is old.get(ecol)):
+                        r[ecol] = None
+                        to_embed.append(r)
+                    else:
+                        r[ecol] = None if emb is None else validator_for_vector(emb, t)
+                        if r[ecol] is None:
+                            to_embed.append(r)
+                if new_id != id_:
+                    self._put(t, id_, None)
+                    self._put(t, new_id, r, insert=True)
+                else:
+                    self._put(t, id_, r)
+                out.append(r)
+            if to_embed:
+                self._embed(t, to_embed)
+        except BaseException:
+            self._revert(pos)
+            raise
+        return [dict(r) for r in out]
+
+    def delete(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row]:
+        t = table
+        now = _now()
+        out = []
+        pos = len(self._undo)
+        try:
+            for i in ids:
+                i = i if isinstance(i, uuid.UUID) else uuid.UUID(str(i))
+                old = self._visible(t, i)
+                if old is None:
+                    continue
+                new = dict(old)
+                new[t.system_column("deleted_at")] = now
+                if t.embedding_fields:
+                    new[t.system_column("embedding")] = None
+                self._put(t, i, new)
+                out.append(dict(old))
+        except BaseException:
+            self._revert(pos)
+            raise
+        return out
+
+    # ------------------------------------------------------------------ savepoints / end
+    def savepoint(self, name: str) -> None:
+        self._savepoints.append((name, len(self._undo)))
+
+    def _find_sp(self, name: str) -> int:
+        for i in range(len(self._savepoints) - 1, -1, -1):
+            if self._savepoints[i][0] == name:
+                return i
+        raise E.InvalidSavepointSpecification(f'savepoint "{name}" does not exist')
+
+    def rollback_to(self, name: str) -> None:
+        i = self._find_sp(name)
+        self._revert(self._savepoints[i][1])
+        del self._savepoints[i + 1:]
+
+    def release(self, name: str) -> None:
+        i = self._find_sp(name)
+        del self._savepoints[i:]
+
+    @property
+    def has_writes(self) -> bool:
+        return any(self._ov.values())
+
+    def commit(self, sync: bool | None = None) -> None:
+        if self.closed:
+            return
+        try:
+            changes = [Change(self._tables[oid], id_, row, insert=(oid, id_) in self._ins)
+                       for oid, d in self._ov.items() for id_, row in d.items()]
+            s = self.synchronous_commit if sync is None else sync
+            self._store.writer.commit(changes, sync=s)
+        finally:
+            self._finish()
+
+    def rollback(self) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        self.closed = True
+        self._ov.clear()
+        self._ovix.clear()
+        self._ovkey.clear()
+        self._undo.clear()
+        self._ins.clear()
+        self._savepoints.clear()
+        self._snap = None
+
+
+def validator_for_vector(v: Any, t: TableDef) -> Any:
+    """An explicit embedding value as float32 of the table's dimension."""
+    import numpy as np
+    a = np.asarray(v, dtype=np.float32).reshape(-1)
+    if t.embedding_dim and a.shape[0] != t.embedding_dim:
+        raise E.DataException(f"expected {t.embedding_dim} dimensions, not {a.shape[0]}")
+    return a
+
+
+def iter_range(it: Any, lock: threading.Lock, start: bytes, end: bytes | None, values: bool,
+               chunk: int = 1024) -> Iterator[Any]:
+    """Keys (or (key, value) pairs) in [start, end) read through a pinned RocksDB iterator, in chunks.
+
+    The iterator is shared by every read of the statement, so each chunk re-seeks (others may move it)."""
+    pos = start
+    while True:
+        out: list[Any] = []
+        done = False
+        with lock:
+            it.seek(pos)
+            while it.valid():
+                k = it.key()
+                if end is not None and k >= end:
+                    done = True
+                    break
+                out.append((k, it.value()) if values else k)
+                if len(out) >= chunk:
+                    break
+                it.next()
+            else:
+                done = True
+        yield from out
+        if done or not out:
+            return
+        last = out[-1][0] if values else out[-1]
+        pos = last + b"\x00"

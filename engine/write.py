@@ -1,0 +1,322 @@
+"""THE write path: every byte REM writes to RocksDB goes through :class:`Writer`.
+
+A commit turns a transaction's changes into ONE WriteBatch under the commit lock: entity values, field-index
+entries, key index, edges/edges_reverse, embeddings, a WAL record (``wal`` CF, keyed by commit sequence) and
+the sequence number in ``meta``. It is written with the RocksDB WAL on (survives ``kill -9``); with
+synchronous commit the committer then waits for an fsync shared with concurrent committers (group commit).
+After the write, commit hooks get a :class:`CommitSummary` (per table: upserted rows, deleted ids, edges).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine import errors as E
+from engine.ids import id_source, key_text
+from engine.schema.model import TableDef
+from engine.storage import codec
+from engine.storage.keys import (
+    edge_key,
+    entity_key,
+    index_key,
+    index_prefix,
+    key_index_key,
+    prefix_end,
+    seq_key,
+)
+
+if TYPE_CHECKING:
+    from engine.storage.rocks import Rocks
+
+Row = dict[str, Any]
+Op = tuple[str, bytes, bytes | None]  # (column family, key, value or None = delete)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One graph edge as stored (src owns it)."""
+
+    src: uuid.UUID
+    rel_type: str
+    dst: uuid.UUID
+    weight: float = 1.0
+    properties: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    created_at: dt.datetime | None = field(default=None, compare=False, hash=False)
+
+
+@dataclass
+class TableChanges:
+    """What one commit did to one table."""
+
+    table: TableDef
+    upserted: list[Row] = field(default_factory=list)
+    deleted: list[uuid.UUID] = field(default_factory=list)
+    edges_added: list[Edge] = field(default_factory=list)
+    edges_removed: list[Edge] = field(default_factory=list)
+
+
+@dataclass
+class CommitSummary:
+    """Passed to every commit hook after a commit is written."""
+
+    seq: int
+    tables: dict[int, TableChanges] = field(default_factory=dict)
+
+
+@dataclass
+class Change:
+    """One row change of a transaction: new version (``row``), or None to remove the row physically."""
+
+    table: TableDef
+    id: uuid.UUID
+    row: Row | None
+    insert: bool = False  # plain INSERT: the id must not be live at commit
+    old_table: TableDef | None = None  # the definition the stored version was written with (ALTER rewrites)
+
+
+def unique_error(table: TableDef, name: str, cols: list[str], values: list[Any]) -> E.UniqueViolation:
+    """PostgreSQL's duplicate-key error."""
+    vals = ", ".join("null" if v is None else key_text(v) for v in values)
+    return E.UniqueViolation(f'duplicate key value violates unique constraint "{name}"',
+                             detail=f"Key ({', '.join(cols)})=({vals}) already exists.")
+
+
+def id_constraint(table: TableDef) -> tuple[str, list[str]]:
+    """Name and columns of the constraint a duplicate id violates."""
+    if table.primary_key:
+        for c in table.constraints:
+            if c.kind == "p":
+                return c.name, list(c.columns)
+        return f"{table.name}_pkey", list(table.primary_key)
+    from engine.schema.registry import key_column
+    kc = key_column(table)
+    if kc:
+        return f"{table.name}_{kc}_key", [kc]
+    return f"{table.name}_pkey", [table.id_column]
+
+
+def edge_list(row: Row | None, table: TableDef) -> list[Edge]:
+    """The (normalized) edges a row owns."""
+    if row is None or row.get(table.system_column("deleted_at")) is not None:
+        return []
+    src = row[table.id_column]
+    out = []
+    for e in row.get(table.system_column("edges")) or []:
+        if isinstance(e, dict) and isinstance(e.get("dst"), uuid.UUID):
+            out.append(Edge(src, str(e.get("rel_type") or ""), e["dst"], float(e.get("weight", 1.0)),
+                            e.get("properties") or {}, e.get("created_at")))
+    return out
+
+
+class GroupSync:
+    """Group commit: committers wait until the WAL is fsynced past their sequence; one leader syncs for all."""
+
+    def __init__(self, rocks: Rocks) -> None:
+        self._rocks = rocks
+        self._cond = threading.Condition()
+        self._leader = False
+        self.synced = 0
+        self.written = 0
+        self.fsyncs = 0
+        self.waits = 0
+
+    def wait_durable(self, seq: int) -> None:
+        with self._cond:
+            self.waits += 1
+            while self.synced < seq:
+                if self._leader:
+                    self._cond.wait()
+                    continue
+                self._leader = True
+                target = self.written
+                self._cond.release()
+                try:
+                    self._rocks.flush_wal()
+                finally:
+                    self._cond.acquire()
+                    self._leader = False
+                self.fsyncs += 1
+                self.synced = max(self.synced, target)
+                self._cond.notify_all()
+
+
+class Writer:
+    """The single writer: commit lock, commit sequence, batch building, hooks, group commit."""
+
+    def __init__(self, rocks: Rocks, synchronous_commit: bool = False) -> None:
+        self.rocks = rocks
+        self.lock = threading.RLock()
+        raw = rocks.cf["meta"].get(b"commit_seq")
+        self.seq = int.from_bytes(raw, "big") if raw else 0
+        self.synchronous_commit = synchronous_commit
+        self.group = GroupSync(rocks)
+        self.group.written = self.group.synced = self.seq
+        self.hooks: list[Callable[[CommitSummary], None]] = []
+        self.table_versions: dict[int, int] = {}  # table OID → seq of its last change (cache invalidation)
+        self.commits = 0
+
+    # --- raw ops (registry, meta, roles, maintenance)
+    def apply(self, ops: list[Op], sync: bool | None = None) -> int:
+        """Write raw operations in one batch (WAL on); returns the commit sequence."""
+        with self.lock:
+            wb = self.rocks.batch()
+            for cf, k, v in ops:
+                if v is None:
+                    wb.delete(k, self.rocks.h[cf])
+                else:
+                    wb.put(k, v, self.rocks.h[cf])
+            self.seq += 1
+            seq = self.seq
+            wb.put(b"commit_seq", seq.to_bytes(8, "big"), self.rocks.h["meta"])
+            self.rocks.write(wb)
+            self.group.written = seq
+        if self.synchronous_commit if sync is None else sync:
+            self.group.wait_durable(seq)
+        return seq
+
+    # --- transaction commit
+    def commit(self, changes: list[Change], sync: bool | None = None) -> CommitSummary | None:
+        """Apply a transaction's changes atomically; returns the summary (None when nothing changed)."""
+        if not changes:
+            return None
+        with self.lock:
+            summary = CommitSummary(seq=self.seq + 1)
+            deletes: list[Op] = []
+            puts: list[Op] = []
+            wal: list[list[Any]] = []
+            changed_ids = {(c.table.oid, c.id) for c in changes}
+            ent = self.rocks.cf["entities"]
+            for c in changes:
+                t = c.table
+                ekey = entity_key(t.oid, c.id)
+                raw = ent.get(ekey)
+                old = codec.decode_row(raw) if raw is not None else None
+                old_live = raw is not None and not codec.is_deleted(raw)
+                new = c.row
+                new_live = new is not None and new.get(t.system_column("deleted_at")) is None
+                if c.insert and old_live and new_live:
+                    name, cols = id_constraint(t)
+                    raise unique_error(t, name, cols, [new.get(x) for x in cols])
+                if new_live:
+                    self._check_unique(t, c.id, new, changed_ids)
+                tc = summary.tables.get(t.oid)
+                if tc is None:
+                    tc = summary.tables[t.oid] = TableChanges(t)
+                # derived entries of the old version
+                if old is not None and old_live:
+                    for k in self._derived_keys(c.old_table or t, c.id, old):
+                        deletes.append(k)
+                old_edges = set(edge_list(old, c.old_table or t)) if old_live else set()
+                new_edges = set(edge_list(new, t)) if new_live else set()
+                tc.edges_removed.extend(e for e in old_edges if e not in new_edges)
+                tc.edges_added.extend(e for e in new_edges if e not in old_edges)
+                emb_col = t.system_column("embedding") if t.embedding_fields else None
+                if new is None:
+                    deletes.append(("entities", ekey, None))
+                    deletes.append(("embeddings", ekey, None))
+                    tc.deleted.append(c.id)
+                    wal.append([t.oid, "x", c.id.bytes])
+                    continue
+                stored = dict(new)
+                vec = stored.pop(emb_col, None) if emb_col else None
+                puts.append(("entities", ekey, codec.encode_row(stored, deleted=not new_live)))
+                if new_live:
+                    puts.extend(self._derived_puts(t, c.id, new))
+                    if vec is not None:
+                        puts.append(("embeddings", ekey, codec.encode_vector(np.asarray(vec))))
+                    else:
+                        deletes.append(("embeddings", ekey, None))
+                    tc.upserted.append(new)
+                    wal.append([t.oid, "u", c.id.bytes])
+                else:
+                    deletes.append(("embeddings", ekey, None))
+                    tc.deleted.append(c.id)
+                    wal.append([t.oid, "d", c.id.bytes])
+            self.seq += 1
+            seq = self.seq
+            wb = self.rocks.batch()
+            h = self.rocks.h
+            for cf, k, _ in deletes:
+                wb.delete(k, h[cf])
+            for cf, k, v in puts:
+                wb.put(k, v, h[cf])
+            wb.put(seq_key(seq), codec.encode_obj({"ts": time.time(), "changes": wal}), h["wal"])
+            wb.put(b"commit_seq", seq.to_bytes(8, "big"), h["meta"])
+            self.rocks.write(wb)
+            self.group.written = seq
+            self.commits += 1
+            for oid in summary.tables:
+                self.table_versions[oid] = seq
+            summary.seq = seq
+            for hook in list(self.hooks):
+                hook(summary)
+        if self.synchronous_commit if sync is None else sync:
+            self.group.wait_durable(seq)
+        return summary
+
+    def _check_unique(self, t: TableDef, id_: uuid.UUID, row: Row, changed: set[tuple[int, uuid.UUID]]) -> None:
+        """Unique indexes against the latest committed data (concurrent committers)."""
+        cf = self.rocks.cf["indexes"]
+        for ix in t.indexes:
+            if not ix.unique or ix.primary or ix.method != "btree":
+                continue
+            vals = [row.get(c) for c in ix.columns]
+            if any(v is None for v in vals):
+                continue
+            p = index_prefix(ix.oid, vals)
+            for k in cf.keys(from_key=p):
+                if not k.startswith(p) or len(k) != len(p) + 16:
+                    break
+                other = uuid.UUID(bytes=k[-16:])
+                if other != id_ and (t.oid, other) not in changed:
+                    raise unique_error(t, ix.name, ix.columns, vals)
+
+    def _derived_keys(self, t: TableDef, id_: uuid.UUID, row: Row) -> list[Op]:
+        """Keys of every derived entry of a live row (to delete)."""
+        out: list[Op] = []
+        for cf, k, _ in self._derived_puts(t, id_, row):
+            out.append((cf, k, None))
+        return out
+
+    def _derived_puts(self, t: TableDef, id_: uuid.UUID, row: Row) -> list[Op]:
+        """Field-index entries, key index entry and edges of a live row."""
+        out: list[Op] = []
+        for ix in t.indexes:
+            if ix.method != "btree":
+                continue
+            try:
+                out.append(("indexes", index_key(ix.oid, [row.get(c) for c in ix.columns], id_), b""))
+            except TypeError:
+                continue
+        src = id_source(row, t.key_field, t.primary_key)
+        if src is not None:
+            out.append(("key_index", key_index_key(key_text(src[1]), t.oid, id_), b""))
+        for e in edge_list(row, t):
+            v = codec.encode_obj({"w": e.weight, "p": e.properties, "c": e.created_at, "t": t.oid})
+            out.append(("edges", edge_key(e.src, e.rel_type, e.dst), v))
+            out.append(("edges_reverse", edge_key(e.dst, e.rel_type, e.src), v))
+        return out
+
+    # --- maintenance
+    def delete_prefix(self, cf: str, prefix: bytes) -> None:
+        """Delete every key of ``cf`` starting with ``prefix`` (one range tombstone)."""
+        end = prefix_end(prefix)
+        with self.lock:
+            wb = self.rocks.batch()
+            if end is None:
+                for k in self.rocks.cf[cf].keys(from_key=prefix):
+                    wb.delete(k, self.rocks.h[cf])
+            else:
+                wb.delete_range(prefix, end, self.rocks.h[cf])
+            self.seq += 1
+            wb.put(b"commit_seq", self.seq.to_bytes(8, "big"), self.rocks.h["meta"])
+            self.rocks.write(wb)
+            self.group.written = self.seq

@@ -157,3 +157,20 @@ def test_pg_settings_and_small_catalogs() -> None:
     assert ("public", "docs", "docs_body_idx", None,
             "CREATE INDEX docs_body_idx ON public.docs USING btree (body)") in {
         tuple(r.values()) for r in scan(ctx, "pg_catalog", "pg_indexes")}
+
+
+def test_reg_hooks_of_textio_and_casts() -> None:
+    from engine import textio
+    from engine.catalog import bind
+    from engine.sql import casts
+
+    bind(make_ctx())
+    assert casts.cast("docs", T.TEXT, T.REGCLASS) == 16500
+    assert casts.cast(casts.cast(16500, T.OID, T.REGCLASS), T.REGCLASS, T.TEXT) == "docs"
+    assert casts.cast("pg_catalog.array_in", T.UNKNOWN, T.REGPROC) == 750
+    assert textio.format_text(T.REGCLASS, 1259) == "pg_class"
+    assert textio.format_text(T.REGPROC, 750) == "array_in"
+    assert textio.format_text(T.REGNAMESPACE, 2200) == "public"
+    assert textio.parse_text(T.REGTYPE, "character varying") == T.VARCHAR
+    with pytest.raises(UndefinedTable):
+        textio.parse_text(T.REGCLASS, "no_such_table")

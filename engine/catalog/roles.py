@@ -10,12 +10,26 @@ from engine.catalog import names, oids
 from engine.catalog._rows import register
 
 
+def _stored_roles(ctx: Any) -> dict[str, dict[str, Any]]:
+    store = getattr(getattr(ctx, "db", None), "store", None)
+    list_roles = getattr(store, "roles", None)
+    if not callable(list_roles):
+        return {}
+    try:
+        return {str(r["name"]): r for r in list_roles()}
+    except Exception:  # a store being closed: list the admin and session roles only
+        return {}
+
+
 def role_names(ctx: Any) -> list[str]:
-    """Roles the catalogs list: the admin role first, then the session user if different."""
+    """Roles the catalogs list: the admin role first, then the stored roles and the session user."""
     settings = getattr(getattr(ctx, "db", None), "settings", None)
     admin = str(getattr(settings, "admin_user", None) or "rem")
-    user = names.session_user(ctx)
-    return [admin] if user == admin else [admin, user]
+    out = [admin]
+    for n in [*sorted(_stored_roles(ctx)), names.session_user(ctx)]:
+        if n not in out:
+            out.append(n)
+    return out
 
 
 def role_oid(ctx: Any, name: str) -> int | None:
@@ -34,23 +48,14 @@ def role_name(ctx: Any, oid: int) -> str | None:
     return None
 
 
-def _is_super(ctx: Any, name: str) -> bool:
-    get_role = getattr(getattr(ctx, "db", None), "get_role", None)
-    if get_role is None:
-        return True
-    try:
-        role = get_role(name)
-    except Exception:  # the role store is optional here
-        return True
-    return bool(getattr(role, "superuser", True)) if role is not None else True
-
-
 def _roles(ctx: Any) -> Iterator[dict[str, Any]]:
-    for n in role_names(ctx):
-        su = _is_super(ctx, n)
+    stored = _stored_roles(ctx)
+    for k, n in enumerate(role_names(ctx)):
+        r = stored.get(n, {})
+        su = bool(r.get("superuser", True)) or k == 0
         yield {"oid": role_oid(ctx, n), "rolname": n, "rolsuper": su, "rolinherit": True, "rolcreaterole": su,
-               "rolcreatedb": su, "rolcanlogin": True, "rolreplication": su, "rolbypassrls": su,
-               "rolconnlimit": -1}
+               "rolcreatedb": su, "rolcanlogin": bool(r.get("login", True)), "rolreplication": su,
+               "rolbypassrls": su, "rolconnlimit": -1}
 
 
 register("pg_catalog", "pg_authid", _roles)

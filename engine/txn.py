@@ -511,7 +511,7 @@ class RemTxn:
                     ecol = sc("embedding")
                     changed = any(r.get(f) != old.get(f) for f in t.embedding_fields)
                     emb = src.get(ecol)
-                    if changed and (emb is None or emb is old.get(ecol)):
+                    if changed and (emb is None or _same_vector(emb, old.get(ecol))):
                         r[ecol] = None
                         to_embed.append(r)
                     else:
@@ -637,3 +637,8 @@ def iter_range(it: Any, lock: threading.Lock, start: bytes, end: bytes | None, v
             return
         last = out[-1][0] if values else out[-1]
         pos = last + b"\x00"
+
+
+def _same_vector(a: Any, b: Any) -> bool:
+    import numpy as np
+    return b is not None and np.array_equal(np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32))

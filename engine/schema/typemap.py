@@ -22,9 +22,6 @@ _STRING_FORMATS = {
     "base64": T.BYTEA,
 }
 
-_ANNOTATIONS = ("description", "title", "default", "examples")
-
-
 def _non_null_schema(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """The schema without its ``null`` alternative (Optional[X] in Pydantic), and whether null is allowed."""
     t = schema.get("type")
@@ -42,6 +39,11 @@ def _non_null_schema(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
                 return merged, nullable
             return schema, nullable
     return schema, False
+
+
+def non_null_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with its ``null`` alternative removed (values checked against it are never null)."""
+    return _non_null_schema(schema)[0]
 
 
 def nullable(schema: dict[str, Any]) -> bool:

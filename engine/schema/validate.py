@@ -21,6 +21,7 @@ import numpy as np
 
 from engine import errors as E
 from engine import types as T
+from engine.schema import typemap
 from engine.schema.model import ColumnDef, TableDef
 
 _CONSTRAINT_KEYS = frozenset({
@@ -225,7 +226,7 @@ def _needs_schema_check(schema: dict[str, Any] | None, oid: int) -> bool:
         if set(schema) & _CONSTRAINT_KEYS <= {"maxLength"} and oid == T.VARCHAR:
             return False
         if set(schema) & _CONSTRAINT_KEYS <= {"anyOf"} and _is_optional(schema):
-            return False
+            return _needs_schema_check(typemap.non_null_schema(schema), oid)
         if oid == T.VECTOR and set(schema) & _CONSTRAINT_KEYS <= {"items", "minItems", "maxItems"}:
             return False
         return True
@@ -235,9 +236,7 @@ def _needs_schema_check(schema: dict[str, Any] | None, oid: int) -> bool:
 
 def _is_optional(schema: dict[str, Any]) -> bool:
     alts = schema.get("anyOf") or []
-    rest = [a for a in alts if a.get("type") != "null"]
-    return len(rest) == 1 and not any(k in rest[0] for k in _CONSTRAINT_KEYS) and not (
-        isinstance(rest[0].get("format"), str) and rest[0]["format"] not in _TYPED_FORMATS)
+    return len([a for a in alts if a.get("type") != "null"]) == 1
 
 
 class RowValidator:
@@ -252,7 +251,7 @@ class RowValidator:
                 continue
             v = None
             if _needs_schema_check(col.json_schema, col.type_oid):
-                sch = dict(col.json_schema or {})
+                sch = dict(typemap.non_null_schema(col.json_schema or {}))  # NULL is checked apart
                 if defs:
                     sch["$defs"] = defs
                 cls = jsonschema.validators.validator_for(sch, default=jsonschema.Draft202012Validator)

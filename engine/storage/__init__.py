@@ -6,6 +6,7 @@ Layout, key encodings, value codec, consistency and durability: docs/storage.md.
 from __future__ import annotations
 
 from engine.settings import Settings
+from engine.storage import functions as _functions  # noqa: F401  (registers rem_vacuum)
 from engine.storage.store import RemStore
 
 

@@ -4,6 +4,7 @@ sizes, advisory locks and the other ``pg_*`` functions clients call while intros
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -103,7 +104,8 @@ def type_is_visible(ctx: Any, oid: int) -> bool | None:
 
 fn("pg_table_is_visible", T.BOOL, (T.OID,), table_is_visible)
 fn("pg_type_is_visible", T.BOOL, (T.OID,), type_is_visible)
-fn("pg_function_is_visible", T.BOOL, (T.OID,), lambda ctx, oid: True if proc_name(oid) else None)
+fn("pg_function_is_visible", T.BOOL, (T.OID,),
+   lambda ctx, oid: None if not proc_name(oid) else oid in _PG_BY_OID or "public" in _path(ctx, True))
 fn("pg_collation_is_visible", T.BOOL, (T.OID,),
    lambda ctx, oid: True if any(r[0] == oid for r in _pg_data.COLLATIONS) else None)
 fn("pg_opclass_is_visible", T.BOOL, (T.OID,), lambda ctx, oid: True)
@@ -262,15 +264,27 @@ fn("pg_size_pretty", T.TEXT, (T.NUMERIC,), size_pretty)
 
 
 def relation_size(ctx: Any, oid: int, *_: Any) -> int | None:
-    """Bytes the store reports for a relation (0 when the store does not report per-table sizes)."""
+    """Bytes of a REM table: the store's figure when it reports one, else rows × the mean encoded size of a
+    sample of up to 64 rows (0 for virtual relations)."""
     rel = snapshot(ctx).by_oid.get(int(oid))
     if rel is None:
         return None
+    if rel.table is None:
+        return 0
     store = getattr(getattr(ctx, "db", None), "store", None)
     sizer = getattr(store, "relation_size", None)
-    if rel.table is not None and callable(sizer):
+    if callable(sizer):
         return int(sizer(rel.table))
-    return 0
+    txn = getattr(ctx, "txn", None)
+    if txn is None:
+        return 0
+    try:
+        from engine.storage.codec import encode_row
+
+        sample = [len(encode_row(r)) for r in itertools.islice(txn.scan(rel.table), 64)]
+        return int(txn.count(rel.table) * sum(sample) / len(sample)) if sample else 0
+    except Exception:  # rows not encodable by this build's codec: report no size rather than fail \dt+
+        return 0
 
 
 def database_size(ctx: Any, _db: Any) -> int:

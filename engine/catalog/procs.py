@@ -80,7 +80,8 @@ def rem_procs() -> list[tuple]:
 def _pg_proc(ctx: Any) -> Iterator[dict[str, Any]]:
     for oid, name, kind, retset, ret, args, nargs, variadic, ndef, vol, strict, lang in rem_procs():
         yield {
-            "oid": oid, "proname": name, "pronamespace": oids.PG_CATALOG, "proowner": oids.BOOTSTRAP_SUPERUSER,
+            "oid": oid, "proname": name, "pronamespace": oids.PG_CATALOG if oid in _PG_BY_OID else oids.PUBLIC,
+            "proowner": oids.BOOTSTRAP_SUPERUSER,
             "prolang": lang, "procost": 1.0, "prorows": 1000.0 if retset else 0.0, "provariadic": variadic,
             "prosupport": RegOid(0, "-"), "prokind": kind, "proisstrict": strict, "proretset": retset,
             "provolatile": vol, "proparallel": "s", "pronargs": nargs, "pronargdefaults": ndef,

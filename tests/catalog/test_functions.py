@@ -174,3 +174,27 @@ def test_reg_hooks_of_textio_and_casts() -> None:
     assert textio.parse_text(T.REGTYPE, "character varying") == T.VARCHAR
     with pytest.raises(UndefinedTable):
         textio.parse_text(T.REGCLASS, "no_such_table")
+
+
+def test_pg_proc_lists_rem_functions_in_public_and_builtins_with_postgres_oids(ref: psycopg.Connection) -> None:
+    from engine.functions import FunctionDef, register
+
+    register(FunctionDef("rem_catalog_probe", lambda a, b: None, T.INT8, (T.TEXT, T.INT4), set_returning=True,
+                         columns=(("n", T.INT8),)))
+    ctx = make_ctx()
+    procs = {(r["proname"], tuple(r["proargtypes"])): r for r in scan(ctx, "pg_catalog", "pg_proc")}
+    probe = procs[("rem_catalog_probe", (T.TEXT, T.INT4))]
+    assert probe["pronamespace"] == 2200 and probe["proretset"] is True
+    assert call("pg_get_function_arguments", ctx, probe["oid"]) == "text, integer"
+    assert call("pg_get_function_result", ctx, probe["oid"]) == "SETOF bigint"
+    assert call("pg_function_is_visible", ctx, probe["oid"]) is True
+    expected = ref.execute("select oid::int, pg_get_function_arguments(oid), pg_get_function_result(oid)"
+                           " from pg_proc where proname = 'pg_get_indexdef' order by oid").fetchall()
+    rem = sorted((r["oid"], call("pg_get_function_arguments", ctx, r["oid"]),
+                  call("pg_get_function_result", ctx, r["oid"]))
+                 for (name, _), r in procs.items() if name == "pg_get_indexdef")
+    assert rem == expected
+    descs = {r["objoid"]: r["description"] for r in scan(ctx, "pg_catalog", "pg_description")
+             if r["classoid"] == 3079}
+    assert sorted(descs.values()) == ["PL/pgSQL procedural language",
+                                      "vector data type and ivfflat and hnsw access methods"]

@@ -91,9 +91,10 @@ class LocalProvider:
     """fastembed-backed provider for ``local:<model>`` specs."""
 
     def __init__(self, model: str, *, models_dir: Path | None = None, batch_size: int = 64,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, char_budget: int = 2048) -> None:
         self.name = f"local:{model}"
         self.batch_size = batch_size
+        self.char_budget = char_budget
         self._lock = threading.Lock()
         from fastembed import TextEmbedding
 
@@ -129,6 +130,24 @@ class LocalProvider:
         return l2_normalize(np.stack(rows))
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """``float32[n, dim]`` unit vectors, computed in batches of ``batch_size``."""
+        """``float32[n, dim]`` unit vectors, in batches of at most ``batch_size`` texts.
+
+        Texts are embedded shortest first and batches are cut at ``char_budget`` characters of padded
+        length: attention cost grows with batch × length², so similar lengths together are several times
+        faster on long documents (vectors are identical; the original order is restored)."""
         clean = ["" if t is None else str(t) for t in texts]
-        return in_batches(clean, self.batch_size, self._embed_batch, self.dim)
+        if len(clean) <= 1:
+            return in_batches(clean, self.batch_size, self._embed_batch, self.dim)
+        lengths = np.fromiter((len(t) for t in clean), np.int64, len(clean))
+        order = np.argsort(lengths, kind="stable")
+        out = np.empty((len(clean), self.dim), np.float32)
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while (end < len(order) and end - start < self.batch_size
+                   and (end - start + 1) * max(1, int(lengths[order[end]])) <= self.char_budget):
+                end += 1
+            idx = order[start:end]
+            out[idx] = self._embed_batch([clean[i] for i in idx])
+            start = end
+        return out

@@ -307,11 +307,15 @@ class VectorIndex:
         """Exact top-k over ``labels`` → (labels, distances) ascending by distance, ties by label."""
         if labels.shape[0] == 0 or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0)
-        sub = vecs[labels]
+        lo, hi = int(labels.min()), int(labels.max()) + 1
+        dense = labels.shape[0] * 3 >= hi - lo  # compute over the contiguous view instead of gathering
+        sub = vecs[lo:hi] if dense else vecs[labels]
         if self.metric == "l2":
-            d = ((sub - q) ** 2).sum(axis=1, dtype=np.float32)
+            d = np.einsum("ij,ij->i", sub, sub) - 2.0 * (sub @ q[0]) + float(q[0] @ q[0])
         else:
             d = -(sub @ q[0])
+        if dense:
+            d = d[labels - lo]
         kk = min(k, d.shape[0])
         part = np.argpartition(d, kk - 1)[:kk] if kk < d.shape[0] else np.arange(d.shape[0])
         order = np.lexsort((labels[part], d[part]))

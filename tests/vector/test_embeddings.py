@@ -130,3 +130,10 @@ def test_openai_401():
 def test_openai_without_key():
     with pytest.raises(ExternalRoutineException):
         get_provider("openai:text-embedding-3-small", replace(Settings(), openai_api_key=None))
+
+
+def test_length_sorted_batches_keep_order(minilm):
+    texts = ["short", "a much longer text about databases, vectors and search engines " * 8, "mid sized text"]
+    together = minilm.embed(texts)
+    for i, t in enumerate(texts):
+        np.testing.assert_allclose(together[i], minilm.embed([t])[0], atol=1e-5)

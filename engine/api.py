@@ -85,6 +85,7 @@ class Result:
     notices: list[Notice] = field(default_factory=list)
     copy: CopySpec | None = None
     tag_counts_rows: bool = False  # True: append the number of rows sent to ``tag``
+    deallocate: list[str] | None = None  # DEALLOCATE: protocol-level statement names to drop ('*' = all)
 
 
 class Prepared(Protocol):

@@ -1,0 +1,309 @@
+"""RemSession: one client session behind the Session API (engine.api): GUCs, transaction state, the prepared
+plan cache, cursors, cancel and statement_timeout. Statements are prepared by engine.sql.statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from engine.api import Column, CopySpec, Notice, Result
+from engine.errors import (
+    InFailedSqlTransaction,
+    InternalError,
+    QueryCanceled,
+    RemError,
+)
+from engine.guc import GucState
+from engine.sql.statements import Statement, first_word, prepare_statement
+
+_pids = itertools.count(1000)
+_CACHE_SIZE = 512
+
+
+class ExecCtx:
+    """The per-statement context (engine.context.ExecContext) given to functions and virtual tables."""
+
+    def __init__(self, session: RemSession, txn: Any) -> None:
+        self.session = session
+        self.db = session.db
+        self.txn = txn
+        self.txn_start = session.txn_start
+        self.notices: list[Notice] = session._notices
+
+    def check_interrupts(self) -> None:
+        self.session.check_interrupts()
+
+    def notice(self, message: str, **kw: Any) -> None:
+        self.notices.append(Notice(message, **kw))
+
+
+class Cursor:
+    """A DECLAREd cursor: materialized rows and a position."""
+
+    def __init__(self, name: str, columns: list[Column], rows: list[tuple[Any, ...]], hold: bool,
+                 scroll: bool) -> None:
+        self.name, self.columns, self.rows, self.hold, self.scroll = name, columns, rows, hold, scroll
+        self.pos = 0  # rows before pos have been fetched
+
+
+class RemSession:
+    """One client session (implements engine.api.Session)."""
+
+    def __init__(self, db: Any, user: str, database: str, params: dict[str, str] | None = None) -> None:
+        self.db = db
+        self.user = user
+        self.database = database
+        self.process_id = next(_pids)
+        self.secret_key = secrets.randbits(31)
+        overrides = dict(getattr(db, "guc_defaults", {}) or {})
+        overrides["session_authorization"] = user
+        for k, v in (params or {}).items():
+            if k not in ("user", "database", "replication"):
+                overrides[k] = v
+        if k := (params or {}).get("options"):
+            del k
+        self.guc = GucState.initial(overrides)
+        from engine.guc import GUCS
+        for k in ("session_authorization", "is_superuser", "server_version"):
+            if k in overrides and k in GUCS:
+                self.guc.values[k] = overrides[k]
+        self.guc.changed.clear()
+        self.transaction_status = "I"
+        self.txn: Any = None  # the explicit transaction's store Txn
+        self.txn_start: dt.datetime | None = None
+        self.savepoints: list[str] = []
+        self.cursors: dict[str, Cursor] = {}
+        self.sql_prepared: dict[str, Statement] = {}  # PREPARE name AS …
+        self.named_statements: dict[str, Any] = {}  # protocol-level statements the wire layer registers
+        self.listening: set[str] = set()
+        self._cache: OrderedDict[tuple[str, tuple[int, ...]], Statement] = OrderedDict()
+        self._cancel = threading.Event()
+        self._deadline: float | None = None
+        self._notices: list[Notice] = []
+        self._running = False
+        self.closed = False
+
+    # ------------------------------------------------------------------ Session API
+    def split(self, sql: str) -> list[str]:
+        from engine.sql.lexer import split
+
+        return split(sql)
+
+    def prepare(self, sql: str, param_oids: Sequence[int] = ()) -> Statement:
+        key = (sql, tuple(param_oids))
+        st = self._cache.get(key)
+        version = self.schema_version()
+        if st is not None and st.version == version:
+            self._cache.move_to_end(key)
+            return st
+        if self.transaction_status == "E" and first_word(sql) not in ("ROLLBACK", "ABORT", "COMMIT", "END"):
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
+        try:
+            st = prepare_statement(self, sql, list(param_oids))
+        except RemError:
+            self._fail()
+            raise
+        except RecursionError:
+            self._fail()
+            from engine.errors import ProgramLimitExceeded
+            raise ProgramLimitExceeded("stack depth limit exceeded") from None
+        except Exception as e:  # noqa: BLE001
+            self._fail()
+            import logging
+            logging.getLogger("rem.engine").exception("internal error preparing %r", sql)
+            raise InternalError(f"internal error: {type(e).__name__}: {e}") from e
+        st.version = version
+        if st.cacheable:
+            self._cache[key] = st
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return st
+
+    def execute(self, prepared: Any, params: Sequence[Any] = ()) -> Result:
+        st: Statement = prepared
+        if st.is_empty:
+            return Result(tag="")
+        if self.transaction_status == "E" and not st.allowed_in_failed:
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
+        if st.version != self.schema_version() and st.replannable:
+            st = self._replan(st)
+        self._begin_statement()
+        try:
+            res = self._run(st, list(params))
+        except RemError as e:
+            self._fail()
+            raise e
+        except RecursionError:
+            self._fail()
+            from engine.errors import ProgramLimitExceeded
+            raise ProgramLimitExceeded("stack depth limit exceeded") from None
+        except Exception as e:  # noqa: BLE001 - never let a bare exception cross the Session API
+            self._fail()
+            import logging
+            logging.getLogger("rem.engine").exception("internal error executing %r", st.sql)
+            raise InternalError(f"internal error: {type(e).__name__}: {e}") from e
+        finally:
+            self._running = False
+            self._deadline = None
+        if self._notices:
+            res.notices = self._notices + res.notices
+            self._notices = []
+        return res
+
+    def copy_in(self, spec: CopySpec, rows: Sequence[tuple[Any, ...]]) -> Result:
+        from engine.sql.dml import copy_in
+
+        if self.transaction_status == "E":
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
+        self._begin_statement()
+        try:
+            return self.with_txn(lambda txn: copy_in(self, txn, spec, rows), writes=True)
+        except RemError:
+            self._fail()
+            raise
+        except Exception as e:  # noqa: BLE001
+            self._fail()
+            raise InternalError(f"internal error: {type(e).__name__}: {e}") from e
+        finally:
+            self._running = False
+            self._deadline = None
+
+    def parameter_status(self) -> dict[str, str]:
+        return self.guc.reportable()
+
+    def take_parameter_changes(self) -> dict[str, str]:
+        return self.guc.take_changes()
+
+    def get_setting(self, name: str) -> str:
+        return self.guc.show(name)
+
+    def set_setting(self, name: str, value: str | None, local: bool = False) -> None:
+        self.guc.set(name, value, local=local, in_txn=self.transaction_status != "I")
+        self._on_setting(name)
+
+    def setting_names(self) -> list[str]:
+        from engine.guc import GUCS
+
+        return [g.name for g in GUCS.values()]
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.txn is not None:
+            try:
+                self.txn.rollback()
+            except Exception:  # noqa: BLE001 - closing: nothing to report to
+                pass
+        self.txn = None
+        self.cursors.clear()
+        self.sql_prepared.clear()
+        self._cache.clear()
+        unregister = getattr(self.db, "unregister_session", None)
+        if unregister:
+            unregister(self)
+
+    # ------------------------------------------------------------------ internals
+    def schema_version(self) -> int:
+        return int(getattr(self.db, "schema_version", 0))
+
+    def _replan(self, st: Statement) -> Statement:
+        new = prepare_statement(self, st.sql, list(st.param_oids))
+        new.version = self.schema_version()
+        key = (st.sql, tuple(st.given_oids))
+        if key in self._cache:
+            self._cache[key] = new
+        return new
+
+    def _on_setting(self, name: str) -> None:
+        pass
+
+    def _begin_statement(self) -> None:
+        self._cancel.clear()
+        self._running = True
+        ms = int(self.guc.get("statement_timeout") or 0)
+        self._deadline = time.monotonic() + ms / 1000 if ms > 0 else None
+        if self.txn is None:
+            self.txn_start = dt.datetime.now(dt.UTC)
+
+    def check_interrupts(self) -> None:
+        if self._cancel.is_set():
+            self._cancel.clear()
+            raise QueryCanceled("canceling statement due to user request")
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise QueryCanceled("canceling statement due to statement timeout")
+
+    def sleep(self, seconds: float) -> None:
+        """pg_sleep: sleep in small slices, honouring cancel and statement_timeout."""
+        end = time.monotonic() + max(0.0, seconds)
+        while True:
+            self.check_interrupts()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            wait = min(left, 0.05)
+            if self._deadline is not None:
+                wait = max(0.0, min(wait, self._deadline - time.monotonic() + 0.001))
+            self._cancel.wait(wait)
+
+    def _fail(self) -> None:
+        if self.transaction_status == "T":
+            self.transaction_status = "E"
+
+    def _run(self, st: Statement, params: list[Any]) -> Result:
+        self.check_interrupts()
+        if st.needs_txn:
+            return self.with_txn(lambda txn: st.run(self, txn, params), writes=st.writes)
+        return st.run(self, None, params)
+
+    def with_txn(self, fn: Any, writes: bool = False) -> Any:
+        """Run ``fn(txn)`` in the open transaction, or in a one-statement transaction (autocommit)."""
+        store = getattr(self.db, "store", None)
+        if self.txn is not None:
+            nxt = getattr(self.txn, "new_statement", None)
+            if nxt:
+                nxt()
+            return fn(self.txn)
+        if store is None:
+            return fn(None)
+        txn = store.begin()
+        try:
+            out = fn(txn)
+            txn.commit()
+            return out
+        except BaseException:
+            txn.rollback()
+            raise
+
+    # transaction control (used by engine.sql.utility)
+    def begin(self) -> None:
+        store = getattr(self.db, "store", None)
+        self.txn = store.begin() if store is not None else None
+        self.transaction_status = "T"
+        self.txn_start = dt.datetime.now(dt.UTC)
+        self.savepoints = []
+        self.guc.begin()
+
+    def end(self, commit: bool) -> None:
+        txn, self.txn = self.txn, None
+        try:
+            if txn is not None:
+                if commit:
+                    txn.commit()
+                else:
+                    txn.rollback()
+        finally:
+            self.transaction_status = "I"
+            self.savepoints = []
+            self.guc.end(commit)
+            for name in [n for n, c in self.cursors.items() if not c.hold]:
+                del self.cursors[name]

@@ -1,0 +1,173 @@
+"""The Rem SQL dialect: sqlglot's PostgreSQL plus pgvector operators and REM's statements.
+
+Adds ``<=>`` (cosine distance; sqlglot reads it as MySQL's null-safe equality), ``<#>`` (negative inner product),
+and the statements ``SEARCH``, ``TRAVERSE``, ``LOOKUP`` and ``FUZZY``::
+
+    SEARCH tbl 'text'|$1 [WHERE ...] [LIMIT n]          SEARCH 'text' IN tbl [WHERE ...] [LIMIT n]
+    TRAVERSE FROM x [DEPTH n] [DIRECTION out|in|both] [TYPE 'r'] [LIMIT n]
+    TRAVERSE [rel, ...] WITH LOOKUP 'key' [DEPTH n] [LIMIT n]
+    LOOKUP 'k1', 'k2', ...
+    FUZZY 'text' [IN tbl] [THRESHOLD x] [LIMIT n]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.generators.postgres import PostgresGenerator
+from sqlglot.parsers.postgres import PostgresParser
+from sqlglot.tokens import TokenType
+
+
+class CosineDistance(exp.Expression, exp.Binary):
+    """``a <=> b`` (pgvector cosine distance)."""
+
+
+class NegInnerProduct(exp.Expression, exp.Binary):
+    """``a <#> b`` (pgvector negative inner product)."""
+
+
+class Search(exp.Expression):
+    """``SEARCH tbl 'text' [WHERE] [LIMIT]``."""
+
+    arg_types = {"this": True, "query": True, "where": False, "limit": False}
+
+
+class Traverse(exp.Expression):
+    """``TRAVERSE FROM x …`` or ``TRAVERSE [rels] WITH LOOKUP 'key' …``."""
+
+    arg_types = {"this": True, "depth": False, "direction": False, "rel": False, "limit": False, "rels": False}
+
+
+class Lookup(exp.Expression):
+    """``LOOKUP 'k1', 'k2'``."""
+
+    arg_types = {"expressions": True}
+
+
+class Fuzzy(exp.Expression):
+    """``FUZZY 'text' [IN tbl] [THRESHOLD x] [LIMIT n]``."""
+
+    arg_types = {"this": True, "table": False, "threshold": False, "limit": False}
+
+
+_T_NEG_IP = TokenType.DCOLONQMARK  # a spare TokenType the Postgres dialect never uses
+
+
+class Rem(Postgres):
+    """PostgreSQL + pgvector operators + SEARCH/TRAVERSE/LOOKUP/FUZZY."""
+
+    class Tokenizer(Postgres.Tokenizer):
+        KEYWORDS = {**Postgres.Tokenizer.KEYWORDS, "<=>": TokenType.NULLSAFE_EQ, "<#>": _T_NEG_IP}
+
+    class Parser(PostgresParser):
+        EQUALITY = {k: v for k, v in PostgresParser.EQUALITY.items() if k != TokenType.NULLSAFE_EQ}
+        FACTOR = {**PostgresParser.FACTOR, TokenType.NULLSAFE_EQ: CosineDistance, _T_NEG_IP: NegInnerProduct}
+
+        def _parse_statement(self) -> Any:
+            cur = self._curr
+            nxt = self._next
+            if cur is not None and cur.token_type == TokenType.VAR and (
+                    nxt is None or nxt.token_type not in (TokenType.EQ, TokenType.DOT, TokenType.L_PAREN)):
+                w = cur.text.upper()
+                if w == "SEARCH":
+                    self._advance()
+                    return self._parse_rem_search()
+                if w == "TRAVERSE":
+                    self._advance()
+                    return self._parse_rem_traverse()
+                if w == "LOOKUP":
+                    self._advance()
+                    return self._parse_rem_lookup()
+                if w == "FUZZY":
+                    self._advance()
+                    return self._parse_rem_fuzzy()
+            return super()._parse_statement()
+
+        def _parse_rem_search(self) -> Any:
+            if self._curr is not None and self._curr.token_type in (TokenType.STRING, TokenType.PARAMETER,
+                                                                      TokenType.PLACEHOLDER):
+                query = self._parse_bitwise()
+                if not self._match(TokenType.IN):
+                    self.raise_error("Expected IN <table> after SEARCH 'text'")
+                table = self._parse_table_parts()
+            else:
+                table = self._parse_table_parts()
+                query = self._parse_bitwise() or self.raise_error("SEARCH expects a query string")
+            return self.expression(Search(this=table, query=query, where=self._parse_where(),
+                                          limit=self._parse_limit()))
+
+        def _parse_rem_traverse(self) -> Any:
+            rels = None
+            start = None
+            if self._match(TokenType.FROM):
+                start = self._parse_bitwise()
+            else:
+                if not self._match(TokenType.WITH):
+                    rels = self._parse_csv(self._parse_bitwise)
+                    if not self._match(TokenType.WITH):
+                        self.raise_error("Expected FROM or WITH LOOKUP after TRAVERSE")
+                if not self._match_text_seq("LOOKUP"):
+                    self.raise_error("Expected LOOKUP after TRAVERSE ... WITH")
+                start = self._parse_bitwise()
+            if start is None:
+                self.raise_error("TRAVERSE expects a start")
+            depth = direction = rel = None
+            while self._curr is not None:
+                if self._match_text_seq("DEPTH"):
+                    depth = self._parse_number()
+                elif self._match_text_seq("DIRECTION"):
+                    if not self._curr or self._curr.text.upper() not in ("OUT", "IN", "BOTH"):
+                        self.raise_error("DIRECTION must be out, in or both")
+                    direction = exp.var(self._curr.text.lower())
+                    self._advance()
+                elif self._match(TokenType.TYPE) or self._match_text_seq("TYPE"):
+                    rel = self._parse_bitwise()
+                else:
+                    break
+            return self.expression(Traverse(this=start, depth=depth, direction=direction, rel=rel,
+                                            limit=self._parse_limit(),
+                                            rels=exp.Tuple(expressions=rels) if rels else None))
+
+        def _parse_rem_lookup(self) -> Any:
+            keys = self._parse_csv(self._parse_bitwise)
+            if not keys or any(k is None for k in keys):
+                self.raise_error("LOOKUP expects one or more keys")
+            return self.expression(Lookup(expressions=keys))
+
+        def _parse_rem_fuzzy(self) -> Any:
+            text = self._parse_bitwise() or self.raise_error("FUZZY expects a text")
+            table = threshold = None
+            while self._curr is not None:
+                if self._match(TokenType.IN):
+                    table = self._parse_table_parts()
+                elif self._match_text_seq("THRESHOLD"):
+                    threshold = self._parse_bitwise()
+                else:
+                    break
+            return self.expression(Fuzzy(this=text, table=table, threshold=threshold, limit=self._parse_limit()))
+
+    class Generator(PostgresGenerator):
+        TRANSFORMS = {
+            **PostgresGenerator.TRANSFORMS,
+            CosineDistance: lambda self, e: self.binary(e, "<=>"),
+            NegInnerProduct: lambda self, e: self.binary(e, "<#>"),
+            Search: lambda self, e: f"SEARCH {self.sql(e, 'this')} {self.sql(e, 'query')}"
+            + (" " + self.sql(e, "where").strip() if e.args.get("where") else "") + self.sql(e, "limit"),
+            Traverse: lambda self, e: " ".join(filter(None, [
+                (f"TRAVERSE {self.expressions(e.args['rels'], flat=True)} WITH LOOKUP {self.sql(e, 'this')}"
+                 if e.args.get("rels") else f"TRAVERSE FROM {self.sql(e, 'this')}"),
+                e.args.get("depth") and f"DEPTH {self.sql(e, 'depth')}",
+                e.args.get("direction") and f"DIRECTION {self.sql(e, 'direction')}",
+                e.args.get("rel") and f"TYPE {self.sql(e, 'rel')}"])) + self.sql(e, "limit"),
+            Lookup: lambda self, e: f"LOOKUP {self.expressions(e, flat=True)}",
+            Fuzzy: lambda self, e: " ".join(filter(None, [
+                f"FUZZY {self.sql(e, 'this')}",
+                e.args.get("table") and f"IN {self.sql(e, 'table')}",
+                e.args.get("threshold") and f"THRESHOLD {self.sql(e, 'threshold')}"])) + self.sql(e, "limit"),
+        }
+
+
+DIALECT = Rem()

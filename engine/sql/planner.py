@@ -1,0 +1,1025 @@
+"""Query planner: a sqlglot SELECT/UNION/VALUES tree → plan steps (engine.sql.plan) with compiled expressions.
+
+Name resolution follows PostgreSQL: CTEs, then pg_catalog, then the search path (``"$user", public``).
+Equality/IN/range predicates on a table's key or indexed fields become index lookups (see :func:`pushdown`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+from engine import types as T
+from engine.errors import (
+    DatatypeMismatch,
+    FeatureNotSupported,
+    GroupingError,
+    InvalidColumnReference,
+    SyntaxError_,
+    UndefinedColumn,
+    UndefinedTable,
+)
+from engine.sql import aggregates, plan
+from engine.sql.compiler import AGG_NODES, CE, Compiler, const, func_args, func_name, is_aggregate
+from engine.sql.dialect import DIALECT
+from engine.sql.scope import ColInfo, ExecState, QueryInfo, Scope
+from engine.sql.sqltypes import INTS, common_type, family
+from engine.sql.window import WinCall, WindowStep
+from engine.virtual import lookup_virtual
+
+
+class Env:
+    """What the planner needs from the session: the registry and the search path."""
+
+    def __init__(self, registry: Any, search_path: list[str], user: str = "rem") -> None:
+        self.registry = registry
+        self.search_path = search_path
+        self.user = user
+
+
+def table_cols(td: Any, alias: str) -> tuple[list[ColInfo], list[str]]:
+    """Scope columns and row-dict keys of a registered table."""
+    cols, names = [], []
+    for c in td.columns:
+        cols.append(ColInfo(alias, c.name, c.type_oid, c.typmod, hidden=bool(c.hidden), table_oid=td.oid,
+                            attnum=c.attnum, system=c.system))
+        names.append(c.name)
+    return cols, names
+
+
+class Planner:
+    """Plans one statement; ``params`` maps $n → type OID (0 while unknown)."""
+
+    def __init__(self, env: Env, params: dict[int, int]) -> None:
+        self.env = env
+        self.params = params
+        self.ctes: list[dict[str, tuple[plan.Step, list[ColInfo]]]] = []
+
+    # ---- entry points
+    def query(self, node: exp.Expression, parent: Scope | None = None) -> plan.Step:
+        """Plan a query expression (SELECT, set operation, VALUES, parenthesized query)."""
+        if isinstance(node, exp.Subquery):
+            inner = self.query(node.this, parent)
+            return self._modifiers_outer(node, inner, parent)
+        if isinstance(node, exp.Select):
+            return self.select(node, parent)
+        if isinstance(node, exp.SetOperation):
+            return self.setop(node, parent)
+        if isinstance(node, exp.Values):
+            return self.values(node, parent)
+        if isinstance(node, exp.Paren):
+            return self.query(node.this, parent)
+        raise FeatureNotSupported(f"statement not supported here: {type(node).__name__}")
+
+    def subplan(self, node: exp.Expression, scope: Scope) -> tuple[plan.Step, bool]:
+        """Plan a subquery under ``scope``; returns (plan, correlated)."""
+        before = scope.query.correlated
+        probe = Scope([], parent=scope, query=QueryInfo())
+        step = self.query(node, probe)
+        corr = probe.query.correlated or _any_outer(step)
+        scope.query.correlated = before or scope.query.correlated
+        step._correlated = corr  # type: ignore[attr-defined]
+        return step, corr
+
+    # ---- WITH
+    def _with(self, node: exp.Expression, parent: Scope | None) -> bool:
+        w = node.args.get("with_") or node.args.get("with")
+        if not w:
+            return False
+        frame: dict[str, tuple[plan.Step, list[ColInfo]]] = {}
+        self.ctes.append(frame)
+        for cte in w.expressions:
+            name = cte.alias_or_name
+            colnames = [c.name for c in (cte.args["alias"].columns if cte.args.get("alias") else [])]
+            body = cte.this
+            if w.args.get("recursive") and isinstance(body, exp.Union) and _references(body.expression, name):
+                base = self.query(body.this, parent)
+                cols = self._rename(base.cols, name, colnames)
+                work = plan.WorkTableScan(name, cols)
+                frame[name] = (work, cols)
+                rec = self.query(body.expression, parent)
+                if len(rec.cols) != len(cols):
+                    raise SyntaxError_("each UNION query must have the same number of columns")
+                step: plan.Step = plan.RecursiveCte(base, rec, work, not body.args.get("distinct"), cols)
+            else:
+                if isinstance(body, (exp.Insert, exp.Update, exp.Delete)):
+                    raise FeatureNotSupported("data-modifying statements in WITH are not supported")
+                step = self.query(body, parent)
+                cols = self._rename(step.cols, name, colnames)
+            frame[name] = (step, cols)
+        return True
+
+    def _rename(self, cols: list[ColInfo], alias: str, names: list[str]) -> list[ColInfo]:
+        if len(names) > len(cols):
+            raise SyntaxError_(f'table "{alias}" has {len(cols)} columns available but {len(names)} columns specified')
+        out = []
+        for i, c in enumerate(cols):
+            out.append(ColInfo(alias, names[i] if i < len(names) else c.name, c.oid if c.oid != T.UNKNOWN else T.TEXT,
+                               c.typmod, hidden=c.hidden, table_oid=c.table_oid, attnum=c.attnum))
+        return out
+
+    # ---- FROM
+    def from_item(self, node: exp.Expression, parent: Scope | None) -> plan.Step:
+        alias_node = node.args.get("alias")
+        alias = alias_node.name if alias_node is not None and alias_node.name else None
+        colnames = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
+        if isinstance(node, exp.Table):
+            inner = node.this
+            if isinstance(inner, exp.Func) or isinstance(inner, exp.Anonymous):
+                return self.function_scan(inner, alias, colnames, parent)
+            if node.args.get("sample"):
+                raise FeatureNotSupported("TABLESAMPLE is not supported")
+            name = node.name
+            schema = node.db or None
+            if schema is None:
+                for frame in reversed(self.ctes):
+                    if name in frame:
+                        step, cols = frame[name]
+                        a = alias or name
+                        cols2 = self._rename(cols, a, colnames)
+                        if isinstance(step, plan.WorkTableScan):
+                            return plan.SubqueryScan(step, a, cols2)
+                        return plan.CteScan(name, step, cols2)
+            return self.table_scan(name, schema, alias, colnames)
+        if isinstance(node, exp.Subquery):
+            if node.args.get("lateral") or isinstance(node.this, exp.Lateral):
+                raise FeatureNotSupported("LATERAL is not supported")
+            step = self.query(node.this, parent)
+            a = alias or "unnamed_subquery"
+            return plan.SubqueryScan(step, a, self._rename(step.cols, a, colnames))
+        if isinstance(node, exp.Values):
+            step = self.values(node, parent)
+            a = alias or "*VALUES*"
+            return plan.SubqueryScan(step, a, self._rename(step.cols, a, colnames))
+        if isinstance(node, exp.Lateral):
+            raise FeatureNotSupported("LATERAL is not supported")
+        if isinstance(node, (exp.Unnest, exp.Explode)):
+            return self.function_scan(node, alias, colnames, parent)
+        raise FeatureNotSupported(f"FROM item not supported: {node.sql(dialect=DIALECT)[:60]}")
+
+    def resolve_table(self, name: str, schema: str | None) -> tuple[str, Any]:
+        """('table', TableDef) or ('virtual', VirtualTable); 42P01 when neither exists."""
+        reg = self.env.registry
+        if schema is not None:
+            schemas = [schema]
+        else:
+            schemas = ["pg_catalog"] + [s if s != "$user" else self.env.user for s in self.env.search_path]
+        for s in schemas:
+            vt = lookup_virtual(s, name)
+            if vt is not None:
+                return "virtual", vt
+            if reg is not None and s not in ("pg_catalog", "information_schema"):
+                td = reg.get(name, s)
+                if td is not None:
+                    return "table", td
+        shown = f"{schema}.{name}" if schema else name
+        raise UndefinedTable(f'relation "{shown}" does not exist')
+
+    def table_scan(self, name: str, schema: str | None, alias: str | None, colnames: list[str]) -> plan.Step:
+        kind, obj = self.resolve_table(name, schema)
+        a = alias or name
+        if kind == "virtual":
+            cols = [ColInfo(a, n, o, table_oid=obj.oid, attnum=i + 1) for i, (n, o) in enumerate(obj.columns)]
+            for i, n in enumerate(colnames):
+                cols[i].name = n
+            return plan.VirtualScan(obj, a, cols)
+        cols, names = table_cols(obj, a)
+        vis = [c for c in cols if not c.hidden]
+        for i, n in enumerate(colnames):
+            if i < len(vis):
+                vis[i].name = n
+        return plan.Scan(obj, a, cols, names)
+
+    def function_scan(self, fn: exp.Expression, alias: str | None, colnames: list[str],
+                      parent: Scope | None) -> plan.Step:
+        from engine.functions import lookup as flookup
+
+        name = func_name(fn) or ("unnest" if isinstance(fn, exp.Unnest) else None)
+        if name is None:
+            raise FeatureNotSupported(f"function in FROM not supported: {fn.sql(dialect=DIALECT)[:60]}")
+        comp = Compiler(Scope([], parent=parent), self, self.params)
+        args = func_args(fn) if not isinstance(fn, exp.Unnest) else list(fn.expressions)
+        ces = [comp.compile(a) for a in args]
+        a = alias or name
+        if name == "generate_series":
+            ces, cols, gen = _generate_series(ces, a)
+        elif name == "unnest":
+            ces = [comp.cast_ce(c, T.array_of(T.TEXT)) if c.oid == T.UNKNOWN else c for c in ces]
+            cols = [ColInfo(a, a if len(ces) == 1 else "unnest", T.element_of(c.oid) or T.TEXT) for c in ces]
+
+            def gen(vals: list[Any]) -> list[tuple[Any, ...]]:
+                lists = [v or [] for v in vals]
+                n = max((len(x) for x in lists), default=0)
+                return [tuple(x[i] if i < len(x) else None for x in lists) for i in range(n)]
+        else:
+            fds = [f for f in flookup(name) if f.set_returning]
+            if not fds:
+                # a scalar function in FROM yields one row
+                ce = comp._call_named(name, ces, fn)
+                cols = [ColInfo(a, a, ce.oid)]
+                f0 = ce.fn
+                return plan.FunctionScan(name, self._rename(cols, a, colnames), lambda st: [(f0((), st),)])
+            fd = fds[0]
+            cols = [ColInfo(a, n, o) for n, o in (fd.columns or ((name, T.TEXT),))]
+            if len(cols) == 1 and not colnames:
+                cols[0].name = a if alias else name
+            impl = fd.impl
+
+            def gen(vals: list[Any]) -> list[tuple[Any, ...]]:
+                return [tuple(r) if isinstance(r, (tuple, list)) else (r,) for r in impl(*vals)]
+            if fd.needs_ctx:
+                def run_ctx(st: ExecState) -> list[tuple[Any, ...]]:
+                    vals = [c.fn((), st) for c in ces]
+                    return [tuple(r) if isinstance(r, (tuple, list)) else (r,) for r in impl(st.ctx, *vals)]
+                return plan.FunctionScan(name, self._rename(cols, a, colnames), run_ctx)
+        fns = [c.fn for c in ces]
+        strict = name in ("generate_series",)
+
+        def run(st: ExecState) -> list[tuple[Any, ...]]:
+            vals = [f((), st) for f in fns]
+            if strict and any(v is None for v in vals):
+                return []
+            return gen(vals)
+
+        return plan.FunctionScan(name, self._rename(cols, a, colnames), run)
+
+    def joins(self, sel: exp.Select, parent: Scope | None) -> plan.Step:
+        frm = sel.args.get("from_") or sel.args.get("from")
+        if frm is None:
+            if sel.args.get("joins"):
+                raise SyntaxError_("syntax error at or near \"JOIN\"")
+            return plan.OneRow()
+        items = [frm.this] + list(frm.expressions or [])
+        step = self.from_item(items[0], parent)
+        for it in items[1:]:
+            right = self.from_item(it, parent)
+            step = plan.Join(step, right, "cross", [], [], None, "")
+        for j in sel.args.get("joins") or []:
+            right = self.from_item(j.this, parent)
+            side = (j.args.get("side") or "").lower()
+            kind_ = (j.args.get("kind") or "").lower()
+            if j.args.get("method") and str(j.args.get("method")).lower() == "natural" or kind_ == "natural":
+                raise FeatureNotSupported("NATURAL JOIN is not supported")
+            kind = side if side in ("left", "right", "full") else ("cross" if kind_ == "cross" else "inner")
+            on = j.args.get("on")
+            using = j.args.get("using")
+            if kind_ == "lateral" or isinstance(j.this, exp.Lateral):
+                raise FeatureNotSupported("LATERAL is not supported")
+            scope = Scope(step.cols + right.cols, parent=parent)
+            if using:
+                conds = []
+                for u in using:
+                    nm = u.name
+                    lq = [c for c in step.cols if c.name == nm and c.hidden is not True]
+                    rq = [c for c in right.cols if c.name == nm and c.hidden is not True]
+                    if not lq or not rq:
+                        raise UndefinedColumn(f'column "{nm}" specified in USING clause does not exist in '
+                                              f'{"left" if not lq else "right"} table')
+                    conds.append((step.cols.index(lq[0]), len(step.cols) + right.cols.index(rq[0])))
+                lkeys = [(lambda r, st, i=i: r[i]) for i, _ in conds]
+                nl = len(step.cols)
+                rkeys = [(lambda r, st, k=k - nl: r[k]) for _, k in conds]
+                new_cols = list(step.cols) + [
+                    ColInfo(c.qual, c.name, c.oid, c.typmod, hidden=c.hidden, table_oid=c.table_oid, attnum=c.attnum)
+                    for c in right.cols]
+                for _, k in conds:
+                    new_cols[k].hidden = "using"  # type: ignore[assignment]
+                text = " AND ".join(f"{nm.name}" for nm in using)
+                jn = plan.Join(step, right, kind, lkeys, rkeys, None, text)
+                jn.cols = new_cols
+                if kind in ("right", "full"):
+                    # merged USING column: coalesce(left, right)
+                    jn2 = _UsingCoalesce(jn, conds)
+                    step = jn2
+                else:
+                    step = jn
+                continue
+            if on is None:
+                if kind != "cross" and kind != "inner":
+                    raise SyntaxError_("syntax error: JOIN requires ON or USING")
+                step = plan.Join(step, right, "cross", [], [], None, "")
+                continue
+            comp = Compiler(scope, self, self.params)
+            comp.clause = "JOIN conditions"  # type: ignore[attr-defined]
+            lkeys, rkeys, residual = self._equi(on, comp, len(step.cols))
+            res_fn = comp.predicate(_and_all(residual)) if residual else None
+            step = plan.Join(step, right, kind, lkeys, rkeys, res_fn, on.sql(dialect=DIALECT))
+        return step
+
+    def _equi(self, on: exp.Expression, comp: Compiler, nleft: int) -> tuple[list[Any], list[Any], list[exp.Expression]]:
+        lkeys: list[Any] = []
+        rkeys: list[Any] = []
+        residual: list[exp.Expression] = []
+        for c in _conjuncts(on):
+            if isinstance(c, exp.EQ):
+                a_side = _side(c.this, comp.scope, nleft)
+                b_side = _side(c.expression, comp.scope, nleft)
+                if a_side and b_side and a_side != b_side and "both" not in (a_side, b_side):
+                    a, b = comp.coerce_pair(c.this, c.expression, "=")
+                    l_ce, r_ce = (a, b) if a_side == "left" else (b, a)
+                    lkeys.append(l_ce.fn)
+                    rf = r_ce.fn
+                    nl = nleft
+                    rkeys.append(lambda r, st, rf=rf, nl=nl: rf((None,) * nl + r, st))
+                    continue
+            residual.append(c)
+        return lkeys, rkeys, residual
+
+    # ---- VALUES
+    def values(self, node: exp.Values, parent: Scope | None) -> plan.Step:
+        comp = Compiler(Scope([], parent=parent), self, self.params)
+        rows = [list(t.expressions) if isinstance(t, exp.Tuple) else [t] for t in node.expressions]
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise SyntaxError_("VALUES lists must all be the same length")
+        compiled = [[comp.compile(e) for e in r] for r in rows]
+        cols = []
+        for i in range(width):
+            t = common_type([r[i].oid for r in compiled], "VALUES")
+            if all(r[i].oid == T.UNKNOWN for r in compiled):
+                t = T.TEXT
+            for r in compiled:
+                if r[i].oid != t and not (family(r[i].oid) == "num" and family(t) == "num" and False):
+                    r[i] = comp.cast_ce(r[i], t)
+            cols.append(ColInfo("*VALUES*", f"column{i + 1}", t))
+        return plan.Values(cols, [[c.fn for c in r] for r in compiled])
+
+    # ---- set operations
+    def setop(self, node: exp.SetOperation, parent: Scope | None) -> plan.Step:
+        pushed = self._with(node, parent)
+        try:
+            left = self.query(node.this, parent)
+            right = self.query(node.expression, parent)
+            op = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(node)]
+            if len(left.cols) != len(right.cols):
+                raise SyntaxError_(f"each {op.upper()} query must have the same number of columns")
+            cols, lcast, rcast = [], [], []
+            comp = Compiler(Scope([]), self, self.params)
+            need_l = need_r = False
+            for i, (a, b) in enumerate(zip(left.cols, right.cols, strict=True)):
+                t = common_type([a.oid, b.oid], op.upper())
+                cols.append(ColInfo(None, a.name, t, a.typmod if a.oid == t else -1))
+                lce = comp.cast_ce(CE(lambda r, st, i=i: r[i], a.oid), t) if a.oid != t else CE(lambda r, st, i=i: r[i], t)
+                rce = comp.cast_ce(CE(lambda r, st, i=i: r[i], b.oid), t) if b.oid != t else CE(lambda r, st, i=i: r[i], t)
+                need_l |= a.oid != t
+                need_r |= b.oid != t
+                lcast.append(lce.fn)
+                rcast.append(rce.fn)
+            step: plan.Step = plan.SetOp(op, not node.args.get("distinct", True), left, right, cols,
+                                         lcast if need_l else None, rcast if need_r else None)
+            return self._order_limit_outer(node, step, parent)
+        finally:
+            if pushed:
+                self.ctes.pop()
+
+    def _modifiers_outer(self, node: exp.Expression, step: plan.Step, parent: Scope | None) -> plan.Step:
+        return self._order_limit_outer(node, step, parent)
+
+    def _order_limit_outer(self, node: exp.Expression, step: plan.Step, parent: Scope | None) -> plan.Step:
+        order = node.args.get("order")
+        scope = Scope([ColInfo(None, c.name, c.oid, c.typmod) for c in step.cols], parent=parent)
+        if order is not None:
+            comp = Compiler(scope, self, self.params)
+            keys = []
+            for o in order.expressions:
+                e = o.this
+                if isinstance(e, exp.Literal) and not e.is_string:
+                    k = int(e.this) - 1
+                    if not 0 <= k < len(step.cols):
+                        raise InvalidColumnReference(f"ORDER BY position {k + 1} is not in select list")
+                    fn = lambda r, st, k=k: r[k]
+                else:
+                    fn = comp.compile(e).fn
+                desc = bool(o.args.get("desc"))
+                nf = o.args.get("nulls_first")
+                keys.append((fn, desc, bool(nf) if nf is not None else desc))
+            step = plan.Sort(step, keys, ", ".join(o.sql(dialect=DIALECT) for o in order.expressions))
+        return self._limit(node, step, parent)
+
+    def _limit(self, node: exp.Expression, step: plan.Step, parent: Scope | None) -> plan.Step:
+        lim = node.args.get("limit")
+        off = node.args.get("offset")
+        if lim is None and off is None:
+            return step
+        comp = Compiler(Scope([], parent=parent), self, self.params)
+
+        def count(e: exp.Expression | None) -> Any:
+            if e is None:
+                return None
+            x = e.args.get("expression") if isinstance(e, (exp.Limit, exp.Offset)) else e
+            if x is None:
+                x = e.this
+            if isinstance(x, exp.Null):
+                return None
+            ce = comp.compile(x, T.INT8)
+            if ce.oid == T.UNKNOWN:
+                ce = comp.cast_ce(ce, T.INT8)
+            if family(ce.oid) != "num":
+                raise DatatypeMismatch("argument of LIMIT must be type bigint")
+            f = ce.fn
+            if ce.oid not in INTS:
+                from engine.sql.compiler import do_cast
+                src = ce.oid
+                return lambda r, st: None if (v := f(r, st)) is None else do_cast(v, src, T.INT8)
+            return f
+
+        return plan.Limit(step, count(lim), count(off))
+
+    # ---- SELECT
+    def select(self, sel: exp.Select, parent: Scope | None) -> plan.Step:
+        pushed = self._with(sel, parent)
+        try:
+            return self._select(sel, parent)
+        finally:
+            if pushed:
+                self.ctes.pop()
+
+    def _select(self, sel: exp.Select, parent: Scope | None) -> plan.Step:
+        if sel.args.get("locks"):
+            pass  # FOR UPDATE/SHARE: single-writer store, nothing to lock
+        if sel.args.get("into"):
+            raise FeatureNotSupported("SELECT INTO is not supported")
+        step = self.joins(sel, parent)
+        scope = Scope(step.cols, parent=parent)
+        comp = Compiler(scope, self, self.params)
+        where = sel.args.get("where")
+        if where is not None:
+            comp.clause = "WHERE"  # type: ignore[attr-defined]
+            _no_aggs(where.this, "WHERE")
+            step = pushdown(step, where.this, comp)
+        # expand the select list
+        items: list[tuple[exp.Expression, str | None]] = []
+        for e in sel.expressions:
+            if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+                q = e.table if isinstance(e, exp.Column) else None
+                got = False
+                for i, c in enumerate(scope.cols):
+                    if c.hidden is True or (c.hidden == "using" and q is None) or (q and c.qual != q):
+                        continue
+                    col = exp.Column(this=exp.to_identifier(c.name, quoted=True),
+                                     table=exp.to_identifier(c.qual, quoted=True) if c.qual else None)
+                    col._rem_index = i  # type: ignore[attr-defined]
+                    items.append((col, None))
+                    got = True
+                if q and not got and q not in scope.quals():
+                    raise UndefinedTable(f'missing FROM-clause entry for table "{q}"')
+                continue
+            if isinstance(e, exp.Alias):
+                items.append((e.this, e.alias))
+            else:
+                items.append((e, None))
+        if not sel.expressions:
+            raise SyntaxError_("syntax error at end of input")
+        group = sel.args.get("group")
+        having = sel.args.get("having")
+        order = sel.args.get("order")
+        distinct = sel.args.get("distinct")
+        windows_named = {w.name: w for w in (sel.args.get("windows") or [])}
+        aggs_found = [n for e, _ in items for n in _find_aggs(e)]
+        if having is not None:
+            aggs_found += _find_aggs(having.this)
+        if order is not None:
+            aggs_found += [n for o in order.expressions for n in _find_aggs(o.this)]
+        aliases = {a: i for i, (_, a) in enumerate(items) if a}
+        grouped = group is not None or bool(aggs_found) or having is not None
+        out_scope = scope
+        if grouped:
+            step, out_scope = self._aggregate(step, scope, comp, group, aggs_found, items, aliases)
+        # windows
+        wins = [n for e, _ in items for n in _find_windows(e)]
+        if order is not None:
+            wins += [n for o in order.expressions for n in _find_windows(o.this)]
+        if wins:
+            step, out_scope = self._windows(step, out_scope, wins, windows_named)
+        ocomp = Compiler(out_scope, self, self.params)
+        ocomp.clause = "SELECT"  # type: ignore[attr-defined]
+        if having is not None:
+            step = plan.Filter(step, ocomp.predicate(having.this), having.this.sql(dialect=DIALECT))
+        # project
+        ces: list[CE] = []
+        cols: list[ColInfo] = []
+        for e, alias in items:
+            idx = getattr(e, "_rem_index", None)
+            if idx is not None and not out_scope.replacements:
+                c = scope.cols[idx]
+                ce = CE(lambda r, st, i=idx: r[i], c.oid, c.typmod, c.name, 2)
+            else:
+                ce = ocomp.compile(e)
+            name = alias if alias is not None else ce.name
+            oid = ce.oid if ce.oid != T.UNKNOWN else T.TEXT
+            src = _source_col(e, scope) if not grouped or out_scope.replacements else None
+            cols.append(ColInfo(None, name, oid, ce.typmod, table_oid=src.table_oid if src else 0,
+                                attnum=src.attnum if src else 0))
+            ces.append(ce)
+        # ORDER BY: output names/positions first, then input expressions (extra hidden columns)
+        sort_keys: list[tuple[int, bool, bool]] = []
+        extra: list[CE] = []
+        if order is not None:
+            for o in order.expressions:
+                e = o.this
+                k: int | None = None
+                if isinstance(e, exp.Literal) and not e.is_string:
+                    k = int(e.this) - 1
+                    if not 0 <= k < len(items):
+                        raise InvalidColumnReference(f"ORDER BY position {k + 1} is not in select list")
+                elif isinstance(e, exp.Column) and not e.table and e.name in aliases:
+                    k = aliases[e.name]
+                else:
+                    key = e.sql(dialect=DIALECT)
+                    for i, (ie, _) in enumerate(items):
+                        if ie.sql(dialect=DIALECT) == key:
+                            k = i
+                            break
+                if k is None:
+                    if distinct is not None and not distinct.args.get("on"):
+                        raise InvalidColumnReference("for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+                    extra.append(ocomp.compile(e))
+                    k = len(items) + len(extra) - 1
+                desc = bool(o.args.get("desc"))
+                nf = o.args.get("nulls_first")
+                sort_keys.append((k, desc, bool(nf) if nf is not None else desc))
+        fns = [c.fn for c in ces] + [c.fn for c in extra]
+        all_cols = cols + [ColInfo(None, "?sort?", c.oid) for c in extra]
+        step = plan.Project(step, fns, all_cols)
+        if distinct is not None:
+            on = distinct.args.get("on")
+            if on is not None:
+                on_exprs = on.expressions if isinstance(on, exp.Tuple) else [on]
+                on_fns = []
+                for oe in on_exprs:
+                    k = None
+                    if isinstance(oe, exp.Literal) and not oe.is_string:
+                        k = int(oe.this) - 1
+                    elif isinstance(oe, exp.Column) and not oe.table and oe.name in aliases:
+                        k = aliases[oe.name]
+                    else:
+                        for i, (ie, _) in enumerate(items):
+                            if ie.sql(dialect=DIALECT) == oe.sql(dialect=DIALECT):
+                                k = i
+                    if k is None:
+                        raise FeatureNotSupported("DISTINCT ON expressions must appear in the select list here")
+                    on_fns.append(lambda r, st, k=k: r[k])
+                if sort_keys:
+                    step = plan.Sort(step, [(lambda r, st, k=k: r[k], d, nf) for k, d, nf in sort_keys],
+                                     ", ".join(o.sql(dialect=DIALECT) for o in order.expressions))
+                    sort_keys = []
+                step = plan.Distinct(step, on_fns)
+            else:
+                step = plan.Distinct(step)
+        if sort_keys:
+            assert order is not None
+            step = plan.Sort(step, [(lambda r, st, k=k: r[k], d, nf) for k, d, nf in sort_keys],
+                             ", ".join(o.sql(dialect=DIALECT) for o in order.expressions))
+        step = self._limit(sel, step, parent)
+        if extra:
+            n = len(cols)
+            step = _Strip(step, n, cols)
+        else:
+            step.cols = cols if not isinstance(step, plan.Project) else step.cols
+            if not isinstance(step, plan.Project):
+                step = _Relabel(step, cols)
+        return step
+
+    def _aggregate(self, step: plan.Step, scope: Scope, comp: Compiler, group: exp.Group | None,
+                   aggs_found: list[exp.Expression], items: list[tuple[exp.Expression, str | None]],
+                   aliases: dict[str, int]) -> tuple[plan.Step, Scope]:
+        comp.clause = "GROUP BY"  # type: ignore[attr-defined]
+        gexprs: list[exp.Expression] = []
+        if group is not None:
+            if group.args.get("rollup") or group.args.get("cube") or group.args.get("grouping_sets"):
+                raise FeatureNotSupported("GROUPING SETS/ROLLUP/CUBE are not supported")
+            for g in group.expressions:
+                if isinstance(g, exp.Literal) and not g.is_string:
+                    k = int(g.this) - 1
+                    if not 0 <= k < len(items):
+                        raise InvalidColumnReference(f"GROUP BY position {k + 1} is not in select list")
+                    gexprs.append(items[k][0])
+                elif isinstance(g, exp.Column) and not g.table and g.name in aliases and not scope.lookup(None, g.name):
+                    gexprs.append(items[aliases[g.name]][0])
+                else:
+                    gexprs.append(g)
+        gces = [comp.compile(g) for g in gexprs]
+        out_cols: list[ColInfo] = []
+        reps: dict[Any, tuple[int, int, int]] = {}
+        for i, (g, ce) in enumerate(zip(gexprs, gces, strict=True)):
+            oid = ce.oid if ce.oid != T.UNKNOWN else T.TEXT
+            out_cols.append(ColInfo(None, ce.name, oid, ce.typmod))
+            reps.setdefault(comp.expr_key(g), (i, oid, ce.typmod))
+        calls: list[plan.AggCall] = []
+        seen: dict[str, int] = {}
+        for a in aggs_found:
+            key = a.sql(dialect=DIALECT)
+            if key in seen:
+                continue
+            call, rt = self._agg_call(a, comp)
+            seen[key] = len(gexprs) + len(calls)
+            calls.append(call)
+            out_cols.append(ColInfo(None, func_name(a.this if isinstance(a, exp.Filter) else a) or "agg", rt))
+            reps[("expr", key)] = (seen[key], rt, -1)
+        agg_scope = Scope(out_cols, parent=scope.parent, query=scope.query, replacements=reps, grouped=True,
+                          input_scope=scope)
+        key_text = ", ".join(g.sql(dialect=DIALECT) for g in gexprs)
+        return plan.Aggregate(step, [c.fn for c in gces], calls, out_cols, group is not None, key_text), agg_scope
+
+    def _agg_call(self, node: exp.Expression, comp: Compiler) -> tuple[plan.AggCall, int]:
+        filt = None
+        if isinstance(node, exp.Filter):
+            w = node.expression
+            filt = comp.predicate(w.this if isinstance(w, exp.Where) else w)
+            node = node.this
+        name = func_name(node) or ""
+        if name == "every":
+            name = "bool_and"
+        star = False
+        distinct = False
+        order = None
+        args: list[exp.Expression]
+        this = node.args.get("this")
+        if isinstance(node, exp.Count) and (this is None or isinstance(this, exp.Star)):
+            star = True
+            args = []
+        elif isinstance(node, exp.GroupConcat):
+            inner = node.this
+            if isinstance(inner, exp.Order):
+                order = inner
+                inner = inner.this
+            if isinstance(inner, exp.Distinct):
+                distinct = True
+                inner = inner.expressions[0]
+            sep = node.args.get("separator")
+            if isinstance(sep, exp.Order):
+                order = sep
+                sep = sep.this
+            args = [inner, sep if sep is not None else exp.Literal.string("")]
+        elif isinstance(node, exp.Anonymous):
+            args = list(node.expressions)
+            if args and isinstance(args[0], exp.Distinct):
+                distinct = True
+                args = list(args[0].expressions) + args[1:]
+        else:
+            if isinstance(this, exp.Order):
+                order = this
+                this = this.this
+            if isinstance(this, exp.Distinct):
+                distinct = True
+                rest = list(this.expressions)
+                args = rest
+            else:
+                args = [this] if this is not None else []
+                args += [e for e in node.args.get("expressions") or [] if e is not None]
+        for a in args:
+            _no_aggs(a, "aggregate function calls", nested=True)
+        ces = [comp.compile(a) for a in args]
+        if name == "string_agg":
+            ces = [comp.cast_ce(c, T.TEXT) if c.oid == T.UNKNOWN else c for c in ces]
+        agg = aggregates.make(name, [c.oid for c in ces], distinct)
+        okeys = None
+        if order is not None:
+            okeys = []
+            for o in order.expressions:
+                desc = bool(o.args.get("desc"))
+                nf = o.args.get("nulls_first")
+                okeys.append((comp.compile(o.this).fn, desc, bool(nf) if nf is not None else desc))
+        return plan.AggCall(agg, [c.fn for c in ces], distinct, filt, okeys, star), agg.rt
+
+    def _windows(self, step: plan.Step, scope: Scope, wins: list[exp.Window],
+                 named: dict[str, exp.Window]) -> tuple[plan.Step, Scope]:
+        comp = Compiler(scope, self, self.params)
+        calls = []
+        reps = dict(scope.replacements or {})
+        cols = list(scope.cols)
+        seen: set[str] = set()
+        for w in wins:
+            key = w.sql(dialect=DIALECT)
+            if key in seen:
+                continue
+            seen.add(key)
+            call = WinCall(comp, w, named)
+            reps[("expr", key)] = (len(cols), call.rt, -1)
+            cols.append(ColInfo(None, call.name, call.rt))
+            calls.append(call)
+        new_scope = Scope(cols, parent=scope.parent, query=scope.query, replacements=reps,
+                          grouped=scope.grouped, input_scope=scope.input_scope or scope)
+        if not scope.grouped:
+            # bare columns still resolve to the input row (window output extends it)
+            new_scope.input_scope = scope
+            new_scope.grouped = False
+        return WindowStep(step, calls, cols), new_scope
+
+
+class _Strip(plan.Step):
+    """Drops the trailing sort-only columns."""
+
+    label = "Result"
+
+    def __init__(self, child: plan.Step, n: int, cols: list[ColInfo]) -> None:
+        self.child, self.n, self.cols = child, n, cols
+
+    def explain(self, depth: int = 0) -> list[str]:
+        return self.child.explain(depth)
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        n = self.n
+        return [r[:n] for r in self.child.run(st, limit)]
+
+
+class _Relabel(plan.Step):
+    def __init__(self, child: plan.Step, cols: list[ColInfo]) -> None:
+        self.child, self.cols = child, cols
+
+    def explain(self, depth: int = 0) -> list[str]:
+        return self.child.explain(depth)
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        return self.child.run(st, limit)
+
+
+class _UsingCoalesce(plan.Step):
+    """RIGHT/FULL JOIN … USING: the merged column takes the right value where the left one is missing."""
+
+    def __init__(self, child: plan.Join, conds: list[tuple[int, int]]) -> None:
+        self.child, self.conds, self.cols = child, conds, child.cols
+
+    def explain(self, depth: int = 0) -> list[str]:
+        return self.child.explain(depth)
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        out = []
+        for r in self.child.run(st):
+            lst = list(r)
+            for li, ri in self.conds:
+                if lst[li] is None:
+                    lst[li] = lst[ri]
+            out.append(tuple(lst))
+        return out
+
+
+def _generate_series(ces: list[CE], alias: str) -> tuple[list[CE], list[ColInfo], Callable[[list[Any]], list[Any]]]:
+    from engine.errors import InvalidParameterValue
+    from engine.sql.sqltypes import numeric_result
+
+    if len(ces) not in (2, 3):
+        from engine.errors import UndefinedFunction
+        raise UndefinedFunction("function generate_series() does not exist")
+    oids = [c.oid for c in ces]
+    if any(o in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE) for o in oids) or (oids[0] == T.UNKNOWN and len(ces) == 3
+                                                                           and oids[2] in (T.INTERVAL, T.UNKNOWN)
+                                                                           and oids[1] == T.UNKNOWN and False):
+        comp = Compiler(Scope([]), None, {})
+        t = T.TIMESTAMPTZ if T.TIMESTAMPTZ in oids or T.DATE in oids else T.TIMESTAMP
+        ces = [comp.cast_ce(ces[0], t), comp.cast_ce(ces[1], t)] + ([comp.cast_ce(ces[2], T.INTERVAL)] if len(ces) == 3 else [])
+        add = comp._builtin_datetime(t, "+", T.INTERVAL)
+        assert add is not None
+        addf = add[0]
+
+        def gen_ts(vals: list[Any]) -> list[Any]:
+            a, b, step = vals[0], vals[1], vals[2] if len(vals) > 2 else None
+            if step is None:
+                raise InvalidParameterValue("step size cannot equal zero")
+            out, cur = [], a
+            pos = (step.months, step.days, step.microseconds) > (0, 0, 0)
+            while (cur <= b) if pos else (cur >= b):
+                out.append((cur,))
+                cur = addf(cur, step)
+                if len(out) > 10_000_000:
+                    break
+            return out
+        return ces, [ColInfo(alias, alias, t)], gen_ts
+    comp = Compiler(Scope([]), None, {})
+    t = T.INT4
+    for o in oids:
+        t = numeric_result(t, o if o != T.UNKNOWN else T.INT4)
+    ces = [comp.cast_ce(c, t) if c.oid != t else c for c in ces]
+
+    def gen(vals: list[Any]) -> list[Any]:
+        a, b = vals[0], vals[1]
+        step = vals[2] if len(vals) > 2 else 1
+        if step == 0:
+            raise InvalidParameterValue("step size cannot equal zero")
+        if t in INTS:
+            return [(i,) for i in range(a, b + (1 if step > 0 else -1), step)]
+        out, cur = [], a
+        while (cur <= b) if step > 0 else (cur >= b):
+            out.append((cur,))
+            cur += step
+        return out
+
+    return ces, [ColInfo(alias, alias, t)], gen
+
+
+def _source_col(e: exp.Expression, scope: Scope) -> ColInfo | None:
+    if isinstance(e, exp.Column) and not isinstance(e.this, exp.Star):
+        try:
+            d, i, c = scope.resolve(e.table or None, e.name)
+        except Exception:  # noqa: BLE001
+            return None
+        return c if d == 0 else None
+    return None
+
+
+def _conjuncts(e: exp.Expression) -> list[exp.Expression]:
+    if isinstance(e, exp.And):
+        return _conjuncts(e.this) + _conjuncts(e.expression)
+    if isinstance(e, exp.Paren) and isinstance(e.this, exp.And):
+        return _conjuncts(e.this)
+    return [e]
+
+
+def _and_all(es: list[exp.Expression]) -> exp.Expression:
+    out = es[0]
+    for e in es[1:]:
+        out = exp.And(this=out, expression=e)
+    return out
+
+
+def _side(e: exp.Expression, scope: Scope, nleft: int) -> str | None:
+    """'left', 'right', 'both' or None (outer refs / constants) for the columns an expression uses."""
+    sides = set()
+    for c in e.find_all(exp.Column):
+        if isinstance(c.this, exp.Star):
+            return "both"
+        try:
+            d, i, _ = scope.resolve(c.table or None, c.name)
+        except Exception:  # noqa: BLE001
+            return "both"
+        if d > 0:
+            return "both"
+        sides.add("left" if i < nleft else "right")
+    if any(isinstance(n, (exp.Subquery, exp.Select, exp.Exists)) for n in e.walk()):
+        return "both"
+    if len(sides) == 1:
+        return sides.pop()
+    return "both" if sides else None
+
+
+def _walk_no_sub(e: exp.Expression) -> Any:
+    """Nodes of ``e`` without descending into subqueries."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        yield n
+        for child in n.iter_expressions():
+            if isinstance(child, (exp.Subquery, exp.Select, exp.SetOperation)):
+                continue
+            stack.append(child)
+
+
+def _find_aggs(e: exp.Expression) -> list[exp.Expression]:
+    out = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (exp.Subquery, exp.Select, exp.SetOperation)):
+            continue
+        if isinstance(n, exp.Window):
+            # the window function itself is not an aggregate of this level, but its arguments may be
+            for a in n.this.iter_expressions() if not isinstance(n.this, exp.Filter) else n.this.this.iter_expressions():
+                stack.append(a)
+            for p in n.args.get("partition_by") or []:
+                stack.append(p)
+            if n.args.get("order"):
+                stack.append(n.args["order"])
+            continue
+        if is_aggregate(n):
+            out.append(n)
+            continue
+        stack.extend(n.iter_expressions())
+    out.reverse()
+    return out
+
+
+def _find_windows(e: exp.Expression) -> list[exp.Window]:
+    return [n for n in _walk_no_sub(e) if isinstance(n, exp.Window)]
+
+
+def _no_aggs(e: exp.Expression, where: str, nested: bool = False) -> None:
+    for n in _walk_no_sub(e):
+        if isinstance(n, exp.Window):
+            raise GroupingError(f"window functions are not allowed in {where}")
+        if is_aggregate(n):
+            if nested:
+                raise GroupingError("aggregate function calls cannot be nested")
+            raise GroupingError(f"aggregate functions are not allowed in {where}")
+
+
+def _references(e: exp.Expression, name: str) -> bool:
+    return any(t.name == name and not t.db for t in e.find_all(exp.Table))
+
+
+def _any_outer(step: plan.Step) -> bool:
+    return bool(getattr(step, "_correlated", False))
+
+
+def pushdown(step: plan.Step, where: exp.Expression, comp: Compiler) -> plan.Step:
+    """WHERE on a plain table scan: equality/IN/range conjuncts on key or indexed columns become index access."""
+    pred = comp.predicate(where)
+    text = where.sql(dialect=DIALECT)
+    if isinstance(step, plan.Scan):
+        td = step.table
+        indexed = _indexed_columns(td)
+        best: tuple[Any, ...] | None = None
+        best_text = ""
+        lo_hi: dict[str, dict[str, Any]] = {}
+        for c in _conjuncts(where):
+            col, other, op = _col_vs_const(c, step)
+            if col is None or col not in indexed:
+                continue
+            if op == "=":
+                ce = comp.compile(other, _col_oid(step, col))
+                ce = comp.cast_ce(ce, _col_oid(step, col)) if ce.oid != _col_oid(step, col) and family(ce.oid) != "num" else ce
+                cand = ("lookup", col, [ce.fn])
+                if best is None or best[0] != "lookup" or col == "id":
+                    best, best_text = cand, c.sql(dialect=DIALECT)
+            elif op == "in":
+                assert isinstance(other, list)
+                fns = []
+                for o in other:
+                    ce = comp.compile(o, _col_oid(step, col))
+                    if ce.oid != _col_oid(step, col) and family(ce.oid) != "num":
+                        ce = comp.cast_ce(ce, _col_oid(step, col))
+                    fns.append(ce.fn)
+                if best is None or best[0] != "lookup":
+                    best, best_text = ("lookup", col, fns), c.sql(dialect=DIALECT)
+            elif op in ("<", "<=", ">", ">="):
+                ce = comp.compile(other, _col_oid(step, col))
+                if ce.oid != _col_oid(step, col) and family(ce.oid) != "num":
+                    ce = comp.cast_ce(ce, _col_oid(step, col))
+                d = lo_hi.setdefault(col, {})
+                if op in (">", ">="):
+                    d["lo"], d["loinc"] = ce.fn, op == ">="
+                else:
+                    d["hi"], d["hiinc"] = ce.fn, op == "<="
+                d.setdefault("text", []).append(c.sql(dialect=DIALECT))
+        if best is None and lo_hi:
+            col, d = next(iter(lo_hi.items()))
+            best = ("range", col, d.get("lo"), d.get("hi"), d.get("loinc", True), d.get("hiinc", True))
+            best_text = " AND ".join(d["text"])
+        if best is not None:
+            step.access = best
+            step.access_text = f"({best_text})"
+            return plan.Filter(step, pred, text)
+        step.filter_text = text
+    return plan.Filter(step, pred, text)
+
+
+def _indexed_columns(td: Any) -> set[str]:
+    cols = {"id"}
+    if td.key_field:
+        cols.add(td.key_field)
+    if len(td.primary_key) == 1:
+        cols.add(td.primary_key[0])
+    for c in td.columns:
+        if c.indexed:
+            cols.add(c.name)
+    for ix in td.indexes:
+        if len(ix.columns) == 1 and ix.method == "btree":
+            cols.add(ix.columns[0])
+    return cols
+
+
+def _col_oid(step: plan.Scan, col: str) -> int:
+    for c in step.cols:
+        if c.name == col:
+            return c.oid
+    return T.UNKNOWN
+
+
+def _is_const(e: exp.Expression) -> bool:
+    return not any(isinstance(n, (exp.Column, exp.Subquery, exp.Select, exp.Window)) or is_aggregate(n)
+                   or isinstance(n, (exp.Rand, exp.Uuid)) for n in e.walk())
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
+_OPS = {exp.EQ: "=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
+
+
+def _col_vs_const(c: exp.Expression, step: plan.Scan) -> tuple[str | None, Any, str]:
+    def colname(e: exp.Expression) -> str | None:
+        if isinstance(e, exp.Column) and (not e.table or e.table == step.alias):
+            for ci in step.cols:
+                if ci.name == e.name:
+                    return e.name
+        return None
+
+    if type(c) in _OPS:
+        op = _OPS[type(c)]
+        a, b = c.this, c.expression
+        if isinstance(b, (exp.Any, exp.All)):
+            return None, None, ""
+        ca, cb = colname(a), colname(b)
+        if ca and _is_const(b):
+            return ca, b, op
+        if cb and _is_const(a):
+            return cb, a, _FLIP[op]
+    if isinstance(c, exp.In) and not c.args.get("query") and not c.args.get("unnest"):
+        ca = colname(c.this)
+        if ca and all(_is_const(e) for e in c.expressions):
+            return ca, list(c.expressions), "in"
+    if isinstance(c, exp.Between):
+        return None, None, ""
+    return None, None, ""
+
+
+__all__ = ["Env", "Planner", "pushdown", "table_cols", "const", "AGG_NODES"]

@@ -36,7 +36,6 @@ def _fin(d: Decimal) -> Decimal:
 # --------------------------------------------------------------------------- abs, sign, rounding
 for _t in (I2, I4, I8):
     function("abs", _t, arg_oids=(_t,))(lambda x, _o=_t: check_int(abs(x), _o))
-    function("sign", _t, arg_oids=(_t,))(lambda x: (x > 0) - (x < 0))
 function("abs", F8, arg_oids=(F8,))(abs)
 function("abs", T.FLOAT4, arg_oids=(T.FLOAT4,))(abs)
 function("abs", NUM, arg_oids=(NUM,))(lambda x: abs(x) if not x.is_nan() else x)
@@ -136,9 +135,7 @@ def sqrt_n(x: Decimal) -> Decimal:
 
 @function("cbrt", F8, arg_oids=(F8,))
 def cbrt(x: float) -> float:
-    r = math.copysign(abs(x) ** (1.0 / 3.0), x)
-    rr = round(r)
-    return float(rr) if rr ** 3 == x else r
+    return math.cbrt(x)
 
 
 @function("power", F8, arg_oids=(F8, F8))

@@ -20,6 +20,11 @@ TX, I4, I8, B = T.TEXT, T.INT4, T.INT8, T.BOOL
 TEXT_ARRAY = 1009
 
 
+# Case mapping of the C locale (REM's collation/ctype, like the reference clusters): ASCII letters only.
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 class SubstringError(RemError, code="22011"):
     """substring_error: negative substring length."""
 
@@ -43,19 +48,19 @@ def bit_length(s: str) -> int:
 
 @function("lower", TX, arg_oids=(TX,))
 def lower(s: str) -> str:
-    return s.lower()
+    return s.translate(_LOWER)
 
 
 @function("upper", TX, arg_oids=(TX,))
 def upper(s: str) -> str:
-    return s.upper()
+    return s.translate(_UPPER)
 
 
 @function("initcap", TX, arg_oids=(TX,))
 def initcap(s: str) -> str:
     out, prev_alnum = [], False
     for ch in s:
-        out.append(ch.lower() if prev_alnum else ch.upper())
+        out.append(ch.translate(_LOWER) if prev_alnum else ch.translate(_UPPER))
         prev_alnum = ch.isalnum()
     return "".join(out)
 

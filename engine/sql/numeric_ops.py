@@ -109,7 +109,9 @@ def numeric_mod(a: Decimal, b: Decimal) -> Decimal:
 
 def numeric_power(a: Decimal, b: Decimal) -> Decimal:
     if a.is_zero() and b < 0:
-        raise DivisionByZero("zero raised to a negative power is undefined")
+        from engine.errors import InvalidArgumentForPowerFunction
+
+        raise InvalidArgumentForPowerFunction("zero raised to a negative power is undefined")
     if a < 0 and b != b.to_integral_value():
         from engine.errors import InvalidArgumentForPowerFunction
 
@@ -117,9 +119,11 @@ def numeric_power(a: Decimal, b: Decimal) -> Decimal:
             "a negative number raised to a non-integer power yields a complex result")
     if a.is_zero():
         return round_scale(Decimal(1 if b.is_zero() else 0), max(MIN_SIG_DIGITS, dscale(a), dscale(b)))
-    val = float(b) * math.log10(abs(float(a))) if float(a) != 0 else 0.0
-    rscale = MIN_SIG_DIGITS - int(val)
-    rscale = min(max(rscale, dscale(a), dscale(b), 0), 1000)
+    if b == b.to_integral_value() and abs(b) < 2**31:
+        rscale = min(max(MIN_SIG_DIGITS, dscale(a), 0), 1000)
+    else:
+        val = float(b) * math.log10(abs(float(a))) if float(a) != 0 else 0.0
+        rscale = min(max(MIN_SIG_DIGITS - int(val), dscale(a), dscale(b), 0), 1000)
     if b == b.to_integral_value() and abs(b) < 10**6:
         r = CTX.power(a, int(b)) if b >= 0 else CTX.divide(1, CTX.power(a, -int(b)))
     else:
@@ -188,7 +192,9 @@ def float_div(a: float, b: float, oid: int) -> float:
 
 def float_pow(a: float, b: float) -> float:
     if a == 0 and b < 0:
-        raise DivisionByZero("zero raised to a negative power is undefined")
+        from engine.errors import InvalidArgumentForPowerFunction
+
+        raise InvalidArgumentForPowerFunction("zero raised to a negative power is undefined")
     if a < 0 and b != math.floor(b) and not math.isinf(b):
         from engine.errors import InvalidArgumentForPowerFunction
 

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from engine import types as T
-from engine.errors import InvalidEscapeSequence, InvalidRegularExpression, UndefinedFunction
+from engine.errors import InvalidEscapeSequence, InvalidRegularExpression, RemError, UndefinedFunction
 from engine.sql import datetime_ops as D
 from engine.sql import json_ops as J
 from engine.sql import numeric_ops as N
-from engine.sql.casts import can_cast, cast, check_int, to_text
+from engine.sql.casts import can_cast, cast, check_int, common_type, to_text
 from engine.textio import type_display_name
 
 Impl = Callable[..., Any]
@@ -177,7 +177,7 @@ def _float_ops() -> None:
         _ureg("@", lo, lo, abs)
     _reg("^", T.FLOAT8, T.FLOAT8, T.FLOAT8, N.float_pow)
     _ureg("|/", T.FLOAT8, T.FLOAT8, _sqrt)
-    _ureg("||/", T.FLOAT8, T.FLOAT8, lambda a: math.copysign(abs(a) ** (1 / 3), a))
+    _ureg("||/", T.FLOAT8, T.FLOAT8, math.cbrt)
 
 
 def _sqrt(a: float) -> float:
@@ -203,6 +203,10 @@ def _numeric_ops() -> None:
 
 
 # --------------------------------------------------------------------------- strings and patterns
+class _TrailingEscape(Exception):
+    pass
+
+
 @functools.lru_cache(maxsize=512)
 def like_regex(pattern: str, escape: str | None = "\\", ci: bool = False) -> re.Pattern[str]:
     """LIKE/ILIKE pattern → compiled regex (use ``fullmatch``)."""
@@ -212,7 +216,7 @@ def like_regex(pattern: str, escape: str | None = "\\", ci: bool = False) -> re.
         c = pattern[i]
         if escape and c == escape:
             if i + 1 >= n:
-                raise InvalidEscapeSequence("LIKE pattern must not end with escape character")
+                raise _TrailingEscape
             out.append(re.escape(pattern[i + 1]))
             i += 2
             continue
@@ -222,7 +226,14 @@ def like_regex(pattern: str, escape: str | None = "\\", ci: bool = False) -> re.
 
 
 def like(s: str, pattern: str, escape: str | None = "\\", ci: bool = False) -> bool:
-    return like_regex(pattern, escape, ci).fullmatch(s) is not None
+    try:
+        return like_regex(pattern, escape, ci).fullmatch(s) is not None
+    except _TrailingEscape:
+        # PostgreSQL only fails when matching reaches the dangling escape with text left to match
+        head = like_regex(pattern[:-1], escape, ci)
+        if any(head.fullmatch(s, 0, k) for k in range(len(s))):
+            raise InvalidEscapeSequence("LIKE pattern must not end with escape character") from None
+        return False
 
 
 @functools.lru_cache(maxsize=256)
@@ -553,6 +564,38 @@ def _matches_poly(ctype: int, oid: int) -> bool:
     return False
 
 
+def _array_op(key: str, lo: int, ro: int) -> tuple[Impl, int] | None:
+    """Array operators: an unknown operand is an array of the other side's type; element types unify."""
+    if key not in ("||", "@>", "<@", "&&", *_CMP_OPS):
+        return None
+    le, re_ = T.element_of(lo), T.element_of(ro)
+    if not le and not re_:
+        return None
+    lo_eff = ro if lo == T.UNKNOWN else lo
+    ro_eff = lo if ro == T.UNKNOWN else ro
+    le, re_ = T.element_of(lo_eff), T.element_of(ro_eff)
+    if le in (T.INT2VECTOR, T.OIDVECTOR) or lo_eff in (T.INT2VECTOR, T.OIDVECTOR):
+        return None
+    if not (le and re_) and key != "||":
+        return None
+    try:
+        elem = common_type([le or lo_eff, re_ or ro_eff], "ARRAY")
+    except RemError:
+        return None
+    for src in (le or lo_eff, re_ or ro_eff):
+        if not can_cast(src, elem, "i"):
+            return None
+    arr = T.array_of(elem)
+    if not arr:
+        return None
+    lt = arr if le else elem
+    rt = arr if re_ else elem
+    fn = _poly(key, lt, rt, ANYARRAY if le else ANYELEMENT, ANYARRAY if re_ else ANYELEMENT)
+    if fn is None:
+        return None
+    return _casting(fn, lo, ro, lt, rt)
+
+
 def binary_op(op: str, left_oid: int, right_oid: int) -> tuple[Impl, int]:
     """Resolve ``left op right`` to (impl(a, b, timezone="UTC"), result type OID), or raise 42883."""
     key = _ALIASES.get(op.lower(), op)
@@ -568,36 +611,15 @@ def binary_op(op: str, left_oid: int, right_oid: int) -> tuple[Impl, int]:
         if cl == lo and cr == ro and fn is not None:
             return _strict(fn, _c(left_oid, cl), _c(right_oid, cr)), res  # type: ignore[return-value]
     # polymorphic candidates (arrays, text || anynonarray)
-    if key in ("||", "@>", "<@", "&&", *_CMP_OPS):
-        lo2 = lo if lo != T.UNKNOWN else (ro if T.element_of(ro) else T.TEXT)
-        ro2 = ro if ro != T.UNKNOWN else (lo if T.element_of(lo) else T.TEXT)
+    arr = _array_op(key, left_oid, right_oid)
+    if arr is not None:
+        return arr
+    if key == "||":
         for cl, cr, _res, fn in cands:
-            if fn is not None:
-                continue
-            if key == "||" and cl == ANYARRAY and cr == ANYELEMENT and T.element_of(lo2) and (
-                    ro == T.UNKNOWN or not T.element_of(ro2)):
-                r = _poly(key, lo2, ro if ro != T.UNKNOWN else T.element_of(lo2), cl, cr)
-                if r and (ro == T.UNKNOWN or can_cast(ro, T.element_of(lo2), "i")):
-                    return r
-            elif key == "||" and cl == ANYELEMENT and cr == ANYARRAY and T.element_of(ro2) and (
-                    lo == T.UNKNOWN or not T.element_of(lo2)):
-                r = _poly(key, lo if lo != T.UNKNOWN else T.element_of(ro2), ro2, cl, cr)
-                if r and (lo == T.UNKNOWN or can_cast(lo, T.element_of(ro2), "i")):
-                    return r
-            elif cl == ANYARRAY and cr == ANYARRAY and T.element_of(lo2) and T.element_of(ro2):
-                if lo2 == ro2 or can_cast(ro2, lo2, "i") or can_cast(lo2, ro2, "i"):
-                    arr = lo2 if can_cast(ro2, lo2, "i") else ro2
-                    r = _poly(key, lo2 if lo2 == arr else lo2, ro2, cl, cr)
-                    if r:
-                        if lo2 != ro2:
-                            r = _poly(key, arr, arr, cl, cr)
-                            assert r is not None
-                            return _casting(r, left_oid, right_oid, arr, arr)
-                        return r
-            elif key == "||" and ((cl == T.TEXT and cr == ANYNONARRAY and _is_textish(lo) and not _is_textish(ro)
-                                   and ro != T.UNKNOWN and not T.element_of(ro))
-                                  or (cr == T.TEXT and cl == ANYNONARRAY and _is_textish(ro) and not _is_textish(lo)
-                                      and lo != T.UNKNOWN and not T.element_of(lo))):
+            if fn is None and ((cl == T.TEXT and cr == ANYNONARRAY and _is_textish(lo) and not _is_textish(ro)
+                                and ro != T.UNKNOWN and not T.element_of(ro))
+                               or (cr == T.TEXT and cl == ANYNONARRAY and _is_textish(ro) and not _is_textish(lo)
+                                   and lo != T.UNKNOWN and not T.element_of(lo))):
                 r = _poly(key, lo, ro, cl, cr)
                 if r:
                     return r

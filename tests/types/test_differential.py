@@ -1,0 +1,82 @@
+"""Differential test: each expression in tests/types/cases/*.txt is evaluated by the reference PostgreSQL 15
+(``SELECT <expr>``, text format) and by REM's types layer in Python (tests/types/evaluator.py); the printed
+value, the result type OID and the SQLSTATE of errors must agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from engine import types as T
+from engine.errors import RemError
+from engine.textio import format_text
+from tests.types.evaluator import evaluate
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+def load_cases() -> list[tuple[str, str]]:
+    """(id, expression) for every non-comment line of cases/*.txt."""
+    out = []
+    for f in sorted(CASES_DIR.glob("*.txt")):
+        for i, line in enumerate(f.read_text().splitlines(), 1):
+            s = line.strip()
+            if s and not s.startswith("#"):
+                out.append((f"{f.stem}:{i}", s))
+    return out
+
+
+CASES = load_cases()
+
+
+@pytest.fixture(scope="module")
+def pg_conn(pg_dsn: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("SET TimeZone = 'UTC'; SET extra_float_digits = 1; SET DateStyle = 'ISO, MDY'")
+        yield conn
+
+
+def pg_eval(conn: psycopg.Connection, expr: str) -> tuple[str, object]:
+    """('ok', (type oid, [text of each row])) or ('err', sqlstate)."""
+    try:
+        cur = conn.execute(f"SELECT {expr}")
+    except psycopg.Error as e:
+        return "err", e.sqlstate
+    res = cur.pgresult
+    assert res is not None
+    vals = []
+    for r in range(res.ntuples):
+        v = res.get_value(r, 0)
+        vals.append(None if v is None else v.decode())
+    return "ok", (res.ftype(0), vals)
+
+
+def rem_eval(expr: str) -> tuple[str, object]:
+    try:
+        oid, val = evaluate(expr)
+        if isinstance(val, tuple) and val and val[0] == "rows":
+            elem = oid
+            return "ok", (elem, [None if v is None else format_text(elem, v) for v in val[1]])
+        return "ok", (oid, [None if val is None else format_text(oid, val)])
+    except RemError as e:
+        return "err", e.sqlstate
+
+
+@pytest.mark.pg_reference
+@pytest.mark.parametrize(("case_id", "expr"), CASES, ids=[c[0] for c in CASES])
+def test_matches_postgres(pg_conn: psycopg.Connection, case_id: str, expr: str) -> None:
+    expected = pg_eval(pg_conn, expr)
+    got = rem_eval(expr)
+    if expected[0] == "ok" and got[0] == "ok":
+        (eoid, evals), (goid, gvals) = expected[1], got[1]  # type: ignore[misc]
+        assert gvals == evals, f"{expr}: REM {gvals!r} != PostgreSQL {evals!r}"
+        assert goid == eoid, f"{expr}: REM type {T.by_oid(goid)} != PostgreSQL type {T.by_oid(eoid)}"
+    else:
+        assert got == expected, f"{expr}: REM {got!r} != PostgreSQL {expected!r}"
+
+
+def test_case_files_are_large() -> None:
+    assert len(CASES) >= 300

@@ -120,12 +120,19 @@ class RemStore:
         self.embedder = fn
 
     # ------------------------------------------------------------------ scans
-    def _bounded(self, prefix: bytes) -> ReadOptions:
+    def prefix_items(self, cf: str, prefix: bytes, keys_only: bool = False) -> Iterator[Any]:
+        """Items (or keys) of ``cf`` (latest state) whose key starts with ``prefix``.
+
+        The ReadOptions carrying the upper bound stays referenced for the iterator's whole life: rocksdict
+        leaves RocksDB pointing at its bound, and a freed bound silently ends iterations early (measured)."""
         ro = ReadOptions()
         end = prefix_end(prefix)
         if end is not None:
             ro.set_iterate_upper_bound(end)
-        return ro
+        h = self.rocks.cf[cf]
+        it = h.keys(from_key=prefix, read_opt=ro) if keys_only else h.items(from_key=prefix, read_opt=ro)
+        yield from it
+        del ro
 
     def scan_view(self, t: TableDef, view: dict[str, Any], lock: threading.Lock, seq: int) -> Iterator[Row]:
         """Decode every live row of ``t`` from a statement view (embeddings merged in); fills the cache."""
@@ -167,7 +174,7 @@ class RemStore:
 
     def _latest_rows(self, t: TableDef, with_deleted: bool = True) -> Iterator[tuple[bytes, bytes]]:
         p = TABLE.pack(t.oid)
-        yield from self.rocks.cf["entities"].items(from_key=p, read_opt=self._bounded(p))
+        yield from self.prefix_items("entities", p)
 
     # ------------------------------------------------------------------ DDL support
     def migrate_table(self, prev: TableDef, t: TableDef, defaults: dict[str, Any]) -> None:
@@ -270,10 +277,9 @@ class RemStore:
 
     def _edges_cf(self, cf: str, ids: list[uuid.UUID], rel_type: str | None, reverse: bool) -> list[Edge]:
         out = []
-        h = self.rocks.cf[cf]
         for i in ids:
             p = i.bytes + (escape(rel_type.encode()) if rel_type is not None else b"")
-            for k, v in h.items(from_key=p, read_opt=self._bounded(p)):
+            for k, v in self.prefix_items(cf, p):
                 out.append(self._edge(k, v, reverse))
         return out
 
@@ -331,9 +337,8 @@ class RemStore:
 
     def roles(self) -> list[dict[str, Any]]:
         out = []
-        for k, v in self.rocks.cf["meta"].items(from_key=b"role:", read_opt=self._bounded(b"role:")):
+        for _k, v in self.prefix_items("meta", b"role:"):
             out.append(codec.decode_obj(v))
-            del k
         return out
 
     # ------------------------------------------------------------------ lifecycle

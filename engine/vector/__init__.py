@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine.vector import functions as _functions  # noqa: F401  (registers the SQL functions)
+from engine.vector.binding import attach
 from engine.vector.index import AllowedSet, IndexParams, VectorIndex
 from engine.vector.service import VectorChange, VectorCommit, VectorService
 
-__all__ = ["AllowedSet", "IndexParams", "VectorChange", "VectorCommit", "VectorIndex", "VectorService"]
+__all__ = ["attach", "AllowedSet", "IndexParams", "VectorChange", "VectorCommit", "VectorIndex", "VectorService"]

@@ -90,6 +90,7 @@ class VectorService:
         self._stop = threading.Event()
         self._last_save = time.monotonic()
         self._thread: threading.Thread | None = None
+        self.binding: Any = None  # engine.vector.binding.StoreBinding when attached to a store
         if background:
             self._thread = threading.Thread(target=self._run, name="rem-vector", daemon=True)
             self._thread.start()
@@ -188,6 +189,11 @@ class VectorService:
                 for f in folder.iterdir():
                     f.unlink(missing_ok=True)
                 folder.rmdir()
+
+    def table_changed(self, table: Any) -> None:
+        """After CREATE/DROP INDEX or ALTER: build the vector indexes ``table`` now declares, drop the others."""
+        if self.binding is not None:
+            self.binding.sync_table(table)
 
     def drop_table(self, table: Any) -> None:
         """Drop every index of ``table``."""

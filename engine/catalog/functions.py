@@ -302,14 +302,24 @@ def database_size(ctx: Any, _db: Any) -> int:
     return total
 
 
+# PostgreSQL declares these on regclass and lets an oid column coerce implicitly; the oid overloads make that
+# resolution independent of the planner's implicit-cast table.
 for _name in ("pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size"):
     fn(_name, T.INT8, (T.REGCLASS,), relation_size)
+    fn(_name, T.INT8, (T.OID,), relation_size)
 fn("pg_relation_size", T.INT8, (T.REGCLASS, T.TEXT), relation_size)
 fn("pg_database_size", T.INT8, (T.NAME,), database_size)
 fn("pg_database_size", T.INT8, (T.OID,), database_size)
 fn("pg_tablespace_location", T.TEXT, (T.OID,), lambda ctx, oid: "")
-fn("pg_relation_is_publishable", T.BOOL, (T.REGCLASS,),
-   lambda ctx, oid: (r := snapshot(ctx).by_oid.get(int(oid))) is not None and r.table is not None and r.kind == "r")
+
+
+def is_publishable(ctx: Any, oid: int) -> bool:
+    rel = snapshot(ctx).by_oid.get(int(oid))
+    return rel is not None and rel.table is not None and rel.kind == "r"
+
+
+fn("pg_relation_is_publishable", T.BOOL, (T.REGCLASS,), is_publishable)
+fn("pg_relation_is_publishable", T.BOOL, (T.OID,), is_publishable)
 
 # --- advisory locks: accepted, always granted (REM serializes writes in one writer) ----------------------
 

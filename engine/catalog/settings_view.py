@@ -60,9 +60,19 @@ def _in_unit(value: str, unit: str | None) -> str:
     return str(int(out)) if out == int(out) else str(out)
 
 
+# Compile-time limits PostgreSQL reports as read-only "Preset Options" (pgjdbc reads max_index_keys); REM keeps
+# PostgreSQL's limits, so they are listed with PostgreSQL's values when the GUC table does not define them.
+PRESETS = ("block_size", "data_checksums", "lc_collate", "lc_ctype", "max_function_args", "max_identifier_length",
+           "max_index_keys", "segment_size", "wal_block_size", "wal_segment_size")
+
+
 def _pg_settings(ctx: Any) -> Iterator[dict[str, Any]]:
-    for name in _guc_names(ctx):
+    gucs = _guc_names(ctx)
+    known = {n.lower() for n in gucs}
+    for name in sorted([*gucs, *(p for p in PRESETS if p not in known)], key=str.lower):
         value = names.setting(ctx, name)
+        if value is None and name in PRESETS and name not in known:
+            value = META[name][9]
         if value is None:
             continue
         meta = META.get(name)

@@ -146,6 +146,7 @@ def test_pg_settings_and_small_catalogs() -> None:
     assert settings["work_mem"]["setting"] == "4096" and settings["work_mem"]["unit"] == "kB"
     assert settings["statement_timeout"]["vartype"] == "integer"
     assert settings["application_name"]["setting"] == "tests"
+    assert settings["max_index_keys"]["setting"] == "32" and settings["max_index_keys"]["context"] == "internal"
     assert [r["extname"] for r in scan(ctx, "pg_catalog", "pg_extension")] == ["plpgsql", "vector"]
     assert [r["datname"] for r in scan(ctx, "pg_catalog", "pg_database")] == ["postgres"]
     stats = {r["relname"]: r["n_live_tup"] for r in scan(ctx, "pg_catalog", "pg_stat_user_tables")}

@@ -23,7 +23,7 @@ import blake3
 import numpy as np
 
 from engine.embeddings import EmbeddingProvider, get_provider
-from engine.errors import DataException, InvalidParameterValue, UndefinedObject
+from engine.errors import DataException, InvalidParameterValue, UndefinedObject, WrongObjectType
 from engine.vector import persist
 from engine.vector.index import AllowedSet, IndexParams, VectorIndex
 from engine.vector.jobs import Job, JobBoard
@@ -327,6 +327,24 @@ class VectorService:
             raise InvalidParameterValue(f"{ef_search} is outside the valid range for parameter \"hnsw.ef_search\" "
                                         "(1 .. 1000)")
         return idx.search(query, k, allowed=allowed_ids, ef_search=ef_search)
+
+    def search_text(self, table: Any, text: str, k: int = 10, *,
+                    allowed_ids: AllowedSet | Iterable[uuid.UUID] | None = None, ef_search: int | None = None,
+                    ) -> list[tuple[uuid.UUID, float]]:
+        """``SEARCH 'text' IN table``: ``(row id, cosine similarity)`` best first, embedded with the table's provider.
+
+        WrongObjectType 42809 for a table without embedding fields; InvalidParameterValue 22023 for empty text."""
+        if not getattr(table, "embedding_fields", None):
+            raise WrongObjectType(f'table "{table_key(table)}" has no embedding fields',
+                                  hint="declare embedding_fields to search it semantically")
+        if text is None or not str(text).strip():
+            raise InvalidParameterValue("SEARCH needs a non-empty query text")
+        column = table.system_column("embedding") if hasattr(table, "system_column") else "embedding"
+        if self.index(table, column) is None:
+            return []  # no row has an embedding yet
+        q = self.provider_for(table).embed([str(text)])[0]
+        return [(u, 1.0 - d) for u, d in self.search(table, column, q, k, allowed_ids=allowed_ids,
+                                                      ef_search=ef_search)]
 
     def exact_search(self, table: Any, column: str, query: np.ndarray | Sequence[float], k: int, *,
                      allowed_ids: AllowedSet | Iterable[uuid.UUID] | None = None, metric: str = "cosine",

@@ -120,3 +120,25 @@ def test_pgvector_column_with_hnsw_index(db):
     assert [u for u, _ in got] == [rows[i]["id"] for i in order]
     assert got[0][1] == pytest.approx(float(np.linalg.norm(vals[order[0]] - q)), rel=1e-5)
     assert db.vectors.index(t, "v").params.m == 8
+
+
+def test_search_text_and_views(db):
+    from engine.errors import InvalidParameterValue, WrongObjectType
+    from engine.virtual import lookup_virtual
+
+    docs = db.store.registry.register_json_schema(SCHEMA)
+    rows = insert(db, docs, [{"name": f"p{i}", "body": b} for i, (_, b) in enumerate(PAIRS)])
+    got = db.vectors.search_text(docs, PAIRS[3][0], 3)
+    assert got[0][0] == rows[3]["id"] and 0.3 < got[0][1] <= 1.0 and got[0][1] >= got[1][1]
+    with pytest.raises(InvalidParameterValue):
+        db.vectors.search_text(docs, "  ")
+    plain = db.store.registry.create(TableDef(name="plain", columns=[ColumnDef("n", T.INT4)]))
+    with pytest.raises(WrongObjectType) as ei:
+        db.vectors.search_text(plain, "x")
+    assert ei.value.sqlstate == "42809" and "plain" in str(ei.value)
+    ctx = type("Ctx", (), {"db": db})()
+    idx_rows = list(lookup_virtual("public", "rem_vector_indexes").rows(ctx))
+    assert idx_rows[0][:5] == ("docs", "embedding", "cosine", 384, len(PAIRS))
+    db.vectors.build_index("plain", "v", [], dim=3)
+    jobs = list(lookup_virtual("public", "rem_jobs").rows(ctx))
+    assert jobs[-1][1:5] == ("index_build", "plain", "v", "done")

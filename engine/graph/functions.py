@@ -73,36 +73,24 @@ def _owners(ctx: Any, ref: Any) -> list[tuple[TableDef, Row]]:
     """Rows named by ``ref`` (uuid or key) as the transaction sees them."""
     g = service(ctx)
     txn = ctx.txn
-    found: list[tuple[TableDef, Row]] = []
-    ids = g.resolve(ref if isinstance(ref, uuid.UUID) else str(ref))
-    for nid in ids:
-        i = g.adj.index.get(nid)
-        t = g.registry.get_by_oid(int(g.adj.table[i])) if i is not None else None
-        if t is not None:
-            row = txn.get(t, [nid])[0]
-            if row is not None:
-                found.append((t, row))
-    if found:
-        return found
-    # written earlier in this transaction: not in the committed indexes yet
-    from engine.schema.registry import key_column
-
     try:
         u = ref if isinstance(ref, uuid.UUID) else uuid.UUID(str(ref))
     except ValueError:
         u = None
-    for t in g.registry.tables():
-        if u is not None:
+    if u is not None:
+        i = g.adj.index.get(u)
+        oid = int(g.adj.table[i]) if i is not None else 0
+        known = g.registry.get_by_oid(oid) if oid else None
+        for t in ([known] if known is not None else []) + g.registry.tables():
             row = txn.get(t, [u])[0]
             if row is not None:
-                found.append((t, row))
-                continue
-        kc = key_column(t)
-        if kc is not None:
-            for nid in txn.lookup(t, kc, [str(ref)]):
-                row = txn.get(t, [nid])[0]
-                if row is not None:
-                    found.append((t, row))
+                return [(t, row)]
+    found: list[tuple[TableDef, Row]] = []
+    for oid, nid in txn.lookup_key(str(ref)):
+        t = g.registry.get_by_oid(oid)
+        row = txn.get(t, [nid])[0] if t is not None else None
+        if t is not None and row is not None:
+            found.append((t, row))
     return found
 
 
@@ -175,19 +163,11 @@ def rem_remove_edge(ctx: Any, src: Any, dst: Any, rel_type: Any) -> bool:
 
 
 def rem_rebuild_edges(ctx: Any) -> int:
-    """Rewrite every row that owns edges through the write path (which re-derives the edges column
-    families); returns the number of edges."""
+    """Re-derive the ``edges`` / ``edges_reverse`` column families from the rows (the storage engine's
+    ``rebuild_edges``, through its single writer), then rebuild the graph service from them."""
     g = service(ctx)
-    rebuild = getattr(g.store, "rebuild_edges", None)
-    n = 0
-    for t in g.registry.tables():
-        col = t.system_column("edges")
-        rows = [r for r in ctx.txn.scan(t) if r.get(col)]
-        if rows:
-            ctx.txn.update(t, rows)
-            n += sum(len(r[col]) for r in rows)
-    if rebuild is not None:
-        rebuild()
+    n = int(g.store.rebuild_edges())
+    g.rebuild()
     return n
 
 

@@ -185,7 +185,7 @@ class GraphService:
                 for n, r, w in zip(lst.nbr.tolist(), lst.rel.tolist(), lst.weight.tolist(), strict=True)}
 
     # --- resolving ids and keys ----------------------------------------------------------------------------
-    def resolve(self, ref: str | uuid.UUID) -> list[uuid.UUID]:
+    def resolve(self, ref: str | uuid.UUID, txn: Txn | None = None) -> list[uuid.UUID]:
         """Visible entity ids named by ``ref``: a uuid (of a visible entity) or a key (any table)."""
         adj = self.adj
         if isinstance(ref, uuid.UUID):
@@ -200,7 +200,8 @@ class GraphService:
             i = adj.index.get(u)
             if i is not None and adj.alive[i]:
                 return [u]
-        return [nid for _, nid in source.key_ids(self.store, ref)]
+        return [nid for _, nid in source.key_ids(self.store, ref, txn)
+                if (i := adj.index.get(nid)) is not None and adj.alive[i]]
 
     def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[TableDef, dict[str, Any]]]:
         """Rows of ``ids`` as ``txn`` sees them, with their tables (missing / deleted ones left out)."""
@@ -243,7 +244,7 @@ class GraphService:
         """
         depth, direction, limit = check_args(depth, direction, limit)
         types = None if types is None else [str(t) for t in types]
-        starts = self.resolve(start)
+        starts = self.resolve(start, txn)
         if not starts:
             if notice is not None:
                 notice(f'TRAVERSE: no entity with id or key "{start}"')
@@ -276,31 +277,23 @@ class GraphService:
 
     def lookup(self, keys: Iterable[str], *, txn: Txn | None = None) -> list[LookupRow]:
         """Entities whose key is one of ``keys``, across all tables, through the key index (in key order)."""
-        pairs: list[tuple[str, int, uuid.UUID]] = []
-        for k in keys:
-            if k is None:
-                continue
-            pairs.extend((str(k), oid, nid) for oid, nid in source.key_ids(self.store, str(k)))
-        if not pairs:
-            return []
         txn, own = self._with_txn(txn)
         try:
             out = []
-            by_table: dict[int, list[tuple[str, uuid.UUID]]] = {}
-            for k, oid, nid in pairs:
-                by_table.setdefault(oid, []).append((k, nid))
-            found: dict[tuple[str, uuid.UUID], LookupRow] = {}
-            for oid, items in by_table.items():
-                t = self.registry.get_by_oid(oid)
-                if t is None:
+            for k in keys:
+                if k is None:
                     continue
-                for (k, nid), row in zip(items, txn.get(t, [n for _, n in items]), strict=True):
-                    if row is not None:
-                        found[(k, nid)] = LookupRow(nid, t.name, k, row_data(t, row))
-            for k, _, nid in pairs:
-                r = found.pop((k, nid), None)
-                if r is not None:
-                    out.append(r)
+                k = str(k)
+                by_table: dict[int, list[uuid.UUID]] = {}
+                for oid, nid in source.key_ids(self.store, k, txn):
+                    by_table.setdefault(oid, []).append(nid)
+                for oid, ids in by_table.items():
+                    t = self.registry.get_by_oid(oid)
+                    if t is None:
+                        continue
+                    for nid, row in zip(ids, txn.get(t, ids), strict=True):
+                        if row is not None:
+                            out.append(LookupRow(nid, t.name, k, row_data(t, row)))
             return out
         finally:
             if own:

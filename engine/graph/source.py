@@ -1,7 +1,8 @@
 """Where the graph service reads the store: the one module that knows the storage layout (read-only).
 
-Reads the ``entities``, ``key_index`` and ``edges`` column families through ``store.rocks`` with the key
-encodings of :mod:`engine.storage.keys`; never writes (writes go through ``Txn`` and the single writer).
+Reads the ``entities`` and ``key_index`` column families (``store.prefix_items`` with the key encodings of
+:mod:`engine.storage.keys`) and the edges (``store.scan_edges``); never writes (writes go through ``Txn`` and
+the single writer).
 """
 
 from __future__ import annotations
@@ -14,12 +15,8 @@ from typing import Any
 from engine.ids import id_source, key_text
 from engine.schema.model import TableDef
 from engine.storage import codec
-from engine.storage.keys import TABLE, key_index_prefix, split_edge_key, split_key_index_key
+from engine.storage.keys import TABLE, split_key_index_key
 from engine.store import Registry
-
-
-def _cf(store: Any, name: str) -> Any:
-    return store.rocks.cf[name]
 
 
 def commit_lock(store: Any) -> contextlib.AbstractContextManager[Any]:
@@ -49,7 +46,7 @@ def row_key(t: TableDef, row: dict[str, Any]) -> str | None:
 
 def _key_map(store: Any) -> dict[uuid.UUID, str]:
     out: dict[uuid.UUID, str] = {}
-    for k in _cf(store, "key_index").keys():
+    for k in store.prefix_items("key_index", b"", keys_only=True):
         key, _, nid = split_key_index_key(bytes(k))
         out[nid] = key
     return out
@@ -58,40 +55,28 @@ def _key_map(store: Any) -> dict[uuid.UUID, str]:
 def nodes(store: Any, registry: Registry) -> Iterator[tuple[int, uuid.UUID, bool, str | None, str | None]]:
     """Every stored entity: (table OID, id, visible, key, name)."""
     keys = _key_map(store)
-    tables: dict[int, TableDef | None] = {}
-    for k, v in _cf(store, "entities").items():
-        k, v = bytes(k), bytes(v)
-        oid = TABLE.unpack(k[:4])[0]
-        nid = uuid.UUID(bytes=k[4:20])
-        t = tables.get(oid, False)
-        if t is False:
-            t = tables[oid] = registry.get_by_oid(oid)
-        if t is None:
-            continue
-        live = not codec.is_deleted(v)
-        name = None
-        if live and t.column("name") is not None:
-            n = codec.decode_row(v).get("name")
-            name = n if isinstance(n, str) else None
-        yield oid, nid, live, keys.get(nid), name
+    for t in registry.tables():
+        has_name = t.column("name") is not None
+        for k, v in store.prefix_items("entities", TABLE.pack(t.oid)):
+            k, v = bytes(k), bytes(v)
+            nid = uuid.UUID(bytes=k[4:20])
+            live = not codec.is_deleted(v)
+            name = None
+            if live and has_name:
+                n = codec.decode_row(v).get("name")
+                name = n if isinstance(n, str) else None
+            yield t.oid, nid, live, keys.get(nid), name
 
 
 def edges(store: Any) -> Iterator[tuple[uuid.UUID, str, uuid.UUID, float]]:
     """Every edge of the ``edges`` column family: (src, rel_type, dst, weight)."""
-    for k, v in _cf(store, "edges").items():
-        src, rel, dst = split_edge_key(bytes(k))
-        meta = codec.decode_obj(bytes(v)) if v else {}
-        yield src, rel, dst, float(meta.get("w", 1.0)) if isinstance(meta, dict) else 1.0
+    for e in store.scan_edges():
+        yield e.src, e.rel_type, e.dst, e.weight
 
 
-def key_ids(store: Any, key: str) -> list[tuple[int, uuid.UUID]]:
-    """(table OID, id) of every entity with key text ``key``, through the ``key_index`` column family."""
-    p = key_index_prefix(key)
-    out = []
-    for k in _cf(store, "key_index").keys(from_key=p):
-        k = bytes(k)
-        if not k.startswith(p):
-            break
-        _, oid, nid = split_key_index_key(k)
-        out.append((oid, nid))
-    return out
+def key_ids(store: Any, key: str, txn: Any = None) -> list[tuple[int, uuid.UUID]]:
+    """(table OID, id) of every visible entity with key text ``key``, through the key index (as ``txn``
+    sees it when given, else the committed state)."""
+    if txn is not None and hasattr(txn, "lookup_key"):
+        return list(txn.lookup_key(key))
+    return [(t.oid, nid) for t, nid in store.lookup_key(key)]

@@ -35,7 +35,7 @@ class RemDatabase:
         self._attach_services()
         import engine.sql.builtins  # noqa: F401  (registers pg_sleep, current_setting, set_config)
         self._load_optional("engine.catalog")
-        self._load_optional("engine.sql.functions")
+        self._load_optional("engine.sql.builtin_functions")
         if settings.admin_password:
             self.set_password(settings.admin_user, settings.admin_password)
 

@@ -875,17 +875,12 @@ class Compiler:
     def _datetime_arith(self, a: CE, b: CE, sym: str) -> CE:
         impl = None
         try:
-            from engine.sql import datetime_ops  # type: ignore[attr-defined]
-            impl = datetime_ops.binary(a.oid, sym, b.oid)
-        except (ImportError, AttributeError):
+            from engine.sql.operators import binary_op
+
+            fn2, rt2 = binary_op(sym, a.oid, b.oid)
+            impl = ((lambda x, y, _f=fn2: _f(x, y)), rt2)
+        except ImportError:
             impl = None
-        if impl is None:
-            key = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}[sym]
-            for fd in F.lookup(f"__op_{key}"):
-                if fd.arg_oids in (None, (a.oid, b.oid)):
-                    rt = fd.return_oid if isinstance(fd.return_oid, int) else fd.return_oid([a.oid, b.oid])
-                    impl = (fd.impl, rt)
-                    break
         if impl is None:
             impl = self._builtin_datetime(a.oid, sym, b.oid)
         if impl is None:

@@ -1,19 +1,587 @@
-"""Placeholder: filled in next."""
+"""DDL: CREATE TABLE / CREATE INDEX / DROP TABLE / DROP INDEX / ALTER TABLE / TRUNCATE → TableDefs handed to the
+registry (which versions them, assigns OIDs and system columns, backfills and purges indexes)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from engine.errors import FeatureNotSupported
+from sqlglot import exp
+
+from engine import types as T
+from engine.api import Notice, Result
+from engine.errors import (
+    DuplicateColumn,
+    DuplicateObject,
+    FeatureNotSupported,
+    InvalidParameterValue,
+    UndefinedColumn,
+    UndefinedObject,
+    UndefinedTable,
+    WrongObjectType,
+)
+from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
+from engine.sql.dialect import DIALECT
+from engine.sql.sqltypes import datatype_oid
+from engine.sql.statements import Statement
+
+_SERIALS = {"SERIAL": T.INT4, "BIGSERIAL": T.INT8, "SMALLSERIAL": T.INT2}
 
 
-def prepare(session: Any, sql: str, node: Any, params: Any, given: Any) -> Any:
-    raise FeatureNotSupported("ddl statements are not supported yet")
+def _registry(session: Any) -> Any:
+    reg = getattr(session.db, "registry", None)
+    if reg is None:
+        raise FeatureNotSupported("this database has no table storage")
+    return reg
 
 
-def prepare_copy(session: Any, sql: str, c: Any, given: Any) -> Any:
-    raise FeatureNotSupported("COPY is not supported yet")
+def _ddl(sql: str, tag: str, fn: Any) -> Statement:
+    def run(s: Any, txn: Any, params: list[Any]) -> Result:
+        notices = fn(s, txn) or []
+        bump = getattr(s.db, "bump_schema", None)
+        if bump:
+            bump()
+        if isinstance(notices, Result):
+            return notices
+        return Result(tag=tag, notices=notices)
+    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False,
+                     needs_txn=tag in ("TRUNCATE TABLE",), writes=tag == "TRUNCATE TABLE")
 
 
-def copy_in(session: Any, txn: Any, spec: Any, rows: Any) -> Any:
-    raise FeatureNotSupported("COPY is not supported yet")
+def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int], given: list[int]) -> Statement:
+    if isinstance(node, exp.Create):
+        kind = str(node.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            if node.args.get("expression") is not None:
+                return _create_table_as(session, sql, node)
+            return _create_table(sql, node)
+        if kind == "INDEX":
+            return _create_index(sql, node)
+        raise FeatureNotSupported(f"CREATE {kind} is not supported")
+    if isinstance(node, exp.Drop):
+        kind = str(node.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return _drop_tables(sql, node)
+        if kind == "INDEX":
+            return _drop_index(sql, node)
+        raise FeatureNotSupported(f"DROP {kind} is not supported")
+    if isinstance(node, exp.Alter):
+        if str(node.args.get("kind") or "").upper() != "TABLE":
+            raise FeatureNotSupported(f"ALTER {node.args.get('kind')} is not supported")
+        return _alter_table(sql, node)
+    if isinstance(node, exp.TruncateTable):
+        return _truncate(sql, node)
+    raise FeatureNotSupported(f"statement not supported: {type(node).__name__}")
+
+
+# ------------------------------------------------------------------ CREATE TABLE
+def column_def(cd: exp.ColumnDef, table: str, constraints: list[ConstraintDef], pk: list[str]) -> ColumnDef:
+    """A ColumnDef (plus table-level constraints it implies) from a sqlglot column definition."""
+    name = cd.name
+    kind = cd.args.get("kind")
+    if kind is None:
+        raise FeatureNotSupported(f'column "{name}" needs a type')
+    tname = kind.sql(dialect="postgres").upper()
+    serial = _SERIALS.get(tname) or _SERIALS.get(str(kind.this).split(".")[-1].upper())
+    if serial:
+        oid, typmod = serial, -1
+    else:
+        oid, typmod = datatype_oid(kind)
+    col = ColumnDef(name=name, type_oid=oid, typmod=typmod)
+    if serial:
+        col.default = f"nextval('{table}_{name}_seq'::regclass)"
+        col.not_null = True
+    for cc in cd.args.get("constraints") or []:
+        k = cc.args.get("kind")
+        if isinstance(k, exp.NotNullColumnConstraint):
+            col.not_null = not k.args.get("allow_null")
+        elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+            pk.append(name)
+            col.not_null = True
+        elif isinstance(k, exp.UniqueColumnConstraint):
+            constraints.append(ConstraintDef(name=f"{table}_{name}_key", kind="u", columns=[name]))
+        elif isinstance(k, exp.DefaultColumnConstraint):
+            d = k.this
+            col.default = None if isinstance(d, exp.Null) else d.sql(dialect=DIALECT)
+        elif isinstance(k, exp.CheckColumnConstraint):
+            cname = cc.name or f"{table}_{name}_check"
+            constraints.append(ConstraintDef(name=cname, kind="c", columns=[name], expr=k.this.sql(dialect=DIALECT)))
+        elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
+            if k.args.get("expression") is not None:
+                raise FeatureNotSupported("generated columns are not supported")
+            col.identity = "a" if k.this else "d"
+            col.not_null = True
+            col.default = f"nextval('{table}_{name}_seq'::regclass)"
+        elif isinstance(k, exp.Reference):
+            ref = k.this
+            rt = ref.this.name if isinstance(ref, exp.Schema) else ref.name
+            rcols = [e.name for e in ref.expressions] if isinstance(ref, exp.Schema) else []
+            constraints.append(ConstraintDef(name=f"{table}_{name}_fkey", kind="f", columns=[name], ref_table=rt,
+                                             ref_columns=rcols))
+        elif isinstance(k, exp.CollateColumnConstraint):
+            pass
+        elif isinstance(k, (exp.NullColumnConstraint,)) or k is None:
+            pass
+        else:
+            raise FeatureNotSupported(f"column constraint not supported: {cc.sql(dialect=DIALECT)}")
+    return col
+
+
+def _table_constraint(e: exp.Expression, table: str, constraints: list[ConstraintDef], pk: list[str]) -> None:
+    if isinstance(e, exp.PrimaryKey):
+        pk.extend(c.name for c in e.expressions)
+        return
+    name = None
+    items = [e]
+    if isinstance(e, exp.Constraint):
+        name = e.name
+        items = list(e.expressions)
+    for it in items:
+        if isinstance(it, exp.PrimaryKey) or isinstance(it, exp.PrimaryKeyColumnConstraint):
+            pk.extend(c.name for c in it.expressions)
+        elif isinstance(it, (exp.UniqueColumnConstraint, exp.Unique)) or type(it).__name__ == "UniqueColumnConstraint":
+            target = it.this
+            cols = [c.name for c in (target.expressions if isinstance(target, exp.Schema) else [])]
+            constraints.append(ConstraintDef(name=name or f"{table}_{'_'.join(cols)}_key", kind="u", columns=cols))
+        elif isinstance(it, exp.CheckColumnConstraint):
+            cols = sorted({c.name for c in it.this.find_all(exp.Column)})
+            constraints.append(ConstraintDef(name=name or f"{table}_check", kind="c", columns=cols,
+                                             expr=it.this.sql(dialect=DIALECT)))
+        elif isinstance(it, exp.ForeignKey):
+            ref = it.args.get("reference")
+            rs = ref.this if ref is not None else None
+            constraints.append(ConstraintDef(
+                name=name or f"{table}_{'_'.join(c.name for c in it.expressions)}_fkey", kind="f",
+                columns=[c.name for c in it.expressions],
+                ref_table=rs.this.name if isinstance(rs, exp.Schema) else (rs.name if rs else None),
+                ref_columns=[c.name for c in rs.expressions] if isinstance(rs, exp.Schema) else []))
+        else:
+            raise FeatureNotSupported(f"table constraint not supported: {it.sql(dialect=DIALECT)}")
+
+
+def _rem_options(node: exp.Create) -> dict[str, str]:
+    props = node.args.get("properties")
+    out: dict[str, str] = {}
+    if props is None:
+        return out
+    for p in props.expressions:
+        if isinstance(p, exp.Property):
+            k = p.name.lower() if p.this is not None else ""
+            v = p.args.get("value")
+            out[k] = v.name if isinstance(v, (exp.Literal, exp.Identifier, exp.Var)) else (v.sql() if v else "")
+        elif isinstance(p, exp.TemporaryProperty):
+            out["__temp__"] = "1"
+        elif isinstance(p, (exp.OnCommitProperty,)):
+            pass
+        else:
+            raise FeatureNotSupported(f"table option not supported: {p.sql(dialect=DIALECT)}")
+    return out
+
+
+def build_table(node: exp.Create) -> TableDef:
+    schema_node = node.this
+    tbl = schema_node.this if isinstance(schema_node, exp.Schema) else schema_node
+    name = tbl.name
+    schema = tbl.db or "public"
+    if schema not in ("public",):
+        raise FeatureNotSupported(f'schema "{schema}" is not supported (tables live in public)')
+    cols: list[ColumnDef] = []
+    constraints: list[ConstraintDef] = []
+    pk: list[str] = []
+    seen: set[str] = set()
+    for e in schema_node.expressions if isinstance(schema_node, exp.Schema) else []:
+        if isinstance(e, exp.ColumnDef):
+            if e.name in seen:
+                raise DuplicateColumn(f'column "{e.name}" specified more than once')
+            seen.add(e.name)
+            cols.append(column_def(e, name, constraints, pk))
+        else:
+            _table_constraint(e, name, constraints, pk)
+    if len(pk) != len(set(pk)):
+        raise InvalidParameterValue("multiple primary keys for table are not allowed", sqlstate="42P16")
+    for c in pk:
+        if c not in seen:
+            raise UndefinedColumn(f'column "{c}" named in key does not exist')
+    opts = _rem_options(node)
+    td = TableDef(name=name, columns=cols, schema=schema, primary_key=pk, constraints=constraints)
+    if opts.get("key_field"):
+        td.key_field = opts["key_field"]
+        if td.key_field not in seen:
+            raise UndefinedColumn(f'key_field "{td.key_field}" is not a column of "{name}"')
+    if opts.get("embedding_fields"):
+        td.embedding_fields = [f.strip() for f in opts["embedding_fields"].split(",") if f.strip()]
+    if opts.get("indexed_fields"):
+        fields = [f.strip() for f in opts["indexed_fields"].split(",") if f.strip()]
+        for f in fields:
+            c = td.column(f)
+            if c is None:
+                raise UndefinedColumn(f'indexed field "{f}" is not a column of "{name}"')
+            c.indexed = True
+        td.indexed_fields = fields
+    if opts.get("description"):
+        td.description = opts["description"]
+    if opts.get("embedding_model") or opts.get("embedding_provider"):
+        td.embedding_model = opts.get("embedding_model") or opts.get("embedding_provider")
+    for k in opts:
+        if k not in ("key_field", "embedding_fields", "indexed_fields", "description", "embedding_model",
+                     "embedding_provider", "__temp__", "fillfactor"):
+            raise InvalidParameterValue(f'unrecognized parameter "{k}"')
+    return td
+
+
+def _create_table(sql: str, node: exp.Create) -> Statement:
+    td = build_table(node)
+    if_not_exists = bool(node.args.get("exists"))
+
+    def fn(s: Any, txn: Any) -> list[Notice]:
+        reg = _registry(s)
+        if if_not_exists and reg.get(td.name, td.schema) is not None:
+            return [Notice(f'relation "{td.name}" already exists, skipping', sqlstate="42P07")]
+        _check_not_virtual(td.name)
+        reg.create(copy.deepcopy(td))
+        return []
+    return _ddl(sql, "CREATE TABLE", fn)
+
+
+def _check_not_virtual(name: str) -> None:
+    from engine.virtual import lookup_virtual
+
+    if lookup_virtual("public", name) is not None:
+        from engine.errors import DuplicateTable
+        raise DuplicateTable(f'relation "{name}" already exists')
+
+
+def _create_table_as(session: Any, sql: str, node: exp.Create) -> Statement:
+    from engine.sql.dml import insert_rows
+    from engine.sql.scope import ExecState
+    from engine.sql.statements import planner_for
+
+    schema_node = node.this
+    tbl = schema_node.this if isinstance(schema_node, exp.Schema) else schema_node
+    names = [e.name for e in schema_node.expressions] if isinstance(schema_node, exp.Schema) else []
+    query = node.args["expression"]
+    step = planner_for(session, {}).query(query)
+    cols = []
+    for i, c in enumerate(step.cols):
+        cols.append(ColumnDef(name=names[i] if i < len(names) else c.name, type_oid=c.oid if c.oid != T.UNKNOWN else T.TEXT,
+                              typmod=c.typmod))
+    td = TableDef(name=tbl.name, columns=cols)
+    if_not_exists = bool(node.args.get("exists"))
+
+    def run(s: Any, txn: Any, params: list[Any]) -> Result:
+        from engine.session import ExecCtx
+
+        reg = _registry(s)
+        if if_not_exists and reg.get(td.name) is not None:
+            return Result(tag="SELECT 0", notices=[Notice(f'relation "{td.name}" already exists, skipping',
+                                                          sqlstate="42P07")])
+        rows = step.run(ExecState(params, ExecCtx(s, txn)))
+        t = reg.create(copy.deepcopy(td))
+        s.db.bump_schema()
+        insert_rows(s, txn, t, [c.name for c in cols], rows)
+        return Result(tag=f"SELECT {len(rows)}")
+    return Statement(sql, [], None, run, kind="ddl", needs_txn=True, writes=True, cacheable=False,
+                     replannable=False)
+
+
+# ------------------------------------------------------------------ CREATE / DROP INDEX
+def _create_index(sql: str, node: exp.Create) -> Statement:
+    idx = node.this
+    name = idx.name or None
+    table = idx.args.get("table")
+    params = idx.args.get("params")
+    if table is None or params is None:
+        raise FeatureNotSupported("CREATE INDEX form not supported")
+    method = str(params.args.get("using") or "btree").lower()
+    method = {"ivfflat": "hnsw"}.get(method, method)
+    if method not in ("btree", "hnsw", "hash"):
+        raise UndefinedObject(f'access method "{method}" does not exist')
+    cols: list[str] = []
+    opclass = None
+    for c in params.args.get("columns") or []:
+        e = c.this if isinstance(c, exp.Ordered) else c
+        if isinstance(e, exp.Column):
+            cols.append(e.name)
+        elif isinstance(e, exp.Opclass) or type(e).__name__ == "Opclass":
+            cols.append(e.this.name)
+            opclass = e.expression.name
+        else:
+            raise FeatureNotSupported("expression indexes are not supported")
+    if params.args.get("where") is not None:
+        raise FeatureNotSupported("partial indexes are not supported")
+    unique = bool(node.args.get("unique"))
+    opts: dict[str, Any] = {}
+    ws = params.args.get("with_storage")
+    if isinstance(ws, list):
+        for p in ws:
+            if isinstance(p, exp.Property) or hasattr(p, "name"):
+                v = p.args.get("value") if isinstance(p, exp.Property) else p.expression
+                opts[p.name.lower() if isinstance(p, exp.Property) else p.this.name.lower()] = \
+                    int(v.name) if v is not None and str(v.name).isdigit() else (v.name if v is not None else None)
+    if opclass:
+        opts["opclass"] = opclass
+    if_not_exists = bool(node.args.get("exists"))
+    tname = table.name
+
+    def fn(s: Any, txn: Any) -> list[Notice]:
+        reg = _registry(s)
+        td = reg.get(tname)
+        if td is None:
+            raise UndefinedTable(f'relation "{tname}" does not exist')
+        iname = name or f"{tname}_{'_'.join(cols)}_idx"
+        for t in reg.tables():
+            for ix in t.indexes:
+                if ix.name == iname:
+                    if if_not_exists:
+                        return [Notice(f'relation "{iname}" already exists, skipping', sqlstate="42P07")]
+                    from engine.errors import DuplicateTable
+                    raise DuplicateTable(f'relation "{iname}" already exists')
+        new = copy.deepcopy(td)
+        for c in cols:
+            col = new.column(c)
+            if col is None:
+                raise UndefinedColumn(f'column "{c}" does not exist')
+        if method == "hnsw":
+            col = new.column(cols[0])
+            if col is None or col.type_oid != T.VECTOR and col.type_oid not in (T.array_of(T.FLOAT4), T.array_of(T.FLOAT8)):
+                raise FeatureNotSupported("hnsw indexes need a vector column")
+            new.indexes.append(IndexDef(name=iname, columns=cols, method="hnsw", options=opts))
+        else:
+            if unique:
+                existing = _find_duplicates(s, txn, new, cols)
+                if existing:
+                    from engine.errors import UniqueViolation
+                    raise UniqueViolation(f'could not create unique index "{iname}"',
+                                          detail=f"Key ({', '.join(cols)})=({existing}) is duplicated.")
+            new.indexes.append(IndexDef(name=iname, columns=cols, unique=unique, method="btree"))
+            if len(cols) == 1:
+                col = new.column(cols[0])
+                assert col is not None
+                col.indexed = True
+                if cols[0] not in new.indexed_fields:
+                    new.indexed_fields.append(cols[0])
+        reg.alter(new)
+        return []
+    st = _ddl(sql, "CREATE INDEX", fn)
+    st.needs_txn = unique
+    return st
+
+
+def _find_duplicates(s: Any, txn: Any, td: TableDef, cols: list[str]) -> str | None:
+    if txn is None:
+        return None
+    seen = set()
+    for r in txn.scan(td):
+        k = tuple(r.get(c) for c in cols)
+        if None in k:
+            continue
+        if k in seen:
+            return ", ".join(str(v) for v in k)
+        seen.add(k)
+    return None
+
+
+def _drop_tables(sql: str, node: exp.Drop) -> Statement:
+    names = [(t.name, t.db or "public") for t in node.expressions or []] if node.expressions else \
+        [(t.name, t.db or "public") for t in node.args.get("tables") or [node.this]]
+    if_exists = bool(node.args.get("exists"))
+
+    def fn(s: Any, txn: Any) -> list[Notice]:
+        from engine.virtual import lookup_virtual
+
+        reg = _registry(s)
+        notices = []
+        for n, sch in names:
+            if reg.get(n, sch) is None:
+                if lookup_virtual(sch, n) is not None or lookup_virtual("pg_catalog", n) is not None:
+                    raise WrongObjectType(f'"{n}" is not a table')
+                if if_exists:
+                    notices.append(Notice(f'table "{n}" does not exist, skipping'))
+                    continue
+                raise UndefinedTable(f'table "{n}" does not exist')
+        for n, sch in names:
+            if reg.get(n, sch) is not None:
+                reg.drop(n, sch)
+        return notices
+    return _ddl(sql, "DROP TABLE", fn)
+
+
+def _drop_index(sql: str, node: exp.Drop) -> Statement:
+    names = [t.name for t in (node.args.get("tables") or [node.this])]
+    if_exists = bool(node.args.get("exists"))
+
+    def fn(s: Any, txn: Any) -> list[Notice]:
+        reg = _registry(s)
+        notices = []
+        for n in names:
+            hit = None
+            for t in reg.tables():
+                for ix in t.indexes:
+                    if ix.name == n:
+                        hit = (t, ix)
+            if hit is None:
+                if if_exists:
+                    notices.append(Notice(f'index "{n}" does not exist, skipping'))
+                    continue
+                raise UndefinedObject(f'index "{n}" does not exist')
+            t, ix = hit
+            if ix.primary:
+                from engine.errors import error
+                raise error("2BP01", f"cannot drop index {n} because constraint {n} on table {t.name} requires it")
+            new = copy.deepcopy(t)
+            new.indexes = [i for i in new.indexes if i.name != n]
+            if len(ix.columns) == 1 and ix.method == "btree":
+                c = new.column(ix.columns[0])
+                if c is not None:
+                    c.indexed = False
+                new.indexed_fields = [f for f in new.indexed_fields if f != ix.columns[0]]
+            reg.alter(new)
+        return notices
+    return _ddl(sql, "DROP INDEX", fn)
+
+
+# ------------------------------------------------------------------ ALTER TABLE / TRUNCATE
+def _alter_table(sql: str, node: exp.Alter) -> Statement:
+    tname = node.this.name
+    if_exists = bool(node.args.get("exists"))
+    actions = node.args.get("actions") or []
+
+    def fn(s: Any, txn: Any) -> list[Notice]:
+        reg = _registry(s)
+        td = reg.get(tname)
+        if td is None:
+            if if_exists:
+                return [Notice(f'relation "{tname}" does not exist, skipping')]
+            raise UndefinedTable(f'relation "{tname}" does not exist')
+        new = copy.deepcopy(td)
+        defaults: dict[str, Any] = {}
+        notices: list[Notice] = []
+        for a in actions:
+            if isinstance(a, exp.ColumnDef):
+                if new.column(a.name) is not None and not any(c.system for c in [new.column(a.name)]):
+                    if a.args.get("exists"):
+                        notices.append(Notice(f'column "{a.name}" of relation "{tname}" already exists, skipping',
+                                              sqlstate="42701"))
+                        continue
+                    raise DuplicateColumn(f'column "{a.name}" of relation "{tname}" already exists')
+                pk: list[str] = []
+                col = column_def(a, tname, new.constraints, pk)
+                if pk:
+                    raise FeatureNotSupported("ADD COLUMN … PRIMARY KEY is not supported")
+                if col.default is not None:
+                    defaults[col.name] = _eval_default(s, col)
+                elif col.not_null and txn is not None:
+                    pass
+                new.columns.append(col)
+            elif isinstance(a, exp.Drop) and str(a.args.get("kind") or "").upper() == "COLUMN":
+                for c in a.args.get("tables") or [a.this]:
+                    col = new.column(c.name)
+                    if col is None or col.system:
+                        if a.args.get("exists"):
+                            notices.append(Notice(f'column "{c.name}" of relation "{tname}" does not exist, skipping'))
+                            continue
+                        raise UndefinedColumn(f'column "{c.name}" of relation "{tname}" does not exist')
+                    if c.name in new.primary_key:
+                        raise FeatureNotSupported("dropping a primary key column is not supported")
+                    new.columns = [x for x in new.columns if x.name != c.name]
+                    new.indexes = [ix for ix in new.indexes if c.name not in ix.columns]
+                    new.constraints = [k for k in new.constraints if c.name not in k.columns]
+                    new.indexed_fields = [f for f in new.indexed_fields if f != c.name]
+                    new.embedding_fields = [f for f in new.embedding_fields if f != c.name]
+                    if new.key_field == c.name:
+                        new.key_field = None
+            elif isinstance(a, exp.RenameColumn):
+                old, to = a.this.name, a.args["to"].name
+                col = new.column(old)
+                if col is None or col.system:
+                    raise UndefinedColumn(f'column "{old}" does not exist')
+                if new.column(to) is not None and not new.column(to).system:  # type: ignore[union-attr]
+                    raise DuplicateColumn(f'column "{to}" of relation "{tname}" already exists')
+                col.name = to
+                _rename_refs(new, old, to)
+            elif isinstance(a, exp.AlterRename):
+                to = a.this.name
+                if reg.get(to) is not None:
+                    from engine.errors import DuplicateTable
+                    raise DuplicateTable(f'relation "{to}" already exists')
+                new.name = to
+            elif isinstance(a, exp.AlterColumn):
+                col = new.column(a.name)
+                if col is None or col.system:
+                    raise UndefinedColumn(f'column "{a.name}" of relation "{tname}" does not exist')
+                if a.args.get("drop") and a.args.get("allow_null") is not None:
+                    col.not_null = False
+                elif a.args.get("allow_null") is False:
+                    col.not_null = True
+                    if txn is not None:
+                        for r in txn.scan(td):
+                            if r.get(col.name) is None:
+                                from engine.errors import NotNullViolation
+                                raise NotNullViolation(f'column "{col.name}" of relation "{tname}" contains null values')
+                elif a.args.get("drop"):
+                    col.default = None
+                elif a.args.get("default") is not None:
+                    col.default = a.args["default"].sql(dialect=DIALECT)
+                elif a.args.get("dtype") is not None:
+                    raise FeatureNotSupported("ALTER COLUMN TYPE is not supported")
+                else:
+                    raise FeatureNotSupported(f"ALTER COLUMN form not supported: {a.sql(dialect=DIALECT)}")
+            elif isinstance(a, exp.AddConstraint) or type(a).__name__ == "AddConstraint":
+                raise FeatureNotSupported("ALTER TABLE ADD CONSTRAINT is not supported")
+            else:
+                raise FeatureNotSupported(f"ALTER TABLE action not supported: {a.sql(dialect=DIALECT)}")
+        new.json_schema = {}
+        reg.alter(new, defaults=defaults)
+        return notices
+    st = _ddl(sql, "ALTER TABLE", fn)
+    st.needs_txn = True
+    return st
+
+
+def _rename_refs(t: TableDef, old: str, to: str) -> None:
+    t.primary_key = [to if c == old else c for c in t.primary_key]
+    if t.key_field == old:
+        t.key_field = to
+    t.embedding_fields = [to if c == old else c for c in t.embedding_fields]
+    t.indexed_fields = [to if c == old else c for c in t.indexed_fields]
+    for ix in t.indexes:
+        ix.columns = [to if c == old else c for c in ix.columns]
+    for k in t.constraints:
+        k.columns = [to if c == old else c for c in k.columns]
+        if k.expr:
+            import re
+            k.expr = re.sub(rf"\b{re.escape(old)}\b", to, k.expr)
+
+
+def _eval_default(s: Any, col: ColumnDef) -> Any:
+    from engine.sql.dml import compile_default
+    from engine.sql.scope import ExecState
+
+    fn = compile_default(s, col)
+    if fn is None:
+        return None
+    from engine.session import ExecCtx
+
+    return fn((), ExecState([], ExecCtx(s, None)))
+
+
+def _truncate(sql: str, node: exp.TruncateTable) -> Statement:
+    names = [t.name for t in node.expressions]
+
+    def fn(s: Any, txn: Any) -> list[Notice]:
+        reg = _registry(s)
+        tables = []
+        for n in names:
+            td = reg.get(n)
+            if td is None:
+                raise UndefinedTable(f'relation "{n}" does not exist')
+            tables.append(td)
+        for td in tables:
+            ids = [r[td.id_column] for r in txn.scan(td)]
+            if ids:
+                txn.delete(td, ids)
+        return []
+    return _ddl(sql, "TRUNCATE TABLE", fn)
+
+
+__all__ = ["prepare", "build_table", "DuplicateObject"]

@@ -1,19 +1,524 @@
-"""Placeholder: filled in next."""
+"""INSERT / UPDATE / DELETE (+ ON CONFLICT, RETURNING) and COPY FROM's row sink, through the store's Txn.
+
+Each statement runs in the session's transaction (or its own, in autocommit) and is all-or-nothing: the store
+reverts a failing statement's partial writes. Values are assignment-cast to the column types; defaults
+(serial/identity sequences included) and CHECK constraints are applied here, NOT NULL and uniqueness by the store.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import FeatureNotSupported
+from sqlglot import exp
+
+from engine import types as T
+from engine.api import Column, CopySpec, Result
+from engine.errors import (
+    CardinalityViolation,
+    CheckViolation,
+    FeatureNotSupported,
+    GeneratedAlways,
+    InvalidColumnReference,
+    SyntaxError_,
+    UndefinedColumn,
+    UndefinedTable,
+    WrongObjectType,
+)
+from engine.sql import plan
+from engine.sql.compiler import CE, Compiler, do_cast
+from engine.sql.dialect import DIALECT
+from engine.sql.planner import pushdown, table_cols
+from engine.sql.scope import ColInfo, ExecState, Scope
+from engine.sql.statements import Statement, columns_of, finish_params, planner_for
 
 
-def prepare(session: Any, sql: str, node: Any, params: Any, given: Any) -> Any:
-    raise FeatureNotSupported("dml statements are not supported yet")
+def _target(session: Any, node: exp.Expression) -> tuple[Any, str]:
+    t = node
+    if isinstance(t, exp.Schema):
+        t = t.this
+    alias = t.alias_or_name if isinstance(t, exp.Table) else t.name
+    name = t.name
+    reg = getattr(session.db, "registry", None)
+    td = reg.get(name, t.db or "public") if reg is not None else None
+    if td is None:
+        from engine.virtual import lookup_virtual
+
+        if lookup_virtual(t.db or "pg_catalog", name) or lookup_virtual("public", name):
+            raise WrongObjectType(f'cannot change relation "{name}"')
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    return td, alias
 
 
-def prepare_copy(session: Any, sql: str, c: Any, given: Any) -> Any:
-    raise FeatureNotSupported("COPY is not supported yet")
+def assign(v: Any, from_oid: int, col: Any) -> Any:
+    """Assignment cast of a value to a column's type."""
+    if v is None:
+        return None
+    if from_oid == col.type_oid and col.typmod < 0:
+        return v
+    try:
+        from engine.sql.casts import cast  # type: ignore[import-not-found]
+
+        return cast(v, from_oid, col.type_oid, col.typmod, explicit=False)
+    except ImportError:
+        return do_cast(v, from_oid, col.type_oid, col.typmod)
 
 
-def copy_in(session: Any, txn: Any, spec: Any, rows: Any) -> Any:
-    raise FeatureNotSupported("COPY is not supported yet")
+def compile_default(session: Any, col: Any) -> Any:
+    """A closure computing a column's default (None when it has none)."""
+    if col.default is None:
+        return None
+    import re
+
+    m = re.match(r"nextval\('([^']+)'(?:::regclass)?\)$", col.default.strip())
+    if m:
+        seq = m.group(1).split(".")[-1]
+        reg = session.db.registry
+        return lambda r, st: reg.nextval(seq)
+    from engine.sql.statements import parse_one
+
+    node = parse_one("SELECT " + col.default)
+    comp = Compiler(Scope([]), planner_for(session, {}), {})
+    ce = comp.compile(node.expressions[0])  # type: ignore[attr-defined]
+    f, src = ce.fn, ce.oid
+    return lambda r, st: assign(f(r, st), src, col)
+
+
+class Checks:
+    """CHECK constraints of a table compiled over its row tuple."""
+
+    def __init__(self, session: Any, td: Any, alias: str) -> None:
+        from engine.sql.statements import parse_one
+
+        cols, self.names = table_cols(td, alias)
+        comp = Compiler(Scope(cols), planner_for(session, {}), {})
+        self.checks = []
+        for con in td.constraints:
+            if con.kind == "c" and con.expr:
+                node = parse_one("SELECT " + con.expr).expressions[0]  # type: ignore[attr-defined]
+                self.checks.append((con.name, comp.predicate(node)))
+        self.table = td.name
+
+    def check(self, row: dict[str, Any], st: ExecState) -> None:
+        if not self.checks:
+            return
+        tup = tuple(row.get(n) for n in self.names)
+        for name, f in self.checks:
+            if f(tup, st) is False:
+                raise CheckViolation(f'new row for relation "{self.table}" violates check constraint "{name}"',
+                                     detail="Failing row contains (" + ", ".join(
+                                         "null" if row.get(n) is None else str(row.get(n))
+                                         for n in self.names if not _hidden(n, row)) + ").")
+
+
+def _hidden(n: str, row: dict[str, Any]) -> bool:
+    return n in ("entity_type", "created_at", "modified_at", "deleted_at", "edges", "embedding")
+
+
+def _returning(session: Any, node: exp.Expression, td: Any, alias: str, params: dict[int, int],
+               extra_scope: list[ColInfo] | None = None) -> tuple[list[Any] | None, list[ColInfo] | None, list[str]]:
+    ret = node.args.get("returning")
+    if ret is None:
+        return None, None, []
+    cols, names = table_cols(td, alias)
+    scope = Scope(cols + (extra_scope or []))
+    planner = planner_for(session, params)
+    comp = Compiler(scope, planner, params)
+    fns: list[Any] = []
+    out: list[ColInfo] = []
+    for e in ret.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            for i, c in enumerate(cols):
+                if not c.hidden:
+                    fns.append(lambda r, st, i=i: r[i])
+                    out.append(ColInfo(None, c.name, c.oid, c.typmod, table_oid=c.table_oid, attnum=c.attnum))
+            continue
+        alias_name = e.alias if isinstance(e, exp.Alias) else None
+        ce = comp.compile(e.this if isinstance(e, exp.Alias) else e)
+        fns.append(ce.fn)
+        out.append(ColInfo(None, alias_name or ce.name, ce.oid if ce.oid != T.UNKNOWN else T.TEXT, ce.typmod))
+    return fns, out, names
+
+
+def _result(tag: str, n: int, ret_fns: list[Any] | None, ret_cols: list[ColInfo] | None,
+            tuples: list[tuple[Any, ...]], st: ExecState) -> Result:
+    if ret_fns is None:
+        return Result(tag=f"{tag} {n}")
+    rows = [tuple(f(t, st) for f in ret_fns) for t in tuples]
+    cols = [Column(c.name, c.oid, c.typmod, c.table_oid, c.attnum) for c in (ret_cols or [])]
+    return Result(tag=f"{tag} {n}", columns=cols, rows=iter(rows))
+
+
+# ------------------------------------------------------------------ INSERT
+def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int], given: list[int]) -> Statement:
+    if node.args.get("with_") or node.args.get("with"):
+        raise FeatureNotSupported("WITH on INSERT/UPDATE/DELETE is not supported")
+    if isinstance(node, exp.Insert):
+        return _insert(session, sql, node, params, given)
+    if isinstance(node, exp.Update):
+        return _update(session, sql, node, params, given)
+    return _delete(session, sql, node, params, given)
+
+
+def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], given: list[int]) -> Statement:
+    target = node.this
+    td, alias = _target(session, target)
+    if isinstance(target, exp.Schema):
+        colnames = [c.name for c in target.expressions]
+    else:
+        colnames = [c.name for c in td.columns if not c.hidden and not c.system]
+    tcols = []
+    seen = set()
+    for n in colnames:
+        c = td.column(n)
+        if c is None or (c.system and c.role not in ("id", "created_at", "edges", "embedding") and c.hidden):
+            raise UndefinedColumn(f'column "{n}" of relation "{td.name}" does not exist')
+        if n in seen:
+            raise SyntaxError_(f'column "{n}" specified more than once', sqlstate="42701")
+        seen.add(n)
+        tcols.append(c)
+    planner = planner_for(session, params)
+    src = node.expression
+    default_rows: bool = False
+    if src is None:
+        if node.args.get("default"):
+            default_rows = True
+            rows_fns: list[list[Any]] | None = [[]]
+            tcols = []
+            colnames = []
+        else:
+            raise SyntaxError_("syntax error at end of input")
+    source_step = None
+    rows_fns = None if not default_rows else [[]]
+    if isinstance(src, exp.Values):
+        comp = Compiler(Scope([]), planner, params)
+        rows_fns = []
+        for tup in src.expressions:
+            items = list(tup.expressions) if isinstance(tup, exp.Tuple) else [tup]
+            if len(items) > len(tcols):
+                raise SyntaxError_("INSERT has more expressions than target columns")
+            if len(items) < len(tcols):
+                raise SyntaxError_("INSERT has more target columns than expressions")
+            fns = []
+            for e, c in zip(items, tcols, strict=True):
+                if isinstance(e, exp.Var) and e.name.upper() == "DEFAULT" or isinstance(e, exp.Column) and \
+                        e.name.upper() == "DEFAULT" and not e.table and not e.this.quoted:
+                    fns.append(None)
+                    continue
+                ce = comp.compile(e, c.type_oid)
+                fns.append(_assign_fn(ce, c))
+            rows_fns.append(fns)
+    elif src is not None:
+        source_step = planner.query(src)
+        if len(source_step.cols) > len(tcols):
+            raise SyntaxError_("INSERT has more expressions than target columns")
+        tcols_used = tcols[: len(source_step.cols)]
+        conv = [_assign_fn(CE(lambda r, st, i=i: r[i], sc.oid), c)
+                for i, (sc, c) in enumerate(zip(source_step.cols, tcols_used, strict=True))]
+        tcols = tcols_used
+    conflict = node.args.get("conflict")
+    on_conflict = _prepare_conflict(session, conflict, td, alias, planner, params) if conflict is not None else None
+    ret_fns, ret_cols, names = _returning(session, node, td, alias, params)
+    oids = finish_params(params, given)
+    defaults = {c.name: compile_default(session, c) for c in td.columns if not c.system and c.default}
+    identity_always = {c.name for c in td.columns if c.identity == "a"}
+    over = str(node.args.get("overriding") or "").upper()
+    for c in tcols:
+        if c.name in identity_always and "SYSTEM" not in over:
+            raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{c.name}"',
+                                  detail=f'Column "{c.name}" is an identity column defined as GENERATED ALWAYS.',
+                                  hint="Use OVERRIDING SYSTEM VALUE to override.")
+    checks = Checks(session, td, alias)
+    tcol_names = [c.name for c in tcols]
+
+    def run(s: Any, txn: Any, values: list[Any]) -> Result:
+        from engine.session import ExecCtx
+
+        st = ExecState(values, ExecCtx(s, txn))
+        t = s.db.registry.get(td.name, td.schema) or td
+        new_rows: list[dict[str, Any]] = []
+        if source_step is not None:
+            for r in source_step.run(st):
+                new_rows.append({n: f(r, st) for n, f in zip(tcol_names, conv, strict=True)})
+        else:
+            assert rows_fns is not None
+            for fns in rows_fns:
+                row: dict[str, Any] = {}
+                for n, f in zip(tcol_names, fns, strict=True):
+                    if f is None:
+                        d = defaults.get(n)
+                        row[n] = d((), st) if d else None
+                    else:
+                        row[n] = f((), st)
+                new_rows.append(row)
+        for row in new_rows:
+            for n, d in defaults.items():
+                if n not in row:
+                    row[n] = d((), st)
+            checks.check(row, st)
+        if on_conflict is None:
+            done = txn.insert(t, new_rows) if new_rows else []
+            n_affected = len(done)
+        else:
+            done = on_conflict(t, txn, new_rows, st)
+            n_affected = len(done)
+        tuples = [tuple(r.get(k) for k in names) for r in done] if ret_fns is not None else []
+        return _result("INSERT 0", n_affected, ret_fns, ret_cols, tuples, st)
+
+    cols = [Column(c.name, c.oid, c.typmod, c.table_oid, c.attnum) for c in ret_cols] if ret_cols else None
+    return Statement(sql, oids, cols, run, needs_txn=True, writes=True, kind="insert")
+
+
+def _assign_fn(ce: CE, col: Any) -> Any:
+    f, src = ce.fn, ce.oid
+    if src == col.type_oid and col.typmod < 0:
+        return f
+    if ce.const:
+        v = assign(ce.value, src, col)
+        return lambda r, st: v
+    return lambda r, st: assign(f(r, st), src, col)
+
+
+def insert_rows(session: Any, txn: Any, td: Any, colnames: list[str], rows: list[tuple[Any, ...]],
+                oids: list[int] | None = None) -> int:
+    """Insert tuples (COPY FROM, CREATE TABLE AS): assignment casts, defaults, CHECKs; all or nothing."""
+    from engine.session import ExecCtx
+
+    st = ExecState([], ExecCtx(session, txn))
+    cols = [td.column(n) for n in colnames]
+    defaults = {c.name: compile_default(session, c) for c in td.columns if not c.system and c.default
+                and c.name not in colnames}
+    checks = Checks(session, td, td.name)
+    out = []
+    for i, r in enumerate(rows):
+        if i & 1023 == 0:
+            session.check_interrupts()
+        row = {}
+        for c, v, k in zip(cols, r, range(len(cols)), strict=False):
+            src = oids[k] if oids else c.type_oid
+            row[c.name] = assign(v, src, c) if src != c.type_oid else v
+        for n, d in defaults.items():
+            row[n] = d((), st)
+        checks.check(row, st)
+        out.append(row)
+    if out:
+        txn.insert(td, out)
+    return len(out)
+
+
+def _prepare_conflict(session: Any, conflict: exp.OnConflict, td: Any, alias: str, planner: Any,
+                      params: dict[int, int]) -> Any:
+    action = str(conflict.args.get("action") or "").upper()
+    keys = conflict.args.get("conflict_keys") or []
+    keycols = [k.this.name if isinstance(k, exp.Ordered) else k.name for k in keys]
+    if conflict.args.get("constraint"):
+        cname = conflict.args["constraint"].name
+        hit = [ix for ix in td.indexes if ix.name == cname] + [c for c in td.constraints if c.name == cname]
+        if not hit:
+            from engine.errors import UndefinedObject
+            raise UndefinedObject(f'constraint "{cname}" for table "{td.name}" does not exist')
+        keycols = list(hit[0].columns)
+    if keycols:
+        ok = (keycols == td.primary_key or (td.key_field and keycols == [td.key_field])
+              or any(ix.unique and ix.columns == keycols for ix in td.indexes)
+              or any(c.kind in ("p", "u") and c.columns == keycols for c in td.constraints)
+              or keycols == [td.id_column])
+        if not ok:
+            raise InvalidColumnReference(
+                "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+    if "NOTHING" in action:
+        def do_nothing(t: Any, txn: Any, rows: list[dict[str, Any]], st: ExecState) -> list[dict[str, Any]]:
+            done = []
+            seen: set[Any] = set()
+            for row in rows:
+                if txn.find_conflict(t, row) is not None:
+                    continue
+                done.extend(txn.insert(t, [row]))
+                seen.add(done[-1].get(t.id_column))
+            return done
+        return do_nothing
+    if "UPDATE" not in action:
+        raise FeatureNotSupported(f"ON CONFLICT {action} is not supported")
+    if not keycols:
+        raise InvalidColumnReference("ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                                     hint="For example, ON CONFLICT (column_name).")
+    cols, names = table_cols(td, alias)
+    ex_cols = [ColInfo("excluded", c.name, c.oid, c.typmod, hidden=c.hidden) for c in cols]
+    scope = Scope(cols + ex_cols)
+    comp = Compiler(scope, planner, params)
+    sets = []
+    for e in conflict.expressions:
+        if not isinstance(e, exp.EQ):
+            raise FeatureNotSupported("ON CONFLICT DO UPDATE SET form not supported")
+        target = e.this
+        cname = target.name
+        col = td.column(cname)
+        if col is None or (col.system and col.role != "id"):
+            raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
+        ce = comp.compile(e.expression, col.type_oid)
+        sets.append((cname, _assign_fn(ce, col)))
+    where = conflict.args.get("where")
+    wfn = comp.predicate(where.this) if where is not None else None
+    checks = Checks(session, td, alias)
+    def do_update(t: Any, txn: Any, rows: list[dict[str, Any]], st: ExecState) -> list[dict[str, Any]]:
+        done: list[dict[str, Any]] = []
+        touched: set[Any] = set()
+        for row in rows:
+            old = txn.find_conflict(t, row)
+            if old is None:
+                done.extend(txn.insert(t, [row]))
+                touched.add(done[-1].get(t.id_column))
+                continue
+            oid_ = old.get(t.id_column)
+            if oid_ in touched:
+                raise CardinalityViolation("ON CONFLICT DO UPDATE command cannot affect row a second time",
+                                           hint="Ensure that no rows proposed for insertion within the same "
+                                                "command have duplicate constrained values.")
+            excluded = dict(old)
+            excluded.update(row)
+            tup = tuple(old.get(k) for k in names) + tuple(excluded.get(k) if k in row else None for k in names)
+            if wfn is not None and not wfn(tup, st):
+                continue
+            new = dict(old)
+            for cname, f in sets:
+                new[cname] = f(tup, st)
+            checks.check(new, st)
+            upd = txn.update(t, [new])
+            touched.add(oid_)
+            if upd:
+                touched.add(upd[0].get(t.id_column))
+            done.extend(upd)
+        return done
+    return do_update
+
+
+# ------------------------------------------------------------------ UPDATE / DELETE
+def _source(session: Any, node: exp.Expression, td: Any, alias: str, params: dict[int, int],
+            from_items: list[exp.Expression]) -> tuple[plan.Step, Scope, Any, list[str]]:
+    """The rows to change: a scan of the target (index pushdown on WHERE), joined with FROM/USING items."""
+    planner = planner_for(session, params)
+    cols, names = table_cols(td, alias)
+    step: plan.Step = plan.Scan(td, alias, cols, names)
+    for it in from_items:
+        right = planner.from_item(it, None)
+        step = plan.Join(step, right, "cross", [], [], None, "")
+    scope = Scope(step.cols)
+    comp = Compiler(scope, planner, params)
+    where = node.args.get("where")
+    if where is not None:
+        if not from_items:
+            step = pushdown(step, where.this, comp)
+        else:
+            step = plan.Filter(step, comp.predicate(where.this), where.this.sql(dialect=DIALECT))
+    return step, scope, comp, names
+
+
+def _update(session: Any, sql: str, node: exp.Update, params: dict[int, int], given: list[int]) -> Statement:
+    td, alias = _target(session, node.this)
+    frm = node.args.get("from_") or node.args.get("from")
+    from_items = ([frm.this] + list(frm.expressions or [])) if frm is not None else []
+    step, scope, comp, names = _source(session, node, td, alias, params, from_items)
+    sets = []
+    for e in node.expressions:
+        if not isinstance(e, exp.EQ):
+            raise FeatureNotSupported("UPDATE SET form not supported")
+        target = e.this
+        if isinstance(target, exp.Tuple):
+            raise FeatureNotSupported("UPDATE SET (a, b) = … is not supported")
+        cname = target.name
+        col = td.column(cname)
+        if col is None or col.system:
+            raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
+        if col.identity == "a":
+            raise GeneratedAlways(f'column "{cname}" can only be updated to DEFAULT',
+                                  detail=f'Column "{cname}" is an identity column defined as GENERATED ALWAYS.')
+        ex = e.expression
+        if isinstance(ex, exp.Column) and ex.name.upper() == "DEFAULT" and not ex.table and not ex.this.quoted:
+            d = compile_default(session, col)
+            sets.append((cname, d if d else (lambda r, st: None)))
+            continue
+        ce = comp.compile(ex, col.type_oid)
+        sets.append((cname, _assign_fn(ce, col)))
+    ret_fns, ret_cols, _ = _returning(session, node, td, alias, params,
+                                      extra_scope=[c for c in step.cols[len(names):]])
+    checks = Checks(session, td, alias)
+    oids = finish_params(params, given)
+    nn = len(names)
+
+    def run(s: Any, txn: Any, values: list[Any]) -> Result:
+        from engine.session import ExecCtx
+
+        st = ExecState(values, ExecCtx(s, txn))
+        t = s.db.registry.get(td.name, td.schema) or td
+        idc = t.id_column
+        id_pos = names.index(idc)
+        matched = step.run(st)
+        seen: set[Any] = set()
+        updates = []
+        extras = []
+        for r in matched:
+            rid = r[id_pos]
+            if rid in seen:
+                continue
+            seen.add(rid)
+            new = dict(zip(names, r[:nn], strict=True))
+            for cname, f in sets:
+                new[cname] = f(r, st)
+            checks.check(new, st)
+            updates.append(new)
+            extras.append(r[nn:])
+        done = txn.update(t, updates) if updates else []
+        tuples = [tuple(d.get(k) for k in names) + x for d, x in zip(done, extras, strict=False)] \
+            if ret_fns is not None else []
+        return _result("UPDATE", len(done), ret_fns, ret_cols, tuples, st)
+
+    cols = [Column(c.name, c.oid, c.typmod, c.table_oid, c.attnum) for c in ret_cols] if ret_cols else None
+    return Statement(sql, oids, cols, run, needs_txn=True, writes=True, kind="update",
+                     explain=lambda: ["Update on " + td.name] + [("  " + ln) for ln in step.explain(1)])
+
+
+def _delete(session: Any, sql: str, node: exp.Delete, params: dict[int, int], given: list[int]) -> Statement:
+    td, alias = _target(session, node.this)
+    using = node.args.get("using") or []
+    step, scope, comp, names = _source(session, node, td, alias, params, list(using))
+    ret_fns, ret_cols, _ = _returning(session, node, td, alias, params,
+                                      extra_scope=[c for c in step.cols[len(names):]])
+    oids = finish_params(params, given)
+    nn = len(names)
+
+    def run(s: Any, txn: Any, values: list[Any]) -> Result:
+        from engine.session import ExecCtx
+
+        st = ExecState(values, ExecCtx(s, txn))
+        t = s.db.registry.get(td.name, td.schema) or td
+        id_pos = names.index(t.id_column)
+        ids = []
+        tuples = []
+        seen: set[Any] = set()
+        for r in step.run(st):
+            if r[id_pos] in seen:
+                continue
+            seen.add(r[id_pos])
+            ids.append(r[id_pos])
+            tuples.append(r)
+        done = txn.delete(t, ids) if ids else []
+        if ret_fns is not None:
+            tuples = [tuple(d.get(k) for k in names) + r[nn:] for d, r in zip(done, tuples, strict=False)]
+        return _result("DELETE", len(done), ret_fns, ret_cols, tuples, st)
+
+    cols = [Column(c.name, c.oid, c.typmod, c.table_oid, c.attnum) for c in ret_cols] if ret_cols else None
+    return Statement(sql, oids, cols, run, needs_txn=True, writes=True, kind="delete",
+                     explain=lambda: ["Delete on " + td.name] + [("  " + ln) for ln in step.explain(1)])
+
+
+# ------------------------------------------------------------------ COPY FROM
+def copy_in(session: Any, txn: Any, spec: CopySpec, rows: Any) -> Result:
+    """Insert the decoded rows of a COPY FROM STDIN: all or nothing."""
+    name, colnames = spec.target
+    td = session.db.registry.get(name)
+    if td is None:
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    n = insert_rows(session, txn, td, colnames, list(rows), [c.type_oid for c in spec.columns])
+    return Result(tag=f"COPY {n}")
+
+
+__all__ = ["prepare", "copy_in", "insert_rows", "compile_default", "columns_of"]

@@ -80,7 +80,7 @@ class Scan(Step):
     def detail(self) -> str:
         t = self.table.name + (f" {self.alias}" if self.alias != self.table.name else "")
         if self.access is None:
-            return f"on {t}" + (f"\n        Filter: {self.filter_text}" if self.filter_text else "")
+            return f"on {t}"
         return f"using {self.access_index()} on {t}\n        Index Cond: {self.access_text}"
 
     access_text = ""
@@ -279,6 +279,14 @@ class Filter(Step):
 
     def children(self) -> list[Step]:
         return [self.child]
+
+    def explain(self, depth: int = 0) -> list[str]:
+        if isinstance(self.child, Scan):
+            lines = self.child.explain(depth)
+            if self.child.access is None or self.child.access_text != f"({self.text})":
+                lines.append("  " * depth + f"        Filter: ({self.text})")
+            return lines
+        return super().explain(depth)
 
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
         p = self.pred

@@ -333,6 +333,14 @@ for _name in ("pg_try_advisory_lock", "pg_try_advisory_lock_shared", "pg_try_adv
     fn(_name, T.BOOL, (T.INT4, T.INT4), lambda ctx, a, b: True)
 fn("pg_advisory_unlock_all", T.VOID, (), lambda ctx: None)
 
+# --- partitions: REM has none, so a relation has no ancestors and no partition tree ------------------------
+
+fn("pg_partition_ancestors", T.RECORD, (T.REGCLASS,), lambda ctx, rel: iter(()), set_returning=True,
+   columns=(("relid", T.REGCLASS),))
+fn("pg_partition_root", T.REGCLASS, (T.REGCLASS,), lambda ctx, rel: None)
+fn("pg_partition_tree", T.RECORD, (T.REGCLASS,), lambda ctx, rel: iter(()), set_returning=True,
+   columns=(("relid", T.REGCLASS), ("parentrelid", T.REGCLASS), ("isleaf", T.BOOL), ("level", T.INT4)))
+
 # --- information_schema._pg_expandarray (pgjdbc getPrimaryKeys / getIndexInfo) ---------------------------
 
 

@@ -53,9 +53,12 @@ def _pg_class(ctx: Any) -> Iterator[dict[str, Any]]:
     snap = snapshot(ctx)
     indexed = {i.relid for i in snap.indexes}
     checks: dict[int, int] = {}
+    triggers: set[int] = set()  # PostgreSQL implements foreign keys with triggers on both tables
     for c in snap.constraints:
         if c.kind == "c":
             checks[c.relid] = checks.get(c.relid, 0) + 1
+        elif c.kind == "f":
+            triggers.update((c.relid, c.confrelid))
     for rel in snap.rels:
         am = rel.am
         options = rel.options
@@ -70,7 +73,8 @@ def _pg_class(ctx: Any) -> Iterator[dict[str, Any]]:
             "relfilenode": rel.oid if rel.kind in ("r", "i", "S", "m") else 0, "reltuples": -1.0,
             "relhasindex": rel.oid in indexed, "relisshared": rel.virtual is not None and rel.name in _SHARED,
             "relpersistence": "p", "relkind": rel.kind, "relnatts": sum(1 for a in rel.attrs if a.attnum > 0),
-            "relchecks": checks.get(rel.oid, 0), "relhasrules": rel.kind == "v", "relispopulated": True,
+            "relchecks": checks.get(rel.oid, 0), "relhasrules": rel.kind == "v", "relhastriggers": rel.oid in triggers,
+            "relispopulated": True,
             "relreplident": "d" if rel.table is not None and rel.kind in ("r", "m") else "n", "relfrozenxid": 0, "relminmxid": 0,
             "reloptions": options,
         }

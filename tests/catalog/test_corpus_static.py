@@ -37,7 +37,7 @@ def test_corpus_covers_every_client() -> None:
 @pytest.mark.parametrize("cid,sql", CORPUS, ids=[c for c, _ in CORPUS])
 def test_corpus_statement_runs_on_postgres(ref: psycopg.Connection, cid: str, sql: str) -> None:
     oid = ref.execute("select 'docs'::regclass::oid::int").fetchone()[0]
-    cur = ref.execute(sql.replace("{docs_oid}", str(oid)).replace("%", "%%"))
+    cur = ref.execute(sql.replace("{docs_oid}", str(oid)))
     assert cur.description is not None
 
 

@@ -81,11 +81,13 @@ def test_index_definitions_and_pg_index(ref: psycopg.Connection) -> None:
 
 def test_pg_class_rows_and_sequences(ref: psycopg.Connection) -> None:
     ctx = make_ctx()
-    cols = "relname::text, relkind::text, relnatts::int, relchecks::int, relhasindex, relpersistence::text"
+    cols = ("relname::text, relkind::text, relnatts::int, relchecks::int, relhasindex, relpersistence::text,"
+            " relhastriggers")
     pg = ref.execute(f"select {cols} from pg_class where relname in"
                      " ('docs', 't2', 'docs_id_seq', 't2_a_seq', 't2_b_seq', 'docs_pkey', 'docs_desc') order by 1"
                      ).fetchall()
-    rem = sorted((r["relname"], r["relkind"], r["relnatts"], r["relchecks"], r["relhasindex"], r["relpersistence"])
+    rem = sorted((r["relname"], r["relkind"], r["relnatts"], r["relchecks"], r["relhasindex"], r["relpersistence"],
+                  r["relhastriggers"])
                  for r in scan(ctx, "pg_catalog", "pg_class")
                  if r["relname"] in ("docs", "t2", "docs_id_seq", "t2_a_seq", "t2_b_seq", "docs_pkey", "docs_desc"))
     assert rem == pg

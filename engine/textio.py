@@ -330,16 +330,16 @@ def format_array(elem_oid: int, value: list, **kw: Any) -> str:
     t = T.by_oid(elem_oid)
     delim = t.delim if t else ","
 
-    def emit(v: Any) -> str:
-        if isinstance(v, list) and elem_oid not in (T.JSON, T.JSONB):
-            return "{" + delim.join(emit(x) for x in v) + "}"
+    is_json = elem_oid in (T.JSON, T.JSONB)
+
+    def emit(v: Any, top: bool) -> str:
+        if isinstance(v, list) and (top or not is_json):
+            return "{" + delim.join(emit(x, False) for x in v) + "}"
         if v is None:
             return "NULL"
-        if elem_oid in (T.JSON, T.JSONB) and isinstance(v, list) and v and isinstance(v[0], list):
-            return "{" + delim.join(emit(x) for x in v) + "}"
         return _quote_array_elem(format_text(elem_oid, v, **kw), delim)
 
-    return emit(value)
+    return emit(value, True)
 
 
 def _malformed(text: str, detail: str) -> InvalidTextRepresentation:
@@ -577,7 +577,7 @@ def format_text(
     if oid == T.JSONB:
         return format_json(value, sort=True)
     if oid == T.JSON:
-        return value if isinstance(value, JsonText) else format_json(value, sort=False)
+        return value if isinstance(value, JsonText) else format_json(value, sort=False, compact=True)
     if oid == T.VECTOR:
         return format_vector(value)
     if oid in _REG_TYPES:

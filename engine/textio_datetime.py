@@ -172,7 +172,7 @@ _YMD_SLASH = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
 _MON_D_Y = re.compile(r"([a-z]+)\.?[\s-]+(\d{1,2})(?:st|nd|rd|th)?,?[\s-]+(\d{1,4})")
 _D_MON_Y = re.compile(r"(\d{1,2})[\s-]+([a-z]+)\.?,?[\s-]+(\d{1,4})")
 _Y_MON_D = re.compile(r"(\d{4})[\s-]+([a-z]+)[\s-]+(\d{1,2})")
-_TIME = re.compile(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d*))?)?(?:\s*(am|pm|a\.m\.|p\.m\.))?")
+_TIME = re.compile(r"(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d*))?)?(?:\s*(am|pm|a\.m\.|p\.m\.)(?![a-z]))?")
 _TZ = re.compile(r"\s*(z|utc|gmt|[+-]\d{1,2}(?::?\d{2}){0,2}|[a-z][a-z0-9_/+-]*)$")
 
 

@@ -67,14 +67,15 @@ def format_json_number(v: Any) -> str:
     return str(v)
 
 
-def format_json(v: Any, *, sort: bool = True) -> str:
-    """JSON text as PostgreSQL prints jsonb (``{"a": 1, "b": [1, 2]}``); ``sort`` orders keys like jsonb."""
+def format_json(v: Any, *, sort: bool = True, compact: bool = False) -> str:
+    """JSON text as PostgreSQL prints jsonb (``{"a": 1, "b": [1, 2]}``); ``sort`` orders keys like jsonb;
+    ``compact`` prints without spaces, like json built by row_to_json/to_json (``{"a":1,"b":[1,2]}``)."""
     parts: list[str] = []
-    _emit(v, parts, sort)
+    _emit(v, parts, sort, (",", ":") if compact else (", ", ": "))
     return "".join(parts)
 
 
-def _emit(v: Any, out: list[str], sort: bool) -> None:
+def _emit(v: Any, out: list[str], sort: bool, seps: tuple[str, str] = (", ", ": ")) -> None:
     if v is None or v is JSON_NULL:
         out.append("null")
     elif isinstance(v, str):
@@ -84,17 +85,17 @@ def _emit(v: Any, out: list[str], sort: bool) -> None:
         out.append("{")
         for i, (k, x) in enumerate(items):
             if i:
-                out.append(", ")
+                out.append(seps[0])
             out.append(quote_json_string(str(k)))
-            out.append(": ")
-            _emit(x, out, sort)
+            out.append(seps[1])
+            _emit(x, out, sort, seps)
         out.append("}")
     elif isinstance(v, (list, tuple)):
         out.append("[")
         for i, x in enumerate(v):
             if i:
-                out.append(", ")
-            _emit(x, out, sort)
+                out.append(seps[0])
+            _emit(x, out, sort, seps)
         out.append("]")
     else:
         out.append(format_json_number(v))

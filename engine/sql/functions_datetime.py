@@ -6,6 +6,7 @@ Session-dependent functions take the ExecContext (``needs_ctx=True``) and read `
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from decimal import Decimal
@@ -382,10 +383,7 @@ def age_between(a: dt.datetime, b: dt.datetime) -> T.Interval:
         days -= 1
     if days < 0:
         months -= 1
-        pm, py = (hi.month - 1, hi.year) if hi.month > 1 else (12, hi.year - 1)
-        import calendar
-
-        days += calendar.monthrange(py, pm)[1] if not neg else calendar.monthrange(lo.year, lo.month)[1]
+        days += calendar.monthrange(lo.year, lo.month)[1]  # PostgreSQL borrows the earlier month's length
     iv = T.Interval(months, days, us)
     return D.neg_interval(iv) if neg else iv
 
@@ -439,8 +437,6 @@ def make_timestamptz_zone(y: int, m: int, d: int, h: int, mi: int, s: float, zon
     return localize(make_timestamp(y, m, d, h, mi, s), zone)
 
 
-@function("make_interval", IV, arg_oids=(I4, I4, I4, I4, I4, I4, F8), strict=False,
-          arg_names=("years", "months", "weeks", "days", "hours", "mins", "secs"))
 def make_interval(years: int = 0, months: int = 0, weeks: int = 0, days: int = 0, hours: int = 0, mins: int = 0,
                   secs: float = 0.0) -> T.Interval | None:
     vals = (years, months, weeks, days, hours, mins, secs)
@@ -448,6 +444,12 @@ def make_interval(years: int = 0, months: int = 0, weeks: int = 0, days: int = 0
         return None
     us = round((hours * 3600 + mins * 60) * USECS_PER_SEC + secs * USECS_PER_SEC)
     return D.check_interval(years * 12 + months, weeks * 7 + days, int(us))
+
+
+_MI_ARGS = (I4, I4, I4, I4, I4, I4, F8)
+_MI_NAMES = ("years", "months", "weeks", "days", "hours", "mins", "secs")
+for _n in range(len(_MI_ARGS) + 1):  # every argument has a default (0)
+    function("make_interval", IV, arg_oids=_MI_ARGS[:_n], arg_names=_MI_NAMES[:_n])(make_interval)
 
 
 function("justify_days", IV, arg_oids=(IV,))(D.justify_days)
@@ -737,7 +739,7 @@ def _parse_with_format(text: str, fmt: str, what: str) -> dt.datetime:
         width = {"YYYY": 4, "IYYY": 4, "YYY": 3, "YY": 2, "MM": 2, "DD": 2, "DDD": 3, "HH24": 2, "HH12": 2, "HH": 2,
                  "MI": 2, "SS": 2, "MS": 3, "US": 6, "D": 1, "ID": 1, "Q": 1, "CC": 2, "J": 7, "SSSS": 5,
                  "TZH": 3, "TZM": 2, "IW": 2, "WW": 2}.get(pat, 2)
-        maxw = width if pat not in ("YYYY", "J") else 9
+        maxw = width if pat != "J" else 9
         m = re.match(rf"[+-]?\d{{1,{maxw}}}", text[pos:])
         if not m:
             raise InvalidDatetimeFormat(f'invalid value "{text[pos:pos + width]}" for "{pat}"',

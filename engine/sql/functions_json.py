@@ -78,7 +78,7 @@ def _build_object(args: tuple) -> dict:
     for i in range(0, len(args), 2):
         k = args[i]
         if k is None:
-            raise NullValueNotAllowed(f"argument {i + 1}: key must not be null")
+            raise InvalidParameterValue(f"argument {i + 1}: key must not be null")
         key = k if isinstance(k, str) else format_text(guess_oid(k), k)
         out[key] = to_json_value(args[i + 1])
     return out
@@ -177,18 +177,22 @@ function("json_array_elements_text", TX, arg_oids=(JS,), set_returning=True, col
     lambda v: _elements(v, True, "json_array_elements_text"))
 
 
-@function("jsonb_extract_path", JB, variadic=True, strict=False)
-@function("json_extract_path", JS, variadic=True, strict=False)
-def jsonb_extract_path(v: Any, *path: Any) -> Any:
-    if v is None or any(p is None for p in path):
+@function("jsonb_extract_path", JB, arg_oids=(JB, TEXT_ARRAY), variadic=True)
+@function("json_extract_path", JS, arg_oids=(JS, TEXT_ARRAY), variadic=True)
+def jsonb_extract_path(v: Any, path: list) -> Any:
+    if any(p is None for p in path):
         return None
-    return J.get_path(v, list(path[0]) if len(path) == 1 and isinstance(path[0], list) else list(path))
+    return J.get_path(v, list(path))
 
 
-@function("jsonb_extract_path_text", TX, variadic=True, strict=False)
-@function("json_extract_path_text", TX, variadic=True, strict=False)
-def jsonb_extract_path_text(v: Any, *path: Any) -> str | None:
-    return J.as_text(jsonb_extract_path(v, *path))
+@function("jsonb_extract_path_text", TX, arg_oids=(JB, TEXT_ARRAY), variadic=True)
+def jsonb_extract_path_text(v: Any, path: list) -> str | None:
+    return J.as_text(jsonb_extract_path(v, path))
+
+
+@function("json_extract_path_text", TX, arg_oids=(JS, TEXT_ARRAY), variadic=True)
+def json_extract_path_text(v: Any, path: list) -> str | None:
+    return J.as_text(jsonb_extract_path(v, path), jsonb=False)
 
 
 def _set_path(v: Any, path: list, new: Any, create: bool) -> Any:
@@ -253,7 +257,11 @@ def _pretty(v: Any, level: int, out: list[str]) -> None:
     from engine.textio_json import format_json
 
     pad = "    "
-    if isinstance(v, dict) and v:
+    if isinstance(v, dict) and not v:
+        out.append("{\n" + pad * level + "}")
+    elif isinstance(v, list) and not v:
+        out.append("[\n" + pad * level + "]")
+    elif isinstance(v, dict):
         out.append("{\n")
         items = list(normalize_jsonb(v).items())
         for i, (k, x) in enumerate(items):
@@ -261,7 +269,7 @@ def _pretty(v: Any, level: int, out: list[str]) -> None:
             _pretty(x, level + 1, out)
             out.append(",\n" if i < len(items) - 1 else "\n")
         out.append(pad * level + "}")
-    elif isinstance(v, list) and v:
+    elif isinstance(v, list):
         out.append("[\n")
         for i, x in enumerate(v):
             out.append(pad * (level + 1))

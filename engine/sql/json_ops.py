@@ -40,7 +40,7 @@ def as_text(v: Any, jsonb: bool = True) -> str | None:
         return None
     if isinstance(v, str):
         return v
-    return format_json(v, sort=jsonb)
+    return format_json(v, sort=jsonb, compact=not jsonb)
 
 
 def get_text(v: Any, key: Any, jsonb: bool = True) -> str | None:

@@ -576,7 +576,7 @@ def _array_op(key: str, lo: int, ro: int) -> tuple[Impl, int] | None:
     le, re_ = T.element_of(lo_eff), T.element_of(ro_eff)
     if le in (T.INT2VECTOR, T.OIDVECTOR) or lo_eff in (T.INT2VECTOR, T.OIDVECTOR):
         return None
-    if not (le and re_) and key != "||":
+    if key != "||" and not (le and re_ and le == re_):
         return None
     try:
         elem = common_type([le or lo_eff, re_ or ro_eff], "ARRAY")

@@ -101,6 +101,13 @@ class Parser:
         left = self.like()
         while self.peek()[1] in ("=", "<>", "!=", "<", ">", "<=", ">="):
             op = self.take()[1]
+            if self.word("any", "all", "some"):
+                q = self.take()[1].lower()
+                self.expect("(")
+                arr = self.comparison()
+                self.expect(")")
+                left = Node("anyall", (op, "all" if q == "all" else "any"), [left, arr])
+                continue
             left = Node("op", op, [left, self.like()])
         if self.word("is"):
             self.take()
@@ -195,6 +202,7 @@ class Parser:
 
     def typename(self) -> tuple[int, int]:
         words = []
+        quoted = self.peek()[0] == "qid"
         while self.peek()[0] in ("word", "qid") and (not words or self.peek()[1].lower() in _TYPE_WORDS):
             words.append(self.take()[1].strip('"'))
         name = " ".join(words).lower()
@@ -218,7 +226,7 @@ class Parser:
             base = "bpchar"
         t = T.by_name(base) if base != "char" else T.by_oid(T.CHAR)
         if words and words[0] == "char" and name == "char":
-            t = T.by_oid(T.BPCHAR)
+            t = T.by_oid(T.CHAR if quoted else T.BPCHAR)
         if t is None:
             raise ValueError(f"unknown type {name}")
         oid = t.oid
@@ -230,7 +238,7 @@ class Parser:
                 typmod = mods[0] + 4
             else:
                 typmod = mods[0]
-        elif oid == T.BPCHAR and name in ("char", "character", "bpchar") and not arr and name != "bpchar":
+        elif oid == T.BPCHAR and name in ("char", "character") and not arr:
             typmod = 1 + 4
         for _ in range(arr):
             oid = T.array_of(oid)
@@ -400,8 +408,8 @@ def _eval(n: Node) -> tuple[int, Any]:
     if k == "cast":
         oid, typmod = n.val
         so, sv = _eval(n.args[0])  # type: ignore[index]
-        if so == T.UNKNOWN and sv is not None:
-            return oid, parse_text(oid, sv, typmod)
+        if so == T.UNKNOWN and sv is not None:  # literal: input function, then an explicit length coercion
+            return oid, cast(parse_text(oid, sv), oid, oid, typmod)
         return oid, cast(sv, so, oid, typmod)
     if k == "op":
         lo, lv = _eval(n.args[0])  # type: ignore[index]
@@ -478,6 +486,8 @@ def _syntax_fn(name: str, args: list[tuple[int, Any]]) -> tuple[int, Any] | None
 def _score(fd: FunctionDef, oids: list[int]) -> int | None:
     if fd.arg_oids is None:
         return 0
+    if fd.variadic and len(oids) >= len(fd.arg_oids) - 1:
+        oids = oids[: len(fd.arg_oids) - 1] + [fd.arg_oids[-1]]
     if len(fd.arg_oids) != len(oids):
         return None
     score = 0
@@ -507,6 +517,12 @@ def _call(name: str, args: list[tuple[int, Any]]) -> tuple[int, Any]:
     cands.sort(key=lambda c: (c[0], sum(1 for a in (c[1].arg_oids or ()) if T.by_oid(a) and T.by_oid(a).preferred)),
                reverse=True)
     fd = cands[0][1]
+    if fd.variadic and fd.arg_oids and len(args) >= len(fd.arg_oids) - 1 and not (
+            len(args) == len(fd.arg_oids) and T.element_of(args[-1][0])):
+        n = len(fd.arg_oids) - 1
+        elem = T.element_of(fd.arg_oids[-1])
+        packed = [parse_text(elem, v) if o == T.UNKNOWN and v is not None else cast(v, o, elem) for o, v in args[n:]]
+        args = args[:n] + [(fd.arg_oids[-1], packed)]
     vals = []
     oids = []
     for i, (o, v) in enumerate(args):

@@ -39,6 +39,18 @@ def _flat(args: tuple[Any, ...]) -> list[Any]:
     return out
 
 
+def _text_array(v: Any) -> list[Any]:
+    """A text[] argument; a string in array syntax (``'{a,b}'``, an untyped parameter) is parsed as one."""
+    if isinstance(v, str):
+        s = v.strip()
+        if s.startswith("{") and s.endswith("}"):
+            from engine.textio import parse_text
+
+            return [x for x in parse_text(T.array_of(T.TEXT), s) if x is not None]
+        return [v]
+    return _flat((v,))
+
+
 def rem_traverse(ctx: Any, start: Any = None, depth: Any = 1, direction: Any = "out", types: Any = None,
                  max_results: Any = None) -> Iterator[tuple[Any, ...]]:
     """rem_traverse(start, depth => 1, direction => 'out', types => NULL): TRAVERSE as a table."""
@@ -47,7 +59,7 @@ def rem_traverse(ctx: Any, start: Any = None, depth: Any = 1, direction: Any = "
     rows = service(ctx).traverse(
         start if isinstance(start, uuid.UUID) else str(start),
         1 if depth is None else depth, "out" if direction is None else direction,
-        None if types is None else _flat((types,)), max_results, txn=ctx.txn, notice=ctx.notice,
+        None if types is None else _text_array(types), max_results, txn=ctx.txn, notice=ctx.notice,
     )
     return iter([tuple(r) for r in rows])
 

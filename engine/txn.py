@@ -54,6 +54,8 @@ class RemTxn:
         self._ins: set[tuple[int, uuid.UUID]] = set()
         self._ovix: dict[tuple[int, bytes], set[uuid.UUID]] = {}  # (index oid, encoded values) → ids
         self._ovkey: dict[str, set[tuple[int, uuid.UUID]]] = {}  # key text → (table oid, id)
+        self._ovix_built: set[int] = set()
+        self._ovkey_built = False
         self._undo: list[tuple[int, uuid.UUID, Any, bool]] = []
         self._savepoints: list[tuple[str, int]] = []
         self._snap: dict[str, Any] | None = None  # CF → (iterator, snapshot), one point in time
@@ -67,9 +69,7 @@ class RemTxn:
         self._snap = None
 
     def _s(self) -> dict[str, Any]:
-        if self._snap is None:
-            if self.closed:
-                raise E.InternalError("transaction is closed")
+        if self._snap is None:  # (a finished transaction still reads: committed data, fresh view)
             with self._store.writer.lock:
                 self._snap = self._rocks.statement_view()
                 self.snapshot_seq = self._store.writer.seq
@@ -211,7 +211,7 @@ class RemTxn:
                     add(i)
             if ov:
                 if len(ix.columns) == 1:
-                    for i in self._ovix.get((ix.oid, p[4:]), ()):
+                    for i in list(self._ovix_for(t).get((ix.oid, p[4:]), ())):
                         if self._visible(t, i) is not None:
                             add(i)
                 else:
@@ -285,7 +285,7 @@ class RemTxn:
             t = self._store.registry.get_by_oid(oid)
             if t is not None and i not in (self._ov.get(oid) or {}):
                 out.append((oid, i))
-        for oid, i in self._ovkey.get(key, ()):
+        for oid, i in list(self._ovkey_map().get(key, ())):
             t = self._tables.get(oid)
             if t is not None and self._visible(t, i) is not None and (oid, i) not in out:
                 out.append((oid, i))
@@ -330,19 +330,16 @@ class RemTxn:
             i = uuid.UUID(bytes=k[-16:])
             if i != own and i not in ov:
                 return i
-        for i in self._ovix.get((ix.oid, p[4:]), ()):
+        for i in list(self._ovix_for(t).get((ix.oid, p[4:]), ())):
             if i != own and self._visible(t, i) is not None:
                 return i
         return None
 
-    def _set(self, t: TableDef, id_: uuid.UUID, row: Row | None) -> None:
-        """Overlay write without undo (maintains the overlay's index and key maps)."""
-        ov = self._ov.setdefault(t.oid, {})
-        prev = ov.get(id_)
-        dcol = t.system_column("deleted_at")
-        for r, add in ((prev, False), (row, True)):
-            if r is None or r.get(dcol) is not None:
-                continue
+    def _aux(self, t: TableDef, r: Row | None, id_: uuid.UUID, add: bool) -> None:
+        """Add/remove a live overlay row in the overlay's index and key maps (only once they are built)."""
+        if r is None or r.get(t.system_column("deleted_at")) is not None:
+            return
+        if t.oid in self._ovix_built:
             for ix in t.indexes:
                 if ix.method != "btree":
                     continue
@@ -352,11 +349,39 @@ class RemTxn:
                     continue
                 s = self._ovix.setdefault((ix.oid, enc), set())
                 (s.add if add else s.discard)(id_)
+        if self._ovkey_built:
             src = id_source(r, t.key_field, t.primary_key)
             if src is not None:
                 s2 = self._ovkey.setdefault(key_text(src[1]), set())
                 (s2.add if add else s2.discard)((t.oid, id_))
+
+    def _set(self, t: TableDef, id_: uuid.UUID, row: Row | None) -> None:
+        """Overlay write without undo (maintains the overlay's index and key maps when built)."""
+        ov = self._ov.setdefault(t.oid, {})
+        if t.oid in self._ovix_built or self._ovkey_built:
+            self._aux(t, ov.get(id_), id_, False)
+            self._aux(t, row, id_, True)
         ov[id_] = row
+
+    def _ovix_for(self, t: TableDef) -> dict[tuple[int, bytes], set[uuid.UUID]]:
+        """The overlay's field-index map, built on first use for table ``t`` (bulk inserts never pay for it)."""
+        if t.oid not in self._ovix_built:
+            self._ovix_built.add(t.oid)
+            saved, self._ovkey_built = self._ovkey_built, False
+            for i, r in (self._ov.get(t.oid) or {}).items():
+                self._aux(t, r, i, True)
+            self._ovkey_built = saved
+        return self._ovix
+
+    def _ovkey_map(self) -> dict[str, set[tuple[int, uuid.UUID]]]:
+        if not self._ovkey_built:
+            self._ovkey_built = True
+            built, self._ovix_built = self._ovix_built, set()
+            for oid, d in self._ov.items():
+                for i, r in d.items():
+                    self._aux(self._tables[oid], r, i, True)
+            self._ovix_built = built
+        return self._ovkey
 
     def _put(self, t: TableDef, id_: uuid.UUID, row: Row | None, insert: bool = False) -> None:
         self._tables[t.oid] = t
@@ -595,6 +620,8 @@ class RemTxn:
         self._ov.clear()
         self._ovix.clear()
         self._ovkey.clear()
+        self._ovix_built.clear()
+        self._ovkey_built = False
         self._undo.clear()
         self._ins.clear()
         self._savepoints.clear()

@@ -88,10 +88,11 @@ class TableDef:
         """The column name playing system role ``role`` ('id', 'created_at', …).
 
         It is the role's own name unless the user declared a column of that name (then ``_<role>``)."""
-        for c in self.columns:
-            if c.role == role:
-                return c.name
-        return role
+        cache = self.__dict__.get("_roles")
+        if cache is None or cache[0] is not self.columns or cache[1] != len(self.columns):
+            cache = (self.columns, len(self.columns), {c.role: c.name for c in self.columns if c.role})
+            self.__dict__["_roles"] = cache
+        return cache[2].get(role, role)
 
     @property
     def id_column(self) -> str:

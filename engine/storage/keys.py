@@ -120,8 +120,21 @@ def _micros(d: dt.timedelta) -> int:
     return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
 
 
+_ZERO8 = _int64(0)
+_TEXT = bytes([T_TEXT])
+_NUM = bytes([T_NUM])
+_SAFE = 1 << 53
+
+
 def encode_value(v: Any) -> bytes:
     """Order-preserving, self-delimiting encoding of one SQL value (``None`` = NULL, sorts last)."""
+    tv = type(v)
+    if tv is str:
+        return _TEXT + escape(v.encode("utf-8", "surrogatepass"))
+    if tv is int and -_SAFE <= v <= _SAFE:
+        return _NUM + _float64(float(v)) + _ZERO8
+    if tv is float and v == v:
+        return _NUM + _float64(v) + _ZERO8
     if v is None:
         return b"\xff"
     if v is JSON_NULL:

@@ -117,8 +117,15 @@ def format_float8(x: float, extra_float_digits: int = 1) -> str:
         return _c_g(x, 15 + extra_float_digits)
     if x == 0:
         return "-0" if math.copysign(1, x) < 0 else "0"
-    s = np.format_float_scientific(x, unique=True, trim="-")
-    return _from_sci(s, 15)
+    r = repr(x)  # Python's repr is the shortest round-trip form, like PostgreSQL's Ryu output
+    if "e" not in r:
+        ip, _, fp = r.partition(".")
+        digits = len(ip.lstrip("-"))
+        if fp == "0" and digits <= 15:
+            return ip
+        if ip.lstrip("-") != "0" and digits <= 15:
+            return r
+    return _from_sci(_sci_of_repr(r), 15)
 
 
 def format_float4(x: float, extra_float_digits: int = 1) -> str:
@@ -131,6 +138,20 @@ def format_float4(x: float, extra_float_digits: int = 1) -> str:
         return "-0" if math.copysign(1, x) < 0 else "0"
     s = np.format_float_scientific(np.float32(x), unique=True, trim="-")
     return _from_sci(s, 6)
+
+
+def _sci_of_repr(r: str) -> str:
+    """'123.45' / '1.5e-07' / '0.0001' → 'd.ddde±x' with the same significant digits."""
+    neg = r.startswith("-")
+    r = r.lstrip("-")
+    mant, _, exp = r.partition("e")
+    e = int(exp) if exp else 0
+    ip, _, fp = mant.partition(".")
+    digits = (ip + fp).lstrip("0")
+    lead_zeros = len(ip + fp) - len((ip + fp).lstrip("0"))
+    e10 = len(ip) - 1 - lead_zeros + e
+    digits = digits.rstrip("0") or "0"
+    return f"{'-' if neg else ''}{digits[0]}.{digits[1:] or '0'}e{e10}"
 
 
 def _c_g(x: float, prec: int) -> str:
@@ -546,40 +567,19 @@ def format_text(
     extra_float_digits: int = 1,
 ) -> str:
     """PostgreSQL 15's text output of ``value`` of type ``oid`` (``value`` must not be None)."""
-    kw = {"datestyle": datestyle, "timezone": timezone, "intervalstyle": intervalstyle,
-          "extra_float_digits": extra_float_digits}
-    if oid == T.BOOL:
-        return "t" if value else "f"
-    if oid in (T.INT2, T.INT4, T.INT8, T.OID, 28, 29, 5069):
-        return str(int(value))
-    if oid in TEXT_LIKE:
-        return str(value)
+    simple = _SIMPLE.get(oid)
+    if simple is not None:
+        return simple(value)
+    if oid == T.TIMESTAMPTZ:
+        return format_timestamptz(value, timezone)
     if oid == T.FLOAT8:
         return format_float8(float(value), extra_float_digits)
     if oid == T.FLOAT4:
         return format_float4(float(value), extra_float_digits)
-    if oid == T.NUMERIC:
-        return format_numeric(value if isinstance(value, Decimal) else Decimal(str(value)))
-    if oid == T.BYTEA:
-        return format_bytea(value)
-    if oid == T.UUID:
-        return str(value)
-    if oid == T.DATE:
-        return format_date(value)
-    if oid in (T.TIME, T.TIMETZ):
-        return format_time(value)
-    if oid == T.TIMESTAMP:
-        return format_timestamp(value)
-    if oid == T.TIMESTAMPTZ:
-        return format_timestamptz(value, timezone)
     if oid == T.INTERVAL:
         return format_interval(value, intervalstyle)
-    if oid == T.JSONB:
-        return format_json(value, sort=True)
-    if oid == T.JSON:
-        return value if isinstance(value, JsonText) else format_json(value, sort=False, compact=True)
-    if oid == T.VECTOR:
-        return format_vector(value)
+    kw = {"datestyle": datestyle, "timezone": timezone, "intervalstyle": intervalstyle,
+          "extra_float_digits": extra_float_digits}
     if oid in _REG_TYPES:
         f = REG_FORMAT.get(oid)
         return f(int(value)) if f else str(int(value))
@@ -602,6 +602,27 @@ def format_text(
 
 class JsonText(str):
     """Verbatim json text (PostgreSQL keeps json input as written); format_text(JSON) prints it unchanged."""
+
+
+def _fmt_int(v: Any) -> str:
+    return str(int(v))
+
+
+_SIMPLE: dict[int, Callable[[Any], str]] = {
+    T.BOOL: lambda v: "t" if v else "f",
+    **{o: _fmt_int for o in (T.INT2, T.INT4, T.INT8, T.OID, 28, 29, 5069)},
+    **{o: str for o in TEXT_LIKE},
+    T.NUMERIC: lambda v: format_numeric(v if isinstance(v, Decimal) else Decimal(str(v))),
+    T.BYTEA: format_bytea,
+    T.UUID: str,
+    T.DATE: format_date,
+    T.TIME: format_time,
+    T.TIMETZ: format_time,
+    T.TIMESTAMP: format_timestamp,
+    T.JSONB: lambda v: format_json(v, sort=True),
+    T.JSON: lambda v: v if isinstance(v, JsonText) else format_json(v, sort=False, compact=True),
+    T.VECTOR: format_vector,
+}
 
 
 def parse_text(oid: int, text: str, typmod: int = -1, *, timezone: str = "UTC") -> Any:

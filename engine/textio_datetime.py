@@ -109,6 +109,9 @@ def format_timestamp(ts: dt.datetime) -> str:
 
 
 def format_timestamptz(ts: dt.datetime, timezone: str = "UTC") -> str:
+    if timezone == "UTC" and ts.tzinfo is UTC and 1 < ts.year < 9999:
+        return (f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d} {ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}"
+                f"{_frac(ts.microsecond)}+00")
     naive = ts.replace(tzinfo=None)
     if naive in (TS_POS_INF, TS_NEG_INF):
         return format_timestamp(naive)

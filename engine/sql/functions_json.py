@@ -177,22 +177,22 @@ function("json_array_elements_text", TX, arg_oids=(JS,), set_returning=True, col
     lambda v: _elements(v, True, "json_array_elements_text"))
 
 
-@function("jsonb_extract_path", JB, arg_oids=(JB, TEXT_ARRAY), variadic=True)
-@function("json_extract_path", JS, arg_oids=(JS, TEXT_ARRAY), variadic=True)
-def jsonb_extract_path(v: Any, path: list) -> Any:
+@function("jsonb_extract_path", JB, arg_oids=(JB, TX), variadic=True)
+@function("json_extract_path", JS, arg_oids=(JS, TX), variadic=True)
+def jsonb_extract_path(v: Any, *path: Any) -> Any:
     if any(p is None for p in path):
         return None
     return J.get_path(v, list(path))
 
 
-@function("jsonb_extract_path_text", TX, arg_oids=(JB, TEXT_ARRAY), variadic=True)
-def jsonb_extract_path_text(v: Any, path: list) -> str | None:
-    return J.as_text(jsonb_extract_path(v, path))
+@function("jsonb_extract_path_text", TX, arg_oids=(JB, TX), variadic=True)
+def jsonb_extract_path_text(v: Any, *path: Any) -> str | None:
+    return J.as_text(jsonb_extract_path(v, *path))
 
 
-@function("json_extract_path_text", TX, arg_oids=(JS, TEXT_ARRAY), variadic=True)
-def json_extract_path_text(v: Any, path: list) -> str | None:
-    return J.as_text(jsonb_extract_path(v, path), jsonb=False)
+@function("json_extract_path_text", TX, arg_oids=(JS, TX), variadic=True)
+def json_extract_path_text(v: Any, *path: Any) -> str | None:
+    return J.as_text(jsonb_extract_path(v, *path), jsonb=False)
 
 
 def _set_path(v: Any, path: list, new: Any, create: bool) -> Any:

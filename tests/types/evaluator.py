@@ -483,20 +483,27 @@ def _syntax_fn(name: str, args: list[tuple[int, Any]]) -> tuple[int, Any] | None
     return ct, (M.greatest_value if name == "greatest" else M.least_value)(vals, ct)
 
 
+def _wanted(fd: FunctionDef, n: int) -> list[int]:
+    """Parameter types for n arguments; a variadic function repeats its last (element) type."""
+    want = list(fd.arg_oids or ())
+    if fd.variadic and want and n >= len(want) - 1:
+        want = want[:-1] + [want[-1]] * (n - len(want) + 1)
+    return want
+
+
 def _score(fd: FunctionDef, oids: list[int]) -> int | None:
     if fd.arg_oids is None:
         return 0
-    if fd.variadic and len(oids) >= len(fd.arg_oids) - 1:
-        oids = oids[: len(fd.arg_oids) - 1] + [fd.arg_oids[-1]]
-    if len(fd.arg_oids) != len(oids):
+    want = _wanted(fd, len(oids))
+    if len(want) != len(oids):
         return None
     score = 0
-    for want, got in zip(fd.arg_oids, oids, strict=True):
-        if want == got:
+    for w, got in zip(want, oids, strict=True):
+        if w == got:
             score += 2
-        elif want == T.ANYARRAY and T.element_of(got):
+        elif w == T.ANYARRAY and T.element_of(got):
             score += 1
-        elif got == T.UNKNOWN or can_cast(got, want, "i"):
+        elif got == T.UNKNOWN or can_cast(got, w, "i"):
             score += 0
         else:
             return None
@@ -517,16 +524,10 @@ def _call(name: str, args: list[tuple[int, Any]]) -> tuple[int, Any]:
     cands.sort(key=lambda c: (c[0], sum(1 for a in (c[1].arg_oids or ()) if T.by_oid(a) and T.by_oid(a).preferred)),
                reverse=True)
     fd = cands[0][1]
-    if fd.variadic and fd.arg_oids and len(args) >= len(fd.arg_oids) - 1 and not (
-            len(args) == len(fd.arg_oids) and T.element_of(args[-1][0])):
-        n = len(fd.arg_oids) - 1
-        elem = T.element_of(fd.arg_oids[-1])
-        packed = [parse_text(elem, v) if o == T.UNKNOWN and v is not None else cast(v, o, elem) for o, v in args[n:]]
-        args = args[:n] + [(fd.arg_oids[-1], packed)]
     vals = []
     oids = []
     for i, (o, v) in enumerate(args):
-        want = fd.arg_oids[i] if fd.arg_oids else (T.TEXT if o == T.UNKNOWN else o)
+        want = _wanted(fd, len(args))[i] if fd.arg_oids else (T.TEXT if o == T.UNKNOWN else o)
         if want == T.ANYARRAY:
             want = o
         if o == T.UNKNOWN and v is not None:

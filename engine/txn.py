@@ -29,7 +29,7 @@ from engine.storage.keys import (
     key_index_prefix,
     prefix_end,
 )
-from engine.write import Change, id_constraint, unique_error
+from engine.write import Change, id_constraint, tinfo, unique_error
 
 if TYPE_CHECKING:
     from engine.storage.store import RemStore
@@ -104,7 +104,7 @@ class RemTxn:
         ov = self._ov.get(t.oid)
         if ov is not None and id_ in ov:
             r = ov[id_]
-            return r if r is not None and r.get(t.system_column("deleted_at")) is None else None
+            return r if r is not None and r.get(tinfo(t).deleted_at) is None else None
         return self._committed(t, id_)
 
     def scan(self, table: TableDef) -> Iterator[Row]:
@@ -337,7 +337,7 @@ class RemTxn:
 
     def _aux(self, t: TableDef, r: Row | None, id_: uuid.UUID, add: bool) -> None:
         """Add/remove a live overlay row in the overlay's index and key maps (only once they are built)."""
-        if r is None or r.get(t.system_column("deleted_at")) is not None:
+        if r is None or r.get(tinfo(t).deleted_at) is not None:
             return
         if t.oid in self._ovix_built:
             for ix in t.indexes:
@@ -452,9 +452,12 @@ class RemTxn:
         val = validator_for(t)
         now = _now()
         idc = t.id_column
-        sc = t.system_column
+        et, ca, ma, da, ed = (t.system_column(x) for x in ("entity_type", "created_at", "modified_at",
+                                                            "deleted_at", "edges"))
+        ecol = t.system_column("embedding")
         pos = len(self._undo)
         out: list[Row] = []
+        uniq = [ix for ix in t.indexes if ix.unique and not ix.primary and ix.method == "btree"]
         try:
             for src in rows:
                 r = val.check(src)
@@ -467,21 +470,20 @@ class RemTxn:
                 else:
                     id_ = derive_id(t.name, r, t.key_field, t.primary_key)
                 r[idc] = id_
-                r[sc("entity_type")] = t.name
-                r[sc("created_at")] = src.get(sc("created_at")) or now
-                r[sc("modified_at")] = now
-                r[sc("deleted_at")] = None
-                r[sc("edges")] = self._edges(t, src.get(sc("edges")), now)
+                r[et] = t.name
+                r[ca] = src.get(ca) or now
+                r[ma] = now
+                r[da] = None
+                r[ed] = self._edges(t, src.get(ed), now) if src.get(ed) else []
                 if t.embedding_fields:
-                    emb = src.get(sc("embedding"))
-                    r[sc("embedding")] = None if emb is None else validator_for_vector(emb, t)
+                    emb = src.get(ecol)
+                    r[ecol] = None if emb is None else validator_for_vector(emb, t)
                 if self._visible(t, id_) is not None:
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [r.get(c) for c in cols])
-                for ix in t.indexes:
-                    if ix.unique and not ix.primary and ix.method == "btree":
-                        if self._unique_hit(t, ix, r, id_) is not None:
-                            raise unique_error(t, ix.name, ix.columns, [r.get(c) for c in ix.columns])
+                for ix in uniq:
+                    if self._unique_hit(t, ix, r, id_) is not None:
+                        raise unique_error(t, ix.name, ix.columns, [r.get(c) for c in ix.columns])
                 insert = (t.oid not in self._ov or id_ not in self._ov[t.oid])
                 self._put(t, id_, r, insert=insert)
                 out.append(r)

@@ -24,9 +24,10 @@ from engine.ids import id_source, key_text
 from engine.schema.model import TableDef
 from engine.storage import codec
 from engine.storage.keys import (
+    TABLE,
     edge_key,
+    encode_values,
     entity_key,
-    index_key,
     index_prefix,
     key_index_key,
     prefix_end,
@@ -103,13 +104,37 @@ def id_constraint(table: TableDef) -> tuple[str, list[str]]:
     return f"{table.name}_pkey", [table.id_column]
 
 
+@dataclass
+class TableInfo:
+    """Per-table-version facts the write path needs for every row (computed once per TableDef object)."""
+
+    id: str
+    deleted_at: str
+    edges: str
+    embedding: str | None
+    btree: list[tuple[int, tuple[str, ...]]]
+
+
+def tinfo(t: TableDef) -> TableInfo:
+    """Cached :class:`TableInfo` of ``t`` (recomputed when its column or index lists change)."""
+    c = t.__dict__.get("_tinfo")
+    if c is None or c[0] is not t.columns or c[1] is not t.indexes or c[2] != (len(t.columns), len(t.indexes)):
+        info = TableInfo(t.id_column, t.system_column("deleted_at"), t.system_column("edges"),
+                         t.system_column("embedding") if t.embedding_fields else None,
+                         [(ix.oid, tuple(ix.columns)) for ix in t.indexes if ix.method == "btree"])
+        c = (t.columns, t.indexes, (len(t.columns), len(t.indexes)), info)
+        t.__dict__["_tinfo"] = c
+    return c[3]
+
+
 def edge_list(row: Row | None, table: TableDef) -> list[Edge]:
     """The (normalized) edges a row owns."""
-    if row is None or row.get(table.system_column("deleted_at")) is not None:
+    ti = tinfo(table)
+    if row is None or row.get(ti.deleted_at) is not None:
         return []
-    src = row[table.id_column]
+    src = row[ti.id]
     out = []
-    for e in row.get(table.system_column("edges")) or []:
+    for e in row.get(ti.edges) or []:
         if isinstance(e, dict) and isinstance(e.get("dst"), uuid.UUID):
             out.append(Edge(src, str(e.get("rel_type") or ""), e["dst"], float(e.get("weight", 1.0)),
                             e.get("properties") or {}, e.get("created_at")))
@@ -201,7 +226,8 @@ class Writer:
                 old = codec.decode_row(raw) if raw is not None else None
                 old_live = raw is not None and not codec.is_deleted(raw)
                 new = c.row
-                new_live = new is not None and new.get(t.system_column("deleted_at")) is None
+                ti = tinfo(t)
+                new_live = new is not None and new.get(ti.deleted_at) is None
                 if c.insert and old_live and new_live:
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [new.get(x) for x in cols])
@@ -218,7 +244,7 @@ class Writer:
                 new_edges = set(edge_list(new, t)) if new_live else set()
                 tc.edges_removed.extend(e for e in old_edges if e not in new_edges)
                 tc.edges_added.extend(e for e in new_edges if e not in old_edges)
-                emb_col = t.system_column("embedding") if t.embedding_fields else None
+                emb_col = ti.embedding
                 if new is None:
                     deletes.append(("entities", ekey, None))
                     deletes.append(("embeddings", ekey, None))
@@ -289,11 +315,10 @@ class Writer:
     def _derived_puts(self, t: TableDef, id_: uuid.UUID, row: Row) -> list[Op]:
         """Field-index entries, key index entry and edges of a live row."""
         out: list[Op] = []
-        for ix in t.indexes:
-            if ix.method != "btree":
-                continue
+        idb = id_.bytes
+        for oid, cols in tinfo(t).btree:
             try:
-                out.append(("indexes", index_key(ix.oid, [row.get(c) for c in ix.columns], id_), b""))
+                out.append(("indexes", TABLE.pack(oid) + encode_values([row.get(c) for c in cols]) + idb, b""))
             except TypeError:
                 continue
         src = id_source(row, t.key_field, t.primary_key)

@@ -219,6 +219,8 @@ class SchemaRegistry:
         return out
 
     def _persist(self, t: TableDef, ops: list[tuple[str, bytes, bytes | None]]) -> None:
+        for cached in ("_tinfo", "_roles"):  # per-object caches (engine.write.tinfo, TableDef.system_column)
+            t.__dict__.pop(cached, None)
         data = table_to_json(t)
         ops = ops + [("schemas", b"T" + TABLE.pack(t.oid), data),
                      ("schemas", b"V" + TABLE.pack(t.oid) + TABLE.pack(t.version), data)]

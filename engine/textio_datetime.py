@@ -346,12 +346,15 @@ def parse_timestamp(text: str, with_tz: bool, timezone: str = "UTC") -> dt.datet
 
 
 def _localize(ts: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-    """Attach ``zone`` to a local time, choosing like PostgreSQL in DST gaps (the offset before the jump)."""
+    """Attach ``zone`` to a local time like PostgreSQL: in a DST gap use the offset before the jump (fold=0);
+    an ambiguous time (the hour repeated when clocks go back) is the later one, standard time (fold=1)."""
     aware = ts.replace(tzinfo=zone, fold=0)
     if isinstance(zone, ZoneInfo):
-        back = aware.astimezone(UTC).astimezone(zone)
-        if back.replace(tzinfo=None) != ts:  # nonexistent local time: PostgreSQL uses the standard offset before
-            aware = ts.replace(tzinfo=zone, fold=1)
+        other = ts.replace(tzinfo=zone, fold=1)
+        if aware.utcoffset() != other.utcoffset():
+            back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            if back == ts:  # exists twice: ambiguous
+                return other
     return aware
 
 

@@ -26,6 +26,7 @@ _TOKEN = re.compile(
     r"|(?P<op>::|->>|->|#>>|#>|#-|\|\|/|\|/|\|\||<->|<=>|<#>|<=|>=|<>|!=|!~~\*|!~~|~~\*|~~|!~\*|!~|~\*|@>|<@|\?\||\?&|&&|\^@|<<|>>|[-+*/%^<>=~!@#&|?(),\[\]]))",
     re.IGNORECASE,
 )
+_STATE = {"tz": "UTC"}  # the session TimeZone of the expression being evaluated
 _TYPE_WORDS = {"double", "precision", "character", "varying", "with", "without", "time", "zone", "timestamp"}
 
 
@@ -41,7 +42,7 @@ class Ctx:
 
     class _Session:
         def get_setting(self, name: str) -> str:
-            return {"timezone": "UTC"}.get(name.lower(), "")
+            return {"timezone": _STATE["tz"]}.get(name.lower(), "")
 
     session = _Session()
 
@@ -379,7 +380,8 @@ class Parser:
 
 
 # --------------------------------------------------------------------------- evaluation
-def evaluate(text: str) -> tuple[int, Any]:
+def evaluate(text: str, timezone: str = "UTC") -> tuple[int, Any]:
+    _STATE["tz"] = timezone
     node = Parser(text).parse()
     oid, val = _eval(node)
     return (T.TEXT if oid == T.UNKNOWN else oid), val
@@ -409,18 +411,18 @@ def _eval(n: Node) -> tuple[int, Any]:
         oid, typmod = n.val
         so, sv = _eval(n.args[0])  # type: ignore[index]
         if so == T.UNKNOWN and sv is not None:  # literal: input function, then an explicit length coercion
-            return oid, cast(parse_text(oid, sv), oid, oid, typmod)
-        return oid, cast(sv, so, oid, typmod)
+            return oid, cast(parse_text(oid, sv, timezone=_STATE['tz']), oid, oid, typmod, timezone=_STATE['tz'])
+        return oid, cast(sv, so, oid, typmod, timezone=_STATE['tz'])
     if k == "op":
         lo, lv = _eval(n.args[0])  # type: ignore[index]
         ro, rv = _eval(n.args[1])  # type: ignore[index]
         impl, res = binary_op(n.val, lo, ro)
-        return res, impl(lv, rv)
+        return res, impl(lv, rv, _STATE["tz"])
     if k == "uop":
         o, v = _eval(n.args[0])  # type: ignore[index]
         impl, res = unary_op(n.val, o)
         if o == T.UNKNOWN and v is not None:
-            v = parse_text(T.FLOAT8, v)
+            v = parse_text(T.FLOAT8, v, timezone=_STATE['tz'])
         return res, impl(v)
     if k == "isnull":
         _, v = _eval(n.args[0])  # type: ignore[index]
@@ -447,9 +449,9 @@ def _eval(n: Node) -> tuple[int, Any]:
         ao, av = _eval(n.args[1])  # type: ignore[index]
         if ao == T.UNKNOWN and av is not None:
             ao = T.array_of(lo if lo != T.UNKNOWN else T.TEXT)
-            av = parse_text(ao, av)
+            av = parse_text(ao, av, timezone=_STATE['tz'])
         impl, _ = binary_op(op, lo, T.element_of(ao))
-        return T.BOOL, compare_any(impl, lv, av, all_=q == "all")
+        return T.BOOL, compare_any(impl, lv, av, all_=q == "all", timezone=_STATE["tz"])
     if k == "subscript":
         ao, av = _eval(n.args[0])  # type: ignore[index]
         _, iv = _eval(n.args[1])  # type: ignore[index]
@@ -462,9 +464,9 @@ def _eval(n: Node) -> tuple[int, Any]:
             raise ValueError("empty ARRAY[] needs a cast")
         if all(T.element_of(o) for o, _ in vals):
             arr = common_type([o for o, _ in vals], "ARRAY")
-            return arr, [cast(v, o, arr) for o, v in vals]
+            return arr, [cast(v, o, arr, timezone=_STATE['tz']) for o, v in vals]
         et = common_type([o for o, _ in vals], "ARRAY")
-        return T.array_of(et), [cast(v, o, et) if o != T.UNKNOWN or v is None else parse_text(et, v)
+        return T.array_of(et), [cast(v, o, et, timezone=_STATE['tz']) if o != T.UNKNOWN or v is None else parse_text(et, v, timezone=_STATE['tz'])
                                 for o, v in vals]
     if k == "call":
         return _call(n.val, [_eval(a) for a in n.args])  # type: ignore[union-attr]
@@ -475,7 +477,7 @@ def _syntax_fn(name: str, args: list[tuple[int, Any]]) -> tuple[int, Any] | None
     if name not in ("coalesce", "nullif", "greatest", "least"):
         return None
     ct = common_type([o for o, _ in args], name.upper())
-    vals = [parse_text(ct, v) if o == T.UNKNOWN and v is not None else cast(v, o, ct) for o, v in args]
+    vals = [parse_text(ct, v, timezone=_STATE['tz']) if o == T.UNKNOWN and v is not None else cast(v, o, ct, timezone=_STATE['tz']) for o, v in args]
     if name == "coalesce":
         return ct, M.coalesce_values(vals)
     if name == "nullif":
@@ -531,9 +533,9 @@ def _call(name: str, args: list[tuple[int, Any]]) -> tuple[int, Any]:
         if want == T.ANYARRAY:
             want = o
         if o == T.UNKNOWN and v is not None:
-            v = parse_text(want, v)
+            v = parse_text(want, v, timezone=_STATE['tz'])
         elif o != want and v is not None:
-            v = cast(v, o, want)
+            v = cast(v, o, want, timezone=_STATE['tz'])
         vals.append(v)
         oids.append(want)
     if fd.strict and any(v is None for v in vals):

@@ -18,14 +18,19 @@ from tests.types.evaluator import evaluate
 CASES_DIR = Path(__file__).parent / "cases"
 
 
-def load_cases() -> list[tuple[str, str]]:
-    """(id, expression) for every non-comment line of cases/*.txt."""
+def load_cases() -> list[tuple[str, str, str]]:
+    """(id, session TimeZone, expression) for every non-comment line of cases/*.txt.
+
+    A line ``# timezone: Zone/Name`` sets the session TimeZone for the rest of the file (default UTC)."""
     out = []
     for f in sorted(CASES_DIR.glob("*.txt")):
+        tz = "UTC"
         for i, line in enumerate(f.read_text().splitlines(), 1):
             s = line.strip()
-            if s and not s.startswith("#"):
-                out.append((f"{f.stem}:{i}", s))
+            if s.lower().startswith("# timezone:"):
+                tz = s.split(":", 1)[1].strip()
+            elif s and not s.startswith("#"):
+                out.append((f"{f.stem}:{i}", tz, s))
     return out
 
 
@@ -39,8 +44,9 @@ def pg_conn(pg_dsn: str) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def pg_eval(conn: psycopg.Connection, expr: str) -> tuple[str, object]:
+def pg_eval(conn: psycopg.Connection, expr: str, timezone: str = "UTC") -> tuple[str, object]:
     """('ok', (type oid, [text of each row])) or ('err', sqlstate)."""
+    conn.execute("SELECT set_config('TimeZone', %s, false)", (timezone,))
     try:
         cur = conn.execute(f"SELECT {expr}")
     except psycopg.Error as e:
@@ -54,22 +60,21 @@ def pg_eval(conn: psycopg.Connection, expr: str) -> tuple[str, object]:
     return "ok", (res.ftype(0), vals)
 
 
-def rem_eval(expr: str) -> tuple[str, object]:
+def rem_eval(expr: str, timezone: str = "UTC") -> tuple[str, object]:
     try:
-        oid, val = evaluate(expr)
+        oid, val = evaluate(expr, timezone)
         if isinstance(val, tuple) and val and val[0] == "rows":
-            elem = oid
-            return "ok", (elem, [None if v is None else format_text(elem, v) for v in val[1]])
-        return "ok", (oid, [None if val is None else format_text(oid, val)])
+            return "ok", (oid, [None if v is None else format_text(oid, v, timezone=timezone) for v in val[1]])
+        return "ok", (oid, [None if val is None else format_text(oid, val, timezone=timezone)])
     except RemError as e:
         return "err", e.sqlstate
 
 
 @pytest.mark.pg_reference
-@pytest.mark.parametrize(("case_id", "expr"), CASES, ids=[c[0] for c in CASES])
-def test_matches_postgres(pg_conn: psycopg.Connection, case_id: str, expr: str) -> None:
-    expected = pg_eval(pg_conn, expr)
-    got = rem_eval(expr)
+@pytest.mark.parametrize(("case_id", "timezone", "expr"), CASES, ids=[c[0] for c in CASES])
+def test_matches_postgres(pg_conn: psycopg.Connection, case_id: str, timezone: str, expr: str) -> None:
+    expected = pg_eval(pg_conn, expr, timezone)
+    got = rem_eval(expr, timezone)
     if expected[0] == "ok" and got[0] == "ok":
         (eoid, evals), (goid, gvals) = expected[1], got[1]  # type: ignore[misc]
         assert gvals == evals, f"{expr}: REM {gvals!r} != PostgreSQL {evals!r}"

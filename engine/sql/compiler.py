@@ -196,6 +196,12 @@ class Compiler:
             hit = self._replacement(node)
             if hit is not None:
                 return hit
+        if node.args.get("negate") and not isinstance(node, exp.Is) and isinstance(
+                node, (exp.Like, exp.ILike, exp.In, exp.Between, exp.SimilarTo, exp.RegexpLike, exp.RegexpILike)):
+            inner = node.copy()
+            inner.set("negate", None)
+            a = self.compile(inner).fn
+            return CE(lambda r, st: None if (x := a(r, st)) is None else not x, T.BOOL)
         m = getattr(self, "c_" + type(node).__name__, None)
         if m is not None:
             return m(node, hint)
@@ -280,8 +286,6 @@ class Compiler:
                 e = sel.expressions[0]
                 return (e.alias, 2) if isinstance(e, exp.Alias) else self._figure_name(e)
             return "?column?", 0
-        if isinstance(node, exp.Boolean):
-            return "bool", 1
         if isinstance(node, exp.CurrentTimestamp):
             return "now", 2
         if isinstance(node, (exp.CurrentDate, exp.CurrentUser, exp.SessionUser, exp.CurrentTime, exp.Localtimestamp)):
@@ -357,7 +361,7 @@ class Compiler:
         return const(None, T.UNKNOWN)
 
     def c_Boolean(self, node: exp.Boolean, hint: int | None) -> CE:
-        return const(bool(node.this), T.BOOL, "bool", 1)
+        return const(bool(node.this), T.BOOL)
 
     def c_Paren(self, node: exp.Paren, hint: int | None) -> CE:
         return self.compile(node.this, hint)
@@ -503,9 +507,13 @@ class Compiler:
         if a.oid == T.UNKNOWN and b.oid == T.UNKNOWN:
             return self.cast_ce(a, T.TEXT), self.cast_ce(b, T.TEXT)
         if a.oid == T.UNKNOWN:
-            return self.cast_ce(a, b.oid), b
-        if b.oid == T.UNKNOWN:
-            return a, self.cast_ce(b, a.oid)
+            a = self.cast_ce(a, b.oid)
+        elif b.oid == T.UNKNOWN:
+            b = self.cast_ce(b, a.oid)
+        if a.oid == b.oid:
+            if a.oid == T.BPCHAR:
+                return self._rstrip(a), self._rstrip(b)
+            return a, b
         fa, fb = family(a.oid), family(b.oid)
         if fa != fb:
             if {fa, fb} == {"str", "json"} or T.RECORD in (a.oid, b.oid):
@@ -519,12 +527,9 @@ class Compiler:
             return self.cast_ce(a, t), self.cast_ce(b, t)
         if fa == "num" and a.oid != b.oid and (a.oid in (T.FLOAT4, T.FLOAT8)) != (b.oid in (T.FLOAT4, T.FLOAT8)):
             return self.cast_ce(a, T.FLOAT8), self.cast_ce(b, T.FLOAT8)
-        if fa == "str" and (a.oid == T.BPCHAR) != (b.oid == T.BPCHAR):
-            # bpchar compared with text: text semantics (trailing blanks of the bpchar value removed)
-            if a.oid == T.BPCHAR:
-                a = self._rstrip(a)
-            else:
-                b = self._rstrip(b)
+        if fa == "str" and T.BPCHAR in (a.oid, b.oid):
+            # bpchar semantics: trailing blanks are insignificant
+            a, b = self._rstrip(a), self._rstrip(b)
         return a, b
 
     def _rstrip(self, ce: CE) -> CE:
@@ -546,6 +551,10 @@ class Compiler:
 
     def _compare(self, node: exp.Expression, op: str) -> CE:
         rhs = node.expression
+        if isinstance(rhs, exp.Anonymous) and str(rhs.this).lower() in ("any", "some", "all") \
+                and len(rhs.expressions) == 1:
+            q = exp.All(this=rhs.expressions[0]) if str(rhs.this).lower() == "all" else exp.Any(this=rhs.expressions[0])
+            return self._quantified(node.this, q, op)
         if isinstance(rhs, (exp.Any, exp.All)):
             return self._quantified(node.this, rhs, op)
         a, b = self.coerce_pair(node.this, rhs, op)
@@ -668,8 +677,53 @@ class Compiler:
                 a = self.cast_ce(a, first.oid)
         return self._values_in(a, node.expressions)
 
+    def c_Tuple(self, node: exp.Tuple, hint: int | None) -> CE:
+        ces = [self.compile(e) for e in node.expressions]
+        fns = [c.fn for c in ces]
+        ce = CE(lambda r, st: tuple(fn(r, st) for fn in fns), T.RECORD, name="row", strength=2)
+        ce.parts = ces  # type: ignore[attr-defined]
+        return ce
+
     def _in_subquery(self, a: CE, sub: exp.Expression) -> CE:
         plan, corr = self.planner.subplan(sub, self.scope)
+        parts = getattr(a, "parts", None)
+        if parts is not None:
+            if len(parts) != len(plan.cols):
+                raise SyntaxError_("subquery has too many columns" if len(plan.cols) > len(parts)
+                                   else "subquery has too few columns")
+            parts = [self.cast_ce(p, c.oid) if p.oid == T.UNKNOWN else p for p, c in zip(parts, plan.cols, strict=True)]
+            pf = [p.fn for p in parts]
+            key = id(plan)
+
+            def frows(r: tuple[Any, ...], st: ExecState) -> Any:
+                if not corr and key in st.cache:
+                    return st.cache[key]
+                st.outer.append(r)
+                try:
+                    rows = plan.run(st)
+                finally:
+                    st.outer.pop()
+                if not corr:
+                    st.cache[key] = rows
+                return rows
+
+            def g(r: tuple[Any, ...], st: ExecState) -> Any:
+                x = tuple(f(r, st) for f in pf)
+                result: Any = False
+                for row in frows(r, st):
+                    eq: Any = True
+                    for u, v in zip(x, row, strict=True):
+                        if u is None or v is None:
+                            eq = None
+                        elif u != v:
+                            eq = False
+                            break
+                    if eq is True:
+                        return True
+                    if eq is None:
+                        result = None
+                return result
+            return CE(g, T.BOOL)
         if len(plan.cols) != 1:
             raise SyntaxError_("subquery has too many columns")
         if a.oid == T.UNKNOWN:
@@ -978,8 +1032,7 @@ class Compiler:
         fa, fb = a.fn, b.fn
         return self.named(CE(lambda r, st: None if (x := fa(r, st)) is None or (y := fb(r, st)) is None
                              else ops.power(x, y, rt), rt), node) if False else \
-            CE(lambda r, st: None if (x := fa(r, st)) is None or (y := fb(r, st)) is None else ops.power(x, y, rt),
-               rt, name="power" if not isinstance(node, exp.Pow) or "POWER" in node.sql().upper() else "?column?")
+            CE(lambda r, st: None if (x := fa(r, st)) is None or (y := fb(r, st)) is None else ops.power(x, y, rt), rt)
 
     def _bitwise(self, node: exp.Expression, op: Callable[[int, int], int]) -> CE:
         a = self.compile(node.this)
@@ -1158,6 +1211,8 @@ class Compiler:
             hi = self.compile(idx.expression, T.INT4).fn if idx.expression is not None else (lambda r, st: 10**9)
             fa = a.fn
             return CE(lambda r, st: None if (x := fa(r, st)) is None else x[max(lo(r, st), 1) - 1: hi(r, st)], a.oid)
+        if isinstance(idx, exp.Literal) and not idx.is_string:
+            idx = exp.Literal.number(int(idx.this) + 1)  # sqlglot stores PostgreSQL's 1-based literals 0-based
         i = self.compile(idx, T.INT4)
         fa, fi = a.fn, i.fn
         if a.oid in (T.JSON, T.JSONB):
@@ -1173,7 +1228,7 @@ class Compiler:
                 return None
             return x[n - 1]
 
-        return CE(f, et)
+        return self.named(CE(f, et), node)
 
     # ---- JSON operators
     def _json_get(self, a: CE, k: CE, as_text: bool) -> CE:

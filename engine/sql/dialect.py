@@ -65,6 +65,11 @@ class Rem(Postgres):
     class Parser(PostgresParser):
         EQUALITY = {k: v for k, v in PostgresParser.EQUALITY.items() if k != TokenType.NULLSAFE_EQ}
         FACTOR = {**PostgresParser.FACTOR, TokenType.NULLSAFE_EQ: CosineDistance, _T_NEG_IP: NegInnerProduct}
+        # keep these as plain calls (PostgreSQL names the result column after the function, not the operator)
+        FUNCTIONS = {**PostgresParser.FUNCTIONS,
+                     **{n: (lambda args, n=n: exp.Anonymous(this=n.lower(), expressions=args))
+                        for n in ("POWER", "POW", "CHAR_LENGTH", "CHARACTER_LENGTH", "MOD", "DIV", "DATE_PART",
+                                  "STRPOS", "SUBSTR", "CEILING", "LTRIM", "RTRIM", "BTRIM", "VARIANCE")}}
 
         def _parse_statement(self) -> Any:
             cur = self._curr

@@ -56,6 +56,11 @@ class Planner:
         self.env = env
         self.params = params
         self.ctes: list[dict[str, tuple[plan.Step, list[ColInfo]]]] = []
+        self.qstack: list[QueryInfo] = [QueryInfo()]
+
+    def qi(self) -> QueryInfo:
+        """The QueryInfo of the (sub)query being planned (its scopes share it: correlation detection)."""
+        return self.qstack[-1]
 
     # ---- entry points
     def query(self, node: exp.Expression, parent: Scope | None = None) -> plan.Step:
@@ -75,11 +80,13 @@ class Planner:
 
     def subplan(self, node: exp.Expression, scope: Scope) -> tuple[plan.Step, bool]:
         """Plan a subquery under ``scope``; returns (plan, correlated)."""
-        before = scope.query.correlated
-        probe = Scope([], parent=scope, query=QueryInfo())
-        step = self.query(node, probe)
-        corr = probe.query.correlated or _any_outer(step)
-        scope.query.correlated = before or scope.query.correlated
+        qi = QueryInfo()
+        self.qstack.append(qi)
+        try:
+            step = self.query(node, scope)
+        finally:
+            self.qstack.pop()
+        corr = qi.correlated
         step._correlated = corr  # type: ignore[attr-defined]
         return step, corr
 
@@ -199,7 +206,7 @@ class Planner:
         name = func_name(fn) or ("unnest" if isinstance(fn, exp.Unnest) else None)
         if name is None:
             raise FeatureNotSupported(f"function in FROM not supported: {fn.sql(dialect=DIALECT)[:60]}")
-        comp = Compiler(Scope([], parent=parent), self, self.params)
+        comp = Compiler(Scope([], parent=parent, query=self.qi()), self, self.params)
         args = func_args(fn) if not isinstance(fn, exp.Unnest) else list(fn.expressions)
         ces = [comp.compile(a) for a in args]
         a = alias or name
@@ -252,6 +259,14 @@ class Planner:
                 raise SyntaxError_("syntax error at or near \"JOIN\"")
             return plan.OneRow()
         items = [frm.this] + list(frm.expressions or [])
+        aliases: set[str] = set()
+        for it in items + [j.this for j in sel.args.get("joins") or []]:
+            a = it.alias_or_name if isinstance(it, (exp.Table, exp.Subquery, exp.Values)) else ""
+            if a:
+                if a in aliases:
+                    from engine.errors import error
+                    raise error("42712", f'table name "{a}" specified more than once')
+                aliases.add(a)
         step = self.from_item(items[0], parent)
         for it in items[1:]:
             right = self.from_item(it, parent)
@@ -267,7 +282,7 @@ class Planner:
             using = j.args.get("using")
             if kind_ == "lateral" or isinstance(j.this, exp.Lateral):
                 raise FeatureNotSupported("LATERAL is not supported")
-            scope = Scope(step.cols + right.cols, parent=parent)
+            scope = Scope(step.cols + right.cols, parent=parent, query=self.qi())
             if using:
                 conds = []
                 for u in using:
@@ -329,7 +344,7 @@ class Planner:
 
     # ---- VALUES
     def values(self, node: exp.Values, parent: Scope | None) -> plan.Step:
-        comp = Compiler(Scope([], parent=parent), self, self.params)
+        comp = Compiler(Scope([], parent=parent, query=self.qi()), self, self.params)
         rows = [list(t.expressions) if isinstance(t, exp.Tuple) else [t] for t in node.expressions]
         width = len(rows[0])
         if any(len(r) != width for r in rows):
@@ -379,7 +394,7 @@ class Planner:
 
     def _order_limit_outer(self, node: exp.Expression, step: plan.Step, parent: Scope | None) -> plan.Step:
         order = node.args.get("order")
-        scope = Scope([ColInfo(None, c.name, c.oid, c.typmod) for c in step.cols], parent=parent)
+        scope = Scope([ColInfo(None, c.name, c.oid, c.typmod) for c in step.cols], parent=parent, query=self.qi())
         if order is not None:
             comp = Compiler(scope, self, self.params)
             keys = []
@@ -403,7 +418,7 @@ class Planner:
         off = node.args.get("offset")
         if lim is None and off is None:
             return step
-        comp = Compiler(Scope([], parent=parent), self, self.params)
+        comp = Compiler(Scope([], parent=parent, query=self.qi()), self, self.params)
 
         def count(e: exp.Expression | None) -> Any:
             if e is None:
@@ -442,7 +457,7 @@ class Planner:
         if sel.args.get("into"):
             raise FeatureNotSupported("SELECT INTO is not supported")
         step = self.joins(sel, parent)
-        scope = Scope(step.cols, parent=parent)
+        scope = Scope(step.cols, parent=parent, query=self.qi())
         comp = Compiler(scope, self, self.params)
         where = sel.args.get("where")
         if where is not None:
@@ -508,7 +523,7 @@ class Planner:
             else:
                 ce = ocomp.compile(e)
             name = alias if alias is not None else ce.name
-            oid = ce.oid if ce.oid != T.UNKNOWN else T.TEXT
+            oid = ce.oid  # unknown literals stay unknown until a set operation or the client resolves them
             src = _source_col(e, scope) if not grouped or out_scope.replacements else None
             cols.append(ColInfo(None, name, oid, ce.typmod, table_oid=src.table_oid if src else 0,
                                 attnum=src.attnum if src else 0))

@@ -399,8 +399,16 @@ class Connection:
         return t
 
     def _notices(self, result: Result) -> None:
+        """Send the result's notices; apply a DEALLOCATE of protocol-level statements."""
         for n in result.notices:
             self._send(notice_response(n).encode())
+        names = getattr(result, "deallocate", None)
+        if names:
+            if "*" in names:
+                self.statements.clear()
+            else:
+                for name in names:
+                    self.statements.pop(name, None)
 
     # ------------------------------------------------------------------ simple query
 

@@ -3,13 +3,21 @@
 The event loop only moves bytes. Engine work (``Connection.feed`` after startup) runs in a thread pool, one
 feed at a time per connection, so a slow statement never blocks other sessions; idle connections are just
 sockets in the selector and cost no CPU. Large results are streamed from the worker with back-pressure.
+
+Latency: while a worker owns a connection, reading by the loop is paused and the worker writes the answer to
+the socket itself, then lingers a moment (``LINGER``, only while the pool has spare threads) for the client's
+next request, serving back-to-back statements without a thread hop per round trip.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import select
 import socket
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from engine.api import Database
@@ -18,6 +26,8 @@ from remwire.connection import ClientGone, Connection, ConnState
 log = logging.getLogger("remwire")
 
 _PAUSE_READING_AT = 1 << 20
+LINGER = 0.002  # seconds a worker waits for the next request on its connection
+_MAX_STICKY = 0.05  # seconds a worker may keep one connection before handing it back (fairness)
 
 
 class _ClientProtocol(asyncio.Protocol):
@@ -36,6 +46,8 @@ class _ClientProtocol(asyncio.Protocol):
         self.reading_paused = False
         self.can_write = asyncio.Event()
         self.can_write.set()
+        self.fd = -1
+        self.direct = False  # the worker owns the socket (reads paused on the loop)
 
     # -- asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -43,6 +55,7 @@ class _ClientProtocol(asyncio.Protocol):
         self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
+            self.fd = sock.fileno()
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:
@@ -87,11 +100,63 @@ class _ClientProtocol(asyncio.Protocol):
             self._deliver(self.conn.feed(data))
             return
         self.busy = True
-        fut = self.loop.run_in_executor(self.server.pool, self.conn.feed, data)
+        t = self.transport
+        self.direct = (t is not None and self.fd >= 0 and t.get_write_buffer_size() == 0
+                       and not self.reading_paused)
+        if self.direct:
+            t.pause_reading()  # type: ignore[union-attr]
+        fut = self.loop.run_in_executor(self.server.pool, self._work, data)
         fut.add_done_callback(self._done)
+
+    # -- worker thread side
+    def _work(self, data: bytes) -> bytes:
+        """Feed ``data``; in direct mode also write the answer and serve follow-up requests for a while."""
+        out = self.conn.feed(data)
+        if not self.direct:
+            return out
+        srv = self.server
+        with srv.counter_lock:
+            srv.active += 1
+        try:
+            self._write_direct(out)
+            start = time.monotonic()
+            poller = select.poll()
+            poller.register(self.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+            while (not self.conn.closed and not srv.stopping and srv.active <= srv.max_sticky
+                   and time.monotonic() - start < _MAX_STICKY):
+                if not poller.poll(LINGER * 1000):
+                    break
+                try:
+                    data = os.read(self.fd, 65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    break
+                if not data:
+                    break  # EOF: the loop sees it again once reading resumes
+                self._write_direct(self.conn.feed(data))
+        finally:
+            with srv.counter_lock:
+                srv.active -= 1
+        return b""
+
+    def _write_direct(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self.fd, view)
+                view = view[n:]
+            except BlockingIOError:
+                select.select([], [self.fd], [], 1.0)
+            except OSError as e:
+                raise ClientGone() from e
 
     def _done(self, fut: asyncio.Future[bytes]) -> None:
         self.busy = False
+        if self.direct:
+            self.direct = False
+            if self.transport is not None and not self.lost and not self.conn.closed:
+                self.transport.resume_reading()
         try:
             out = fut.result()
         except ClientGone:
@@ -119,6 +184,9 @@ class _ClientProtocol(asyncio.Protocol):
 
     def _sink_from_thread(self, data: bytes) -> None:
         """Called by the worker to stream a large result: write, then wait until the socket drains."""
+        if self.direct:
+            self._write_direct(data)
+            return
         fut = asyncio.run_coroutine_threadsafe(self._write_and_drain(data), self.loop)
         if not fut.result():
             raise ClientGone()
@@ -142,6 +210,11 @@ class RemServer:
         self.auth = auth
         self.max_message_size = max_message_size
         self.pool = ThreadPoolExecutor(max_workers=worker_threads, thread_name_prefix="rem-worker")
+        self.workers = worker_threads
+        self.max_sticky = max(2, os.cpu_count() or 2)  # lingering workers beyond the cores only fight for the GIL
+        self.active = 0
+        self.counter_lock = threading.Lock()
+        self.stopping = False
         self.clients: set[_ClientProtocol] = set()
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self._server: asyncio.base_events.Server | None = None
@@ -164,6 +237,7 @@ class RemServer:
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, cancel running statements, close every session."""
+        self.stopping = True
         if self._server is not None:
             self._server.close()
         clients = list(self.clients)

@@ -38,6 +38,7 @@ class RemServer:
         self.password = password
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[str] | None = None
+        self._pump: threading.Thread | None = None
         self.log: list[str] = []
 
     @property
@@ -69,7 +70,8 @@ class RemServer:
                 if line.startswith("listening on "):
                     ready.set()
 
-        threading.Thread(target=pump, daemon=True).start()
+        self._pump = threading.Thread(target=pump, daemon=True)
+        self._pump.start()
         deadline = time.monotonic() + _START_TIMEOUT
         while not ready.wait(0.05):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -88,6 +90,8 @@ class RemServer:
                 code = self.proc.wait()
         elif self.proc is not None:
             code = self.proc.returncode
+        if self._pump is not None:
+            self._pump.join(10)
         return code
 
     def cleanup(self) -> None:

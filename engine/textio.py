@@ -663,6 +663,8 @@ def parse_text(oid: int, text: str, typmod: int = -1, *, timezone: str = "UTC") 
     if oid == T.JSON:
         return parse_json(text, "json")
     if oid == T.JSONB:
+        if "\\u0000" in text:
+            _reject_nul(parse_json(text, "json"))
         return normalize_jsonb(parse_json(text, "json"))
     if oid == T.VECTOR:
         return parse_vector(text, typmod)
@@ -680,6 +682,21 @@ def parse_text(oid: int, text: str, typmod: int = -1, *, timezone: str = "UTC") 
     if elem:
         return parse_array(text, elem, typmod, timezone)
     return text
+
+
+def _reject_nul(v: Any) -> None:
+    """jsonb cannot hold U+0000 (PostgreSQL: 22P05)."""
+    if isinstance(v, str) and "\x00" in v:
+        from engine.errors import InvalidJsonText
+
+        raise InvalidJsonText("unsupported Unicode escape sequence", detail="\\u0000 cannot be converted to text.")
+    if isinstance(v, dict):
+        for k, x in v.items():
+            _reject_nul(k)
+            _reject_nul(x)
+    elif isinstance(v, list):
+        for x in v:
+            _reject_nul(x)
 
 
 def round_timestamp(ts: dt.datetime, typmod: int) -> dt.datetime:

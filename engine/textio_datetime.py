@@ -203,8 +203,14 @@ def _year2(y: str) -> int:
     return v
 
 
+_DOW = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*")
+
+
 def _split_date(s: str, text: str, typ: str) -> tuple[dt.date, str]:
     """Parse a leading date; return it and the rest of the string."""
+    m = _DOW.match(s)
+    if m:
+        s = s[m.end():]
     for rx, order in ((_ISO_DATE, "ymd"), (_YMD_SLASH, "ymd"), (_MDY, "mdy"), (_YMD_COMPACT, "ymd")):
         m = rx.match(s)
         if m:
@@ -417,7 +423,7 @@ for _names, _unit in (
         _UNITS[_n] = _unit
 
 _IV_TOKEN = re.compile(
-    r"\s*(?:(?P<time>[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?)|(?P<ym>[+-]?\d+-\d+)|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
+    r"\s*(?:(?P<time>[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?)|(?P<ym>[+-]?\d+-\d+)|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+))"
     r"|(?P<word>[a-z]+)|(?P<at>@))"
 )
 _ISO_IV = re.compile(
@@ -499,8 +505,8 @@ def parse_interval(text: str) -> Interval:
             if tm["at"]:
                 continue
             if tm["time"]:
-                if pending is not None:
-                    acc.add(pending, "s")
+                if pending is not None:  # "1 2:03:04": a bare number before a time is days
+                    acc.add(pending, "d")
                     pending = None
                 acc.us += _time_us(tm["time"])
                 seen = True

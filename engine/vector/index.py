@@ -28,6 +28,7 @@ OPCLASS_METRIC = {"vector_cosine_ops": "cosine", "vector_l2_ops": "l2", "vector_
 EXACT_MAX_ROWS = 20_000  # filtered search: allowed sets at most this big are searched exactly …
 EXACT_MAX_FRACTION = 0.10  # … and so are sets below this fraction of the live rows
 FILTER_MIN_EF = 128  # HNSW with an ID selector gets at least this efSearch
+FLAT_MIN_ROWS = 2000  # exact over more graph rows than this scans the graph's flat storage with a selector
 
 
 @dataclass
@@ -377,6 +378,23 @@ class VectorIndex:
         with self._graph:  # no graph swap (compaction) while a query runs
             return self._search(qv, k, allowed, ef, exact)
 
+    def _flat(self, q: np.ndarray, k: int, sel: object | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k over the graph's own flat storage (labels < indexed), optionally under a selector."""
+        storage = faiss.downcast_index(faiss.downcast_index(self._hnsw.index).storage)
+        params = None if sel is None else faiss.SearchParameters(sel=sel[0] if isinstance(sel, tuple) else sel)
+        dd, ii = storage.search(q, k, params=params)
+        ok = ii[0] >= 0
+        return ii[0][ok].astype(np.int64), self._to_distance(dd[0][ok])
+
+    def _bitmap_selector(self, allowed: AllowedSet, hn: int) -> tuple[object, np.ndarray]:
+        """IDSelectorBitmap of the allowed labels below ``hn`` (the packed bitmap is cached on the set)."""
+        if allowed._bitmap is None or allowed._bitmap.shape[0] * 8 < hn:
+            mask = np.zeros(hn, bool)
+            mask[allowed.labels[allowed.labels < hn]] = True
+            allowed._bitmap = np.packbits(mask, bitorder="little")
+        bm = allowed._bitmap
+        return faiss.IDSelectorBitmap(hn, faiss.swig_ptr(bm)), bm
+
     def _search(self, qv: np.ndarray, k: int, allowed: AllowedSet | Iterable[uuid.UUID] | None, ef: int,
                 exact: bool) -> list[tuple[uuid.UUID, float]]:
         if allowed is not None and not isinstance(allowed, AllowedSet):
@@ -387,41 +405,45 @@ class VectorIndex:
         with self._state:
             n, hn, vecs, alive, live = self._n, self._hnsw_n, self._vecs, self._alive, self._live
             tomb = self._tombstone_selector()
+        if self._hnsw is None:
+            hn = 0
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
         if allowed is None:
-            use_graph = self._hnsw is not None and hn > 0 and not exact
-            head_expect = int(alive[:hn].sum()) if use_graph and tomb is not None else hn
-            parts = []
-            if use_graph:
-                g = self._graph_search(qv, k, ef, tomb, head_expect)
-                if g is None:
-                    parts.append(self._exact(qv, np.nonzero(alive[:hn])[0], vecs, k))
-                else:
-                    parts.append(g)
-                tail = hn + np.nonzero(alive[hn:n])[0]
-            else:
-                tail = np.nonzero(alive[:n])[0]
-            parts.append(self._exact(qv, tail, vecs, k))
+            if hn > 0:
+                g = None
+                if not exact:
+                    head_expect = int(alive[:hn].sum()) if tomb is not None else hn
+                    g = self._graph_search(qv, k, ef, tomb, head_expect)
+                parts.append(g if g is not None else self._flat(qv, k, tomb))
+            if n > hn:
+                parts.append(self._exact(qv, hn + np.nonzero(alive[hn:n])[0], vecs, k))
         else:
             labels = allowed.labels
+            head = labels[labels < hn]
             small = len(labels) <= EXACT_MAX_ROWS or len(labels) < EXACT_MAX_FRACTION * max(live, 1)
-            if small or exact or self._hnsw is None or hn == 0:
-                parts = [self._exact(qv, labels, vecs, k)]
-            else:
-                head = labels[labels < hn]
-                if allowed._bitmap is None or allowed._bitmap.shape[0] * 8 < hn:
-                    mask = np.zeros(hn, bool)
-                    mask[head] = True
-                    allowed._bitmap = np.packbits(mask, bitorder="little")
-                bm = allowed._bitmap
-                sel = (faiss.IDSelectorBitmap(hn, faiss.swig_ptr(bm)), bm)
+            if len(head) and (small or exact):
+                if len(head) <= FLAT_MIN_ROWS:  # gathering a few vectors beats scanning the storage
+                    parts.append(self._exact(qv, head, vecs, k))
+                else:
+                    parts.append(self._flat(qv, k, self._bitmap_selector(allowed, hn)))
+            elif len(head):
+                sel = self._bitmap_selector(allowed, hn)
                 frac = len(head) / max(1, int(alive[:hn].sum()))
                 ef_f = min(4096, max(ef, FILTER_MIN_EF, int(2 * k / max(frac, 1e-6))))
                 g = self._graph_search(qv, k, ef_f, sel, len(head))
-                parts = [g if g is not None else self._exact(qv, head, vecs, k)]
+                parts.append(g if g is not None else self._flat(qv, k, sel))
+            if len(head) < len(labels):
                 parts.append(self._exact(qv, labels[labels >= hn], vecs, k))
-        labs = np.concatenate([p[0] for p in parts])
-        dist = np.concatenate([p[1] for p in parts])
-        order = np.lexsort((labs, dist))[:k]
+        parts = [p for p in parts if p[0].shape[0]]
+        if not parts:
+            return []
+        if len(parts) == 1:  # already ordered by distance
+            labs, dist = parts[0]
+            order = np.lexsort((labs, dist))[:k] if len(labs) > 1 else np.arange(len(labs))
+        else:
+            labs = np.concatenate([p[0] for p in parts])
+            dist = np.concatenate([p[1] for p in parts])
+            order = np.lexsort((labs, dist))[:k]
         uu = self._uuids
         return [(uuid.UUID(bytes=uu[lab].tobytes()), float(dist[i])) for i, lab in zip(order, labs[order], strict=True)]
 

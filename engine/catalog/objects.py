@@ -192,7 +192,10 @@ def _add_table(snap: Snapshot, t: Any) -> None:
                           Attr(seq.oid, "is_called", types.BOOL, 3, not_null=True)]
             snap.add(srel)
         if a.default is not None and not a.identity:
-            snap.attrdefs.append((oids.derived(oids.ATTRDEF, t.oid, a.attnum), t.oid, a.attnum, a.default))
+            from engine.catalog.exprs import default_expr
+
+            expr = default_expr(a.default, a.type_oid)
+            snap.attrdefs.append((oids.derived(oids.ATTRDEF, t.oid, a.attnum), t.oid, a.attnum, expr))
     # indexes
     idx_by_cols: dict[tuple[str, ...], Index] = {}
     for k, ix in enumerate(t.indexes):

@@ -143,3 +143,33 @@ def test_rem_table_without_declared_key_reports_id_primary_key_and_vector_index(
     ctx2 = make_ctx(settings={"search_path": "rem_schema, public"})
     assert call("pg_table_is_visible", ctx2, notes["oid"]) is True
     assert call("current_schemas", ctx2, False) == ["rem_schema", "public"]
+
+
+DEFAULTS = [("numeric", "0"), ("int", "5"), ("text", "'x'"), ("varchar(3)", "'y'"), ("timestamptz", "now()"),
+            ("boolean", "true"), ("float8", "1.5"), ("jsonb", "'{}'"), ("uuid", "gen_random_uuid()"),
+            ("int", "-1"), ("date", "current_date"), ("text[]", "'{}'"), ("numeric(5,2)", "1.25"),
+            ("bigint", "7"), ("jsonb", "'{\"a\": 1}'::jsonb"), ("boolean", "false"),
+            ("timestamptz", "now() + interval '1 day'"), ("text", "'it''s'")]
+
+
+def test_default_expressions_print_like_pg_get_expr(ref: psycopg.Connection) -> None:
+    """Defaults as the SQL layer stores them (sqlglot's rendering) print the way PostgreSQL deparses them."""
+    import sqlglot
+
+    from engine.catalog.exprs import default_expr
+    from engine.sql.sqltypes import datatype_oid
+
+    cols = ", ".join(f"c{i} {t} default {d}" for i, (t, d) in enumerate(DEFAULTS))
+    ref.execute("drop table if exists dflt")
+    ref.execute(f"create table dflt ({cols})")
+    try:
+        pg = [r[0] for r in ref.execute("select pg_get_expr(adbin, adrelid) from pg_attrdef"
+                                        " where adrelid = 'dflt'::regclass order by adnum").fetchall()]
+    finally:
+        ref.execute("drop table dflt")
+    rem = []
+    for t, d in DEFAULTS:
+        stored = sqlglot.parse_one(d, read="postgres").sql(dialect="postgres")
+        oid = datatype_oid(sqlglot.parse_one(f"cast(null as {t})", read="postgres").args["to"])[0]
+        rem.append(default_expr(stored, oid))
+    assert rem == pg

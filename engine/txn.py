@@ -29,7 +29,7 @@ from engine.storage.keys import (
     key_index_prefix,
     prefix_end,
 )
-from engine.write import Change, id_constraint, tinfo, unique_error
+from engine.write import Change, count_key, id_constraint, tinfo, unique_error
 
 if TYPE_CHECKING:
     from engine.storage.store import RemStore
@@ -139,7 +139,9 @@ class RemTxn:
     def count(self, table: TableDef) -> int:
         t = table
         self._s()
-        n = self._store.cached_count(t, self.snapshot_seq)
+        raw = self._sget("meta", count_key(t.oid))
+        n = int.from_bytes(raw, "big", signed=True) if raw is not None else self._store.cached_count(
+            t, self.snapshot_seq)
         if n is None:
             n = sum(1 for _, v in self._sprefix("entities", TABLE.pack(t.oid), values=True)
                     if not codec.is_deleted(v))

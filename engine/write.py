@@ -83,6 +83,11 @@ class Change:
     old_table: TableDef | None = None  # the definition the stored version was written with (ALTER rewrites)
 
 
+def count_key(table_oid: int) -> bytes:
+    """``meta`` key of a table's live row count (8 bytes BE signed)."""
+    return b"cnt:" + TABLE.pack(table_oid)
+
+
 def unique_error(table: TableDef, name: str, cols: list[str], values: list[Any]) -> E.UniqueViolation:
     """PostgreSQL's duplicate-key error."""
     vals = ", ".join("null" if v is None else key_text(v) for v in values)
@@ -218,6 +223,7 @@ class Writer:
             puts: list[Op] = []
             wal: list[list[Any]] = []
             changed_ids = {(c.table.oid, c.id) for c in changes}
+            live_delta: dict[int, int] = {}
             ent = self.rocks.cf["entities"]
             for c in changes:
                 t = c.table
@@ -228,6 +234,7 @@ class Writer:
                 new = c.row
                 ti = tinfo(t)
                 new_live = new is not None and new.get(ti.deleted_at) is None
+                live_delta[t.oid] = live_delta.get(t.oid, 0) + int(new_live) - int(old_live)
                 if c.insert and old_live and new_live:
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [new.get(x) for x in cols])
@@ -274,6 +281,13 @@ class Writer:
                 wb.delete(k, h[cf])
             for cf, k, v in puts:
                 wb.put(k, v, h[cf])
+            meta = self.rocks.cf["meta"]
+            for oid, d in live_delta.items():  # live row counts, kept with the rows (O(1) count(*))
+                ck = count_key(oid)
+                cur = meta.get(ck)
+                if d and cur is not None:
+                    wb.put(ck, (int.from_bytes(cur, "big", signed=True) + d).to_bytes(8, "big", signed=True),
+                           h["meta"])
             wb.put(seq_key(seq), codec.encode_obj({"ts": time.time(), "changes": wal}), h["wal"])
             wb.put(b"commit_seq", seq.to_bytes(8, "big"), h["meta"])
             self.rocks.write(wb)

@@ -21,6 +21,7 @@ from engine import types as T
 from engine.schema import typemap
 from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
 from engine.storage.keys import TABLE
+from engine.write import count_key
 
 if TYPE_CHECKING:
     from engine.storage.store import RemStore
@@ -156,6 +157,7 @@ class SchemaRegistry:
             for s in seqs:
                 if self._store.rocks.cf["meta"].get(b"seq:" + s.encode()) is None:
                     ops.append(("meta", b"seq:" + s.encode(), (0).to_bytes(8, "big", signed=True)))
+            ops.append(("meta", count_key(t.oid), (0).to_bytes(8, "big", signed=True)))
             self._persist(t, ops)
             return t
 
@@ -201,7 +203,8 @@ class SchemaRegistry:
                     return False
                 raise E.UndefinedTable(f'table "{name}" does not exist')
             self._store.purge_table(t)
-            ops: list[tuple[str, bytes, bytes | None]] = [("schemas", b"T" + TABLE.pack(t.oid), None)]
+            ops: list[tuple[str, bytes, bytes | None]] = [("schemas", b"T" + TABLE.pack(t.oid), None),
+                                                          ("meta", count_key(t.oid), None)]
             ops += [("schemas", v, None) for v in self._version_keys(t.oid)]
             self._store.writer.apply(ops)
             self._by_oid.pop(t.oid, None)

@@ -27,7 +27,7 @@ CF_NAMES: tuple[str, ...] = (
     "entities", "key_index", "indexes", "edges", "edges_reverse", "embeddings", "schemas", "wal", "meta",
 )
 # column families a statement reads together (one snapshot each, taken under the commit lock)
-READ_CFS: tuple[str, ...] = ("entities", "key_index", "indexes", "edges", "edges_reverse", "embeddings")
+READ_CFS: tuple[str, ...] = ("entities", "key_index", "indexes", "edges", "edges_reverse", "embeddings", "meta")
 
 
 def _compression(name: str) -> DBCompressionType:

@@ -175,3 +175,20 @@ def test_reads_never_see_half_a_commit(store: RemStore, users: TableDef) -> None
         stop.set()
         th.join()
     assert errors == []
+
+
+def test_count_is_kept_with_the_rows(store: RemStore, users: TableDef) -> None:
+    _ins(store, users, [{"id": i, "name": "x"} for i in range(10)])
+    tx = store.begin()
+    tx.delete(users, tx.lookup(users, "id", [1, 2, 3]))
+    tx.insert(users, [{"id": 1, "name": "back"}, {"id": 20, "name": "new"}])
+    assert tx.count(users) == 9 == len(list(tx.scan(users)))
+    tx.commit()
+    store.cache.tables.clear()
+    assert store.begin().count(users) == 9
+    store.vacuum(users)
+    tx = store.begin()
+    [r] = tx.get(users, tx.lookup(users, "id", [4]))
+    tx.update(users, [dict(r, name="upd")])
+    tx.commit()
+    assert store.begin().count(users) == 9 == len(list(store.begin().scan(users)))

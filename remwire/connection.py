@@ -633,15 +633,12 @@ class Connection:
             self.state = ConnState.COPY_IN
             return True
         self._send(m.CopyOutResponse(fmt, colfmts).encode())
-        n = -1 if spec.format == "binary" else 0
-        if spec.header and spec.format != "binary":
-            n -= 1
+        n = 0
         for chunk in copyfmt.encode_rows(spec, spec.rows or iter(()), self.text_opts):
             self._send(m.frame(b"d", chunk))
             n += 1
             self._maybe_flush()
-        if spec.format == "binary":
-            n -= 1  # the trailer
+        n -= 1 if spec.format == "binary" or spec.header else 0  # the binary trailer / the header line
         self._send(m.CopyDone().encode())
         tag = result.tag if result.tag != "COPY" else f"COPY {max(n, 0)}"
         self._send(m.CommandComplete(tag).encode())

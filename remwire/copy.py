@@ -80,11 +80,11 @@ def _csv_quote(s: str, spec: CopySpec, force: bool) -> str:
 
 def encode_rows(spec: CopySpec, rows: Iterator[tuple[Any, ...]],
                 opts: pgtypes.TextOptions = pgtypes.DEFAULT_TEXT_OPTIONS) -> Iterator[bytes]:
-    """The COPY TO data, one chunk per row (plus header/trailer), each to be sent as one CopyData."""
+    """The COPY TO data, one chunk per row (plus CSV/text header line, binary trailer), one CopyData each."""
     cols = spec.columns
     if spec.format == "binary":
         encs = [pgtypes.binary_encoder(c.type_oid) for c in cols]
-        yield BINARY_SIGNATURE + _I32.pack(0) + _I32.pack(0)
+        header = BINARY_SIGNATURE + _I32.pack(0) + _I32.pack(0)  # sent with the first row, as PostgreSQL does
         for row in rows:
             parts = [_I16.pack(len(encs))]
             for e, v in zip(encs, row, strict=False):
@@ -94,8 +94,9 @@ def encode_rows(spec: CopySpec, rows: Iterator[tuple[Any, ...]],
                     b = e(v)
                     parts.append(_I32.pack(len(b)))
                     parts.append(b)
-            yield b"".join(parts)
-        yield _I16.pack(-1)
+            yield header + b"".join(parts)
+            header = b""
+        yield header + _I16.pack(-1)
         return
     fmts: list[Callable[[Any], str]] = [
         (lambda oid: (lambda v: pgtypes.format_text(oid, v, opts)))(c.type_oid) for c in cols

@@ -10,6 +10,7 @@ statement atomicity and savepoints; :meth:`commit` hands everything to the write
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -128,6 +129,34 @@ class RemTxn:
         for _, r in ov_items:
             if r is not None and r.get(dcol) is None:
                 yield dict(r)
+
+    def scan_tuples(self, table: TableDef, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Every visible row as a tuple of ``names`` (missing keys → None): ``scan`` without dict copies."""
+        t = table
+        names = list(names)
+        if not names:
+            return [() for _ in self.scan(t)]
+        ig = operator.itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+
+        def tup(r: Row) -> tuple[Any, ...]:
+            try:
+                return ig(r)  # type: ignore[no-any-return]
+            except KeyError:
+                return tuple(r.get(n) for n in names)
+
+        ov = self._ov.get(t.oid) or {}
+        self._s()
+        rows = self._store.cache_rows(t, self.snapshot_seq)
+        if rows is None:
+            rows = self._store.scan_view(t, self._s(), self._itlock, self.snapshot_seq)
+        idc = t.id_column
+        if ov:
+            out = [tup(r) for r in rows if r[idc] not in ov]
+            dcol = tinfo(t).deleted_at
+            out.extend(tup(r) for r in list(ov.values()) if r is not None and r.get(dcol) is None)
+        else:
+            out = [tup(r) for r in rows]
+        return out
 
     def get(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         out: list[Row | None] = []

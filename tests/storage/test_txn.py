@@ -192,3 +192,15 @@ def test_count_is_kept_with_the_rows(store: RemStore, users: TableDef) -> None:
     tx.update(users, [dict(r, name="upd")])
     tx.commit()
     assert store.begin().count(users) == 9 == len(list(store.begin().scan(users)))
+
+
+def test_scan_tuples_matches_scan(store: RemStore, users: TableDef) -> None:
+    _ins(store, users, [{"id": i, "name": f"n{i}", "age": i} for i in range(5)])
+    tx = store.begin()
+    tx.insert(users, [{"id": 9, "name": "ov"}])
+    tx.delete(users, tx.lookup(users, "id", [0]))
+    for _ in range(2):  # cold (decoded) then cached
+        got = sorted(tx.scan_tuples(users, ["id", "name", "age"]))
+        assert got == sorted((r["id"], r["name"], r["age"]) for r in tx.scan(users))
+        assert len(got) == 5 and (9, "ov", None) in got
+    assert sorted(tx.scan_tuples(users, ["id"])) == [(1,), (2,), (3,), (4,), (9,)]

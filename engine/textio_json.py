@@ -67,6 +67,26 @@ def format_json_number(v: Any) -> str:
     return str(v)
 
 
+class CompactDict(dict):
+    """A json object PostgreSQL prints without spaces (row_to_json, to_json of a row)."""
+
+
+class CompactList(list):
+    """A json array PostgreSQL prints without spaces (to_json of an SQL array)."""
+
+
+class BuildObject(dict):
+    """json_build_object's result: printed ``{"a" : 1, "b" : 2}``."""
+
+
+class BuildArray(list):
+    """json_build_array's result: printed ``[1, 2]``."""
+
+
+class AggArray(list):
+    """json_agg's result: ``[1, 2]``, or rows/arrays separated by ``", \n "``."""
+
+
 def format_json(v: Any, *, sort: bool = True, compact: bool = False) -> str:
     """JSON text as PostgreSQL prints jsonb (``{"a": 1, "b": [1, 2]}``); ``sort`` orders keys like jsonb;
     ``compact`` prints without spaces, like json built by row_to_json/to_json (``{"a":1,"b":[1,2]}``)."""
@@ -82,19 +102,27 @@ def _emit(v: Any, out: list[str], sort: bool, seps: tuple[str, str] = (", ", ": 
         out.append(quote_json_string(v))
     elif isinstance(v, dict):
         items = sorted(v.items(), key=lambda kv: sort_key(str(kv[0]))) if sort else list(v.items())
+        own = seps
+        if not sort:
+            own = (", ", " : ") if isinstance(v, BuildObject) else (",", ":") if isinstance(v, CompactDict) else seps
         out.append("{")
         for i, (k, x) in enumerate(items):
             if i:
-                out.append(seps[0])
+                out.append(own[0])
             out.append(quote_json_string(str(k)))
-            out.append(seps[1])
+            out.append(own[1])
             _emit(x, out, sort, seps)
         out.append("}")
     elif isinstance(v, (list, tuple)):
+        own_sep = seps[0]
+        if not sort:
+            own_sep = ", " if isinstance(v, (BuildArray, AggArray)) else "," if isinstance(v, CompactList) else seps[0]
         out.append("[")
         for i, x in enumerate(v):
             if i:
-                out.append(seps[0])
+                out.append(own_sep)
+                if isinstance(v, AggArray) and not sort and isinstance(x, (CompactDict, CompactList)):
+                    out.append("\n ")
             _emit(x, out, sort, seps)
         out.append("]")
     else:

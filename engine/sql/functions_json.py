@@ -15,7 +15,7 @@ from engine.functions import function
 from engine.sql import json_ops as J
 from engine.textio import format_bytea, format_text, guess_oid
 from engine.textio_datetime import format_interval, format_time, format_timestamp
-from engine.textio_json import normalize_jsonb
+from engine.textio_json import AggArray, BuildArray, BuildObject, CompactDict, CompactList, normalize_jsonb
 
 JB, JS, TX, I4, B = T.JSONB, T.JSON, T.TEXT, T.INT4, T.BOOL
 TEXT_ARRAY = 1009
@@ -29,12 +29,12 @@ def to_json_value(v: Any) -> Any:
         if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
             return format_text(T.FLOAT8, v)
         return v
-    if isinstance(v, dict):
+    if isinstance(v, (dict, BuildArray, AggArray, CompactList)):
         return v
     if isinstance(v, list):
-        return [to_json_value(x) for x in v]
+        return CompactList(to_json_value(x) for x in v)
     if isinstance(v, tuple):
-        return {f"f{i + 1}": to_json_value(x) for i, x in enumerate(v)}
+        return CompactDict((f"f{i + 1}", to_json_value(x)) for i, x in enumerate(v))
     if isinstance(v, dt.datetime):
         s = format_timestamp(v.replace(tzinfo=None)).replace(" ", "T")
         if v.tzinfo is not None and s[0].isdigit():
@@ -70,11 +70,11 @@ def to_jsonb(v: Any) -> Any:
     return _box(normalize_jsonb(to_json_value(v)))
 
 
-def _build_object(args: tuple) -> dict:
+def _build_object(args: tuple) -> BuildObject:
     if len(args) % 2:
         raise InvalidParameterValue("argument list must have even number of elements",
                                     hint="The arguments of json_build_object() must consist of alternating keys and values.")
-    out: dict = {}
+    out = BuildObject()
     for i in range(0, len(args), 2):
         k = args[i]
         if k is None:
@@ -97,7 +97,7 @@ def jsonb_build_object(*args: Any) -> dict:
 @function("json_build_array", JS, strict=False, variadic=True)
 @function("jsonb_build_array", JB, strict=False, variadic=True)
 def json_build_array(*args: Any) -> list:
-    return [to_json_value(a) for a in args]
+    return BuildArray(to_json_value(a) for a in args)
 
 
 @function("json_object", JS, arg_oids=(TEXT_ARRAY,))
@@ -105,8 +105,8 @@ def json_build_array(*args: Any) -> list:
 def json_object(arr: list) -> dict:
     flat = [x for row in arr for x in (row if isinstance(row, list) else [row])]
     if len(flat) % 2:
-        raise InvalidParameterValue("array must have even number of elements")
-    return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
+        raise InvalidParameterValue("array must have an even number of elements")
+    return BuildObject((flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
 
 
 def _typeof(v: Any) -> str:
@@ -284,13 +284,13 @@ def _pretty(v: Any, level: int, out: list[str]) -> None:
 def row_to_json(row: Any) -> dict:
     """row_to_json of a row given as a dict (column → value) or a tuple (f1, f2, …)."""
     if isinstance(row, dict):
-        return {k: to_json_value(x) for k, x in row.items()}
+        return CompactDict((k, to_json_value(x)) for k, x in row.items())
     return to_json_value(tuple(row))
 
 
 @function("json_agg", JS, aggregate=True, strict=False)
 def json_agg(values: list) -> list | None:
-    return [to_json_value(v) for v in values] if values else None
+    return AggArray(to_json_value(v) for v in values) if values else None
 
 
 @function("jsonb_agg", JB, aggregate=True, strict=False)

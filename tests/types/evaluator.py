@@ -516,6 +516,8 @@ def _call(name: str, args: list[tuple[int, Any]]) -> tuple[int, Any]:
     r = _syntax_fn(name, args)
     if r is not None:
         return r
+    if name == "row":
+        return T.RECORD, tuple(v for _, v in args)
     if name == "pg_typeof":
         return T.REGTYPE, M.pg_typeof_oid(args[0][0] if args[0][0] != T.UNKNOWN else T.UNKNOWN)
     cands = [(s, fd) for fd in lookup(name) if (s := _score(fd, [o for o, _ in args])) is not None]

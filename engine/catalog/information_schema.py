@@ -30,7 +30,8 @@ def _schemata(ctx: Any) -> Iterator[dict[str, Any]]:
     from engine.catalog.roles import role_names
 
     for name in snapshot(ctx).schemas:
-        yield {"catalog_name": names.session_database(ctx), "schema_name": name, "schema_owner": role_names(ctx)[0]}
+        owner = "pg_database_owner" if name == "public" else role_names(ctx)[0]
+        yield {"catalog_name": names.session_database(ctx), "schema_name": name, "schema_owner": owner}
 
 
 def _tables(ctx: Any) -> Iterator[dict[str, Any]]:

@@ -9,6 +9,15 @@ from typing import Any
 from engine.catalog import names, oids
 from engine.catalog._rows import register
 
+# PostgreSQL 15's predefined roles (no login); public is owned by pg_database_owner, as in PostgreSQL 15
+PREDEFINED: dict[int, str] = {
+    3373: "pg_monitor", 3374: "pg_read_all_settings", 3375: "pg_read_all_stats", 3377: "pg_stat_scan_tables",
+    4200: "pg_signal_backend", 4544: "pg_checkpoint", 4569: "pg_read_server_files", 4570: "pg_write_server_files",
+    4571: "pg_execute_server_program", 6171: "pg_database_owner", 6181: "pg_read_all_data",
+    6182: "pg_write_all_data",
+}
+DATABASE_OWNER = 6171
+
 
 def _stored_roles(ctx: Any) -> dict[str, dict[str, Any]]:
     store = getattr(getattr(ctx, "db", None), "store", None)
@@ -34,6 +43,9 @@ def role_names(ctx: Any) -> list[str]:
 
 def role_oid(ctx: Any, name: str) -> int | None:
     """OID of role ``name`` (None when unknown)."""
+    for oid, n in PREDEFINED.items():
+        if n == name:
+            return oid
     roles = role_names(ctx)
     if name not in roles:
         return None
@@ -42,6 +54,8 @@ def role_oid(ctx: Any, name: str) -> int | None:
 
 def role_name(ctx: Any, oid: int) -> str | None:
     """Name of the role with this OID (None when unknown)."""
+    if oid in PREDEFINED:
+        return PREDEFINED[oid]
     for n in role_names(ctx):
         if role_oid(ctx, n) == oid:
             return n
@@ -56,6 +70,8 @@ def _roles(ctx: Any) -> Iterator[dict[str, Any]]:
         yield {"oid": role_oid(ctx, n), "rolname": n, "rolsuper": su, "rolinherit": True, "rolcreaterole": su,
                "rolcreatedb": su, "rolcanlogin": bool(r.get("login", True)), "rolreplication": su,
                "rolbypassrls": su, "rolconnlimit": -1}
+    for oid, n in PREDEFINED.items():
+        yield {"oid": oid, "rolname": n, "rolinherit": True, "rolcanlogin": False, "rolconnlimit": -1}
 
 
 register("pg_catalog", "pg_authid", _roles)
@@ -63,7 +79,7 @@ register("pg_catalog", "pg_roles", lambda ctx: ({**r, "rolpassword": "********"}
 register("pg_catalog", "pg_user", lambda ctx: (
     {"usename": r["rolname"], "usesysid": r["oid"], "usecreatedb": r["rolcreatedb"], "usesuper": r["rolsuper"],
      "userepl": r["rolreplication"], "usebypassrls": r["rolbypassrls"], "passwd": "********"}
-    for r in _roles(ctx)))
+    for r in _roles(ctx) if r["rolcanlogin"]))
 register("pg_catalog", "pg_shadow", lambda ctx: (
     {"usename": r["rolname"], "usesysid": r["oid"], "usecreatedb": r["rolcreatedb"], "usesuper": r["rolsuper"],
-     "userepl": r["rolreplication"], "usebypassrls": r["rolbypassrls"]} for r in _roles(ctx)))
+     "userepl": r["rolreplication"], "usebypassrls": r["rolbypassrls"]} for r in _roles(ctx) if r["rolcanlogin"]))

@@ -199,3 +199,19 @@ def test_pg_proc_lists_rem_functions_in_public_and_builtins_with_postgres_oids(r
              if r["classoid"] == 3079}
     assert sorted(descs.values()) == ["PL/pgSQL procedural language",
                                       "vector data type and ivfflat and hnsw access methods"]
+
+
+def test_schemas_and_roles_like_postgres(ref: psycopg.Connection) -> None:
+    ctx = make_ctx()
+    pg = ref.execute("select n.nspname::text, pg_get_userbyid(n.nspowner)::text from pg_namespace n"
+                     " where nspname in ('public', 'pg_catalog', 'information_schema') order by 1").fetchall()
+    rem = sorted((r["nspname"], call("pg_get_userbyid", ctx, r["nspowner"]))
+                 for r in scan(ctx, "pg_catalog", "pg_namespace")
+                 if r["nspname"] in ("public", "pg_catalog", "information_schema"))
+    assert rem == pg
+    pg_roles = ref.execute("select oid::int, rolname::text, rolcanlogin from pg_roles where rolname like 'pg%'"
+                           " order by 1").fetchall()
+    rem_roles = [(r["oid"], r["rolname"], r["rolcanlogin"]) for r in scan(ctx, "pg_catalog", "pg_roles")
+                 if r["rolname"].startswith("pg")]
+    assert rem_roles == pg_roles
+    assert [r["usename"] for r in scan(ctx, "pg_catalog", "pg_user")] == ["rem"]

@@ -596,6 +596,7 @@ def _array_op(key: str, lo: int, ro: int) -> tuple[Impl, int] | None:
     return _casting(fn, lo, ro, lt, rt)
 
 
+@functools.lru_cache(maxsize=4096)
 def binary_op(op: str, left_oid: int, right_oid: int) -> tuple[Impl, int]:
     """Resolve ``left op right`` to (impl(a, b, timezone="UTC"), result type OID), or raise 42883."""
     key = _ALIASES.get(op.lower(), op)
@@ -673,6 +674,7 @@ def _casting(r: tuple[Impl, int], lo: int, ro: int, cl: int, cr: int) -> tuple[I
     return impl, res
 
 
+@functools.lru_cache(maxsize=1024)
 def unary_op(op: str, oid: int) -> tuple[Impl, int]:
     """Resolve a prefix operator (``-``, ``+``, ``@``, ``~``, ``|/``, ``||/``) on type ``oid``."""
     cands = _UNARY.get(op, [])

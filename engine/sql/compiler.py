@@ -76,7 +76,7 @@ _ARITH = {exp.Add: ("+", ops.add), exp.Sub: ("-", ops.sub), exp.Mul: ("*", ops.m
 FUNC_MAP: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Length: ("length", ("this",)), exp.Upper: ("upper", ("this",)), exp.Lower: ("lower", ("this",)),
     exp.Substring: ("substring", ("this", "start", "length")), exp.Replace: ("replace", ("this", "expression", "replacement")),
-    exp.StrPosition: ("strpos", ("this", "substr")), exp.Round: ("round", ("this", "decimals")),
+    exp.StrPosition: ("position", ("this", "substr")), exp.Round: ("round", ("this", "decimals")),
     exp.Abs: ("abs", ("this",)), exp.Floor: ("floor", ("this",)), exp.Ceil: ("ceil", ("this",)),
     exp.Sqrt: ("sqrt", ("this",)), exp.Pow: ("power", ("this", "expression")), exp.Left: ("left", ("this", "expression")),
     exp.Right: ("right", ("this", "expression")), exp.TimestampTrunc: ("date_trunc", ("unit", "this")),
@@ -1489,6 +1489,9 @@ class Compiler:
 
     def c_Anonymous(self, node: exp.Anonymous, hint: int | None) -> CE:
         name = str(node.this).lower()
+        if name == "date" and len(node.expressions) == 1:
+            ce = self.cast_ce(self.compile(node.expressions[0]), T.DATE)
+            return CE(ce.fn, T.DATE, name="date", strength=2)
         if name == "row":
             ces = [self.compile(e) for e in node.expressions]
             fns = [c.fn for c in ces]
@@ -1577,7 +1580,7 @@ def _cost(src: int, dst: int) -> int | None:
         return 1
     imp = _IMPLICIT.get(src, ())
     if dst in imp:
-        return 2 + imp.index(dst)
+        return 2 if dst in (T.FLOAT8, T.TEXT) else 3 + imp.index(dst)  # PostgreSQL prefers preferred types
     if T.element_of(src) and T.element_of(dst):
         c = _cost(T.element_of(src), T.element_of(dst))
         return None if c is None else c + 1

@@ -69,7 +69,17 @@ class Rem(Postgres):
         FUNCTIONS = {**PostgresParser.FUNCTIONS,
                      **{n: (lambda args, n=n: exp.Anonymous(this=n.lower(), expressions=args))
                         for n in ("POWER", "POW", "CHAR_LENGTH", "CHARACTER_LENGTH", "MOD", "DIV", "DATE_PART",
-                                  "STRPOS", "SUBSTR", "CEILING", "LTRIM", "RTRIM", "BTRIM", "VARIANCE")}}
+                                  "STRPOS", "SUBSTR", "CEILING", "LTRIM", "RTRIM", "BTRIM", "VARIANCE", "DATE_TRUNC",
+                                  "TO_CHAR", "TO_TIMESTAMP", "TO_DATE", "TO_NUMBER", "LOG", "DATE", "AGE",
+                                  "JSONB_AGG", "JSON_AGG", "MD5", "SPLIT_PART", "REGEXP_REPLACE", "INITCAP",
+                                  "ARRAY_LENGTH", "CARDINALITY", "STRING_TO_ARRAY", "ARRAY_TO_STRING",
+                                  "GEN_RANDOM_UUID", "RANDOM", "FORMAT", "CHR", "ASCII", "ENCODE", "DECODE",
+                                  "TRANSLATE", "REPEAT", "REVERSE", "LPAD", "RPAD", "LEFT", "RIGHT",
+                                  "STARTS_WITH", "TRUNC", "SIGN", "CBRT", "DEGREES", "RADIANS", "PI",
+                                  "ARRAY_POSITION", "ARRAY_REMOVE", "ARRAY_APPEND", "ARRAY_PREPEND", "ARRAY_CAT",
+                                  "CONCAT_WS", "CONCAT", "JSON_BUILD_OBJECT", "JSONB_BUILD_OBJECT", "VERSION",
+                                  "PG_TYPEOF", "OCTET_LENGTH", "BIT_LENGTH", "SQRT", "EXP", "LN", "ABS",
+                                  "FLOOR", "CEIL", "UPPER", "LOWER", "LENGTH", "REPLACE", "POSITION")}}
 
         def _parse_statement(self) -> Any:
             cur = self._curr

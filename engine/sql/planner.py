@@ -912,7 +912,8 @@ def _find_windows(e: exp.Expression) -> list[exp.Window]:
 def _no_aggs(e: exp.Expression, where: str, nested: bool = False) -> None:
     for n in _walk_no_sub(e):
         if isinstance(n, exp.Window):
-            raise GroupingError(f"window functions are not allowed in {where}")
+            from engine.errors import WindowingError
+            raise WindowingError(f"window functions are not allowed in {where}")
         if is_aggregate(n):
             if nested:
                 raise GroupingError("aggregate function calls cannot be nested")

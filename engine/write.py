@@ -359,3 +359,13 @@ class Writer:
             wb.put(b"commit_seq", self.seq.to_bytes(8, "big"), self.rocks.h["meta"])
             self.rocks.write(wb)
             self.group.written = self.seq
+
+    def delete_prefix_range(self, cf: str, start: bytes, end: bytes) -> None:
+        """Delete the keys of ``cf`` in [start, end) (one range tombstone)."""
+        with self.lock:
+            wb = self.rocks.batch()
+            wb.delete_range(start, end, self.rocks.h[cf])
+            self.seq += 1
+            wb.put(b"commit_seq", self.seq.to_bytes(8, "big"), self.rocks.h["meta"])
+            self.rocks.write(wb)
+            self.group.written = self.seq

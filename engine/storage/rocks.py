@@ -65,7 +65,10 @@ class Rocks:
 
     def __init__(self, path: Path, settings: Settings) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IOError_(f'could not create data directory "{self.path}": {e.strerror or e}') from None
         self._cache = Cache(max(64 << 20, settings.rocksdb_write_buffer_size * 2))
         opts = _cf_options(settings, self._cache, "default")
         opts.set_max_background_jobs(max(1, settings.rocksdb_max_background_jobs))

@@ -310,6 +310,17 @@ class RemStore:
             self.writer.apply(ops)
         return n
 
+    # ------------------------------------------------------------------ WAL records
+    def wal_records(self, after_seq: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(commit sequence, record) of every kept commit record after ``after_seq`` (for replication)."""
+        for k, v in self.rocks.cf["wal"].items(from_key=(after_seq + 1).to_bytes(8, "big")):
+            yield int.from_bytes(k, "big"), codec.decode_obj(v)
+
+    def trim_wal(self, upto_seq: int) -> None:
+        """Forget commit records up to and including ``upto_seq``."""
+        if upto_seq > 0:
+            self.writer.delete_prefix_range("wal", b"", (upto_seq + 1).to_bytes(8, "big"))
+
     # ------------------------------------------------------------------ roles
     def get_role(self, name: str) -> dict[str, Any] | None:
         """``{"name", "verifier", "superuser", "login"}`` of a role, or None."""

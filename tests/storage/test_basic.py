@@ -57,3 +57,25 @@ def test_oids_are_stable_and_increasing(store: RemStore) -> None:
     with pytest.raises(E.DuplicateTable):
         store.registry.create(TableDef(name="a", columns=[ColumnDef("x", T.INT4)]))
     assert store.registry.create(TableDef(name="a", columns=[]), if_not_exists=True) is a
+
+
+def test_wal_records_follow_commits(store: RemStore, users: TableDef) -> None:
+    tx = store.begin()
+    rows = tx.insert(users, [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+    tx.commit()
+    tx = store.begin()
+    tx.delete(users, [rows[0]["_id"]])
+    tx.commit()
+    recs = list(store.wal_records())
+    assert [[c[1] for c in r["changes"]] for _, r in recs] == [["u", "u"], ["d"]]
+    assert recs[1][1]["changes"][0][2] == rows[0]["_id"].bytes and recs[1][0] > recs[0][0]
+    store.trim_wal(recs[0][0])
+    assert [s for s, _ in store.wal_records()] == [recs[1][0]]
+    assert list(store.wal_records(after_seq=recs[1][0])) == []
+
+
+def test_unusable_data_dir_is_an_io_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(E.RemError):
+        open_store(Settings(data_dir=f))

@@ -165,7 +165,8 @@ class ServerClient:
         import psycopg
 
         self.where = dsn
-        kw: dict[str, Any] = {"autocommit": True, "application_name": "rem"}
+        kw: dict[str, Any] = {"autocommit": True, "application_name": "rem",
+                              "cursor_factory": psycopg.RawCursor}  # PostgreSQL's own $n placeholders
         if "user=" not in dsn and "@" not in dsn:
             kw["user"] = settings.admin_user
         if "dbname=" not in dsn and "://" not in dsn:
@@ -209,7 +210,7 @@ class ServerClient:
                 values.append(a)
         try:
             with self.conn.cursor() as cur:
-                cur.execute(sql.encode() if not params else sql, values or None, prepare=False)
+                cur.execute(sql, values or None, prepare=False)
                 return self._collect(cur)
         except psycopg.Error as e:
             raise _rem_error(e) from None

@@ -144,12 +144,12 @@ def lookup(
     keys: Annotated[list[str], typer.Argument(metavar="KEY...", help="Keys (uri, key field, key or name).")],
     path: PathOpt = None, dsn: DsnOpt = None, fmt: FormatOpt = None,
 ) -> None:
-    """Find entities by key across every table (LOOKUP, no scan).
+    """Find entities by key across every table (rem_lookup, the function form of LOOKUP; no scan).
 
     Example: rem lookup "Python Guide" file:///docs/guide.md
     """
     with database(path, dsn) as db:
-        show(db.run("LOOKUP " + ", ".join(literal(k) for k in keys)), fmt)
+        show(db.run("SELECT * FROM rem_lookup(" + ", ".join(literal(k) for k in keys) + ")"), fmt)
 
 
 @cli_errors
@@ -193,13 +193,12 @@ def traverse(
                                                        show_default=False)] = None,
     path: PathOpt = None, dsn: DsnOpt = None, fmt: FormatOpt = None,
 ) -> None:
-    """Walk the graph breadth-first from an entity (TRAVERSE).
+    """Walk the graph breadth-first from an entity (rem_traverse, the function form of TRAVERSE).
 
     Example: rem traverse "Alice" --depth 2 --direction out --type knows
     """
-    sql = f"TRAVERSE FROM {literal(start)} DEPTH {int(depth)} DIRECTION {direction}"
-    if rel_type:
-        sql += " TYPE " + ", ".join(literal(t) for t in rel_type)
+    types = "ARRAY[" + ", ".join(literal(t) for t in rel_type) + "]" if rel_type else "NULL"
+    sql = f"SELECT * FROM rem_traverse({literal(start)}, {int(depth)}, {literal(direction)}, {types})"
     with database(path, dsn) as db:
         show(db.run(sql), fmt)
 

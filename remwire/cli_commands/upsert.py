@@ -22,7 +22,7 @@ def upsert_sql(table: str, columns: Sequence[str], nrows: int, returning: str | 
     values = ", ".join(
         "(" + ", ".join(f"${r * k + c + 1}" for c in range(k)) + ")" for r in range(nrows)
     )
-    updates = [f"{ident(c)} = EXCLUDED.{ident(c)}" for c in columns if c != "id"]
+    updates = [f"{ident(c)} = excluded.{ident(c)}" for c in columns if c != "id"]
     action = "DO UPDATE SET " + ", ".join(updates) if updates else "DO NOTHING"
     sql = (f"INSERT INTO {table_ident(table)} ({', '.join(ident(c) for c in columns)}) VALUES {values} "
            f"ON CONFLICT (id) {action}")

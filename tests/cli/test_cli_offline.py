@@ -141,7 +141,7 @@ def test_sql_building() -> None:
     sql = upsert_sql("docs", ["id", "title", "order"], 2, returning="id")
     assert sql == (
         'INSERT INTO docs (id, title, "order") VALUES ($1, $2, $3), ($4, $5, $6) '
-        'ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, "order" = EXCLUDED."order" RETURNING id'
+        'ON CONFLICT (id) DO UPDATE SET title = excluded.title, "order" = excluded."order" RETURNING id'
     )
 
 

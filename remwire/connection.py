@@ -54,6 +54,9 @@ _EMPTY_QUERY = m.EmptyQueryResponse().encode()
 _RFQ = {s: m.ReadyForQuery(s).encode() for s in "ITE"}
 _FLUSH_BYTES = 1 << 18
 _UTF8_NAMES = {"utf8", "utf-8", "unicode"}
+# tags of statements that may change settings (SET LOCAL and settings in a transaction end with it)
+_GUC_TAGS = frozenset({"SET", "RESET", "DISCARD ALL", "COMMIT", "ROLLBACK", "RELEASE", "SAVEPOINT", "BEGIN",
+                       "START TRANSACTION", "PREPARE TRANSACTION"})
 
 
 class ConnState(enum.Enum):
@@ -171,6 +174,7 @@ class Connection:
         self.text_opts: pgtypes.TextOptions = pgtypes.DEFAULT_TEXT_OPTIONS
         self._split_cache: dict[str, list[str]] = {}
         self._timed_out = False
+        self._timeout_ms: float | None = None  # cached statement_timeout; None: read it again
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ driving
@@ -360,13 +364,21 @@ class Connection:
         self.text_opts = (ds, tz, ivs, efd)
 
     def _push_parameter_changes(self, tag: str | None = None) -> None:
+        """Send ParameterStatus for changed reportable settings; refresh cached settings after GUC commands.
+
+        Called with the tag after each statement (only GUC-affecting tags do work) and with None before
+        ReadyForQuery (always asks the engine).
+        """
         assert self.session is not None
+        if tag is not None and tag not in _GUC_TAGS:
+            return
         changes = self.session.take_parameter_changes()
         if changes:
             for k, v in changes.items():
                 self._send(m.ParameterStatus(k, v).encode())
-        if changes or (tag is not None and tag in ("SET", "RESET", "DISCARD ALL")):
+        if changes or tag is not None:
             self._update_text_opts(changes, refresh_float=True)
+            self._timeout_ms = None
 
     def _ready(self) -> None:
         assert self.session is not None
@@ -381,10 +393,13 @@ class Connection:
     def _start_timer(self) -> threading.Timer | None:
         assert self.session is not None
         self._timed_out = False
-        try:
-            ms = parse_timeout_ms(self.session.get_setting("statement_timeout"))
-        except RemError:
-            return None
+        ms = self._timeout_ms
+        if ms is None:
+            try:
+                ms = parse_timeout_ms(self.session.get_setting("statement_timeout"))
+            except RemError:
+                ms = 0.0
+            self._timeout_ms = ms
         if ms <= 0:
             return None
         session = self.session

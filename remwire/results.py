@@ -39,13 +39,23 @@ def _typlen(oid: int) -> int:
     return typ.typlen if typ is not None else -1
 
 
+_RD_CACHE: dict[tuple[tuple[Column, ...], tuple[int, ...]], bytes] = {}
+
+
 def row_description(columns: Sequence[Column], formats: Sequence[int] | None = None) -> bytes:
-    """RowDescription bytes (format codes default to text, as in Describe of a statement)."""
-    fmts = formats or [0] * len(columns)
-    return m.RowDescription(tuple(
+    """RowDescription bytes (format codes default to text, as in Describe of a statement); cached."""
+    fmts = tuple(formats) if formats else (0,) * len(columns)
+    key = (tuple(columns), fmts)
+    hit = _RD_CACHE.get(key)
+    if hit is not None:
+        return hit
+    if len(_RD_CACHE) > 4096:
+        _RD_CACHE.clear()
+    _RD_CACHE[key] = data = m.RowDescription(tuple(
         m.FieldDescription(c.name, c.table_oid, c.attnum, c.type_oid, _typlen(c.type_oid), c.typmod, f)
         for c, f in zip(columns, fmts, strict=True)
     )).encode()
+    return data
 
 
 def describe(columns: Sequence[Column] | None, formats: Sequence[int] | None = None) -> bytes:

@@ -116,9 +116,70 @@ def decode_startup(body: bytes) -> m.FrontendMessage:
     return m.StartupMessage(code, params)
 
 
+_SYNC, _FLUSH, _TERMINATE, _COPY_DONE = m.Sync(), m.Flush(), m.Terminate(), m.CopyDone()
+_unpack_i16 = _I16.unpack_from
+_unpack_i32 = _I32.unpack_from
+
+
+def _decode_bind(body: bytes) -> m.Bind:
+    """Bind, the hottest message: straight-line struct reads; any overrun is a framing fault."""
+    try:
+        e1 = body.index(b"\0")
+        e2 = body.index(b"\0", e1 + 1)
+        portal, stmt = body[:e1].decode(), body[e1 + 1 : e2].decode()
+        pos = e2 + 1
+        nf = _unpack_i16(body, pos)[0]
+        pos += 2
+        if nf < 0:
+            raise FramingError("invalid Bind message format")
+        fmts = struct.unpack_from(f"!{nf}h", body, pos) if nf else ()
+        pos += 2 * nf
+        npar = _unpack_i16(body, pos)[0]
+        pos += 2
+        if npar < 0:
+            raise FramingError("invalid Bind message format")
+        vals: list[bytes | None] = []
+        for _ in range(npar):
+            ln = _unpack_i32(body, pos)[0]
+            pos += 4
+            if ln == -1:
+                vals.append(None)
+                continue
+            if ln < 0 or pos + ln > len(body):
+                raise FramingError("invalid Bind message format")
+            vals.append(body[pos : pos + ln])
+            pos += ln
+        nr = _unpack_i16(body, pos)[0]
+        pos += 2
+        if nr < 0:
+            raise FramingError("invalid Bind message format")
+        rfmts = struct.unpack_from(f"!{nr}h", body, pos) if nr else ()
+        pos += 2 * nr
+    except (ValueError, struct.error) as e:
+        raise FramingError("invalid Bind message format") from e
+    if pos != len(body):
+        raise FramingError("invalid Bind message format")
+    return m.Bind(portal, stmt, fmts, tuple(vals), rfmts)
+
+
 def decode_frontend(type_byte: int, body: bytes) -> m.FrontendMessage:
     """Decode one typed frontend message."""
     t = type_byte
+    if t == 0x42:  # B
+        return _decode_bind(body)
+    if t == 0x45:  # E
+        end = body.find(b"\0")
+        if end < 0 or len(body) != end + 5:
+            raise FramingError("invalid Execute message format")
+        try:
+            portal = body[:end].decode()
+        except UnicodeDecodeError as e:
+            raise FramingError("invalid Execute message format") from e
+        return m.Execute(portal, _unpack_i32(body, end + 1)[0])
+    if t in (0x53, 0x48, 0x58, 0x63):  # S H X c
+        if body:
+            raise FramingError("invalid message format")
+        return {0x53: _SYNC, 0x48: _FLUSH, 0x58: _TERMINATE, 0x63: _COPY_DONE}[t]
     if t == 0x51:  # Q
         b = _Body(body, "Query")
         q = b.cstr()
@@ -133,31 +194,6 @@ def decode_frontend(type_byte: int, body: bytes) -> m.FrontendMessage:
         oids = tuple(b.u32() for _ in range(n))
         b.end()
         return m.Parse(name, query, oids)
-    if t == 0x42:  # B
-        b = _Body(body, "Bind")
-        portal, stmt = b.cstr(), b.cstr()
-        nf = b.i16()
-        if nf < 0:
-            raise FramingError("invalid Bind message format")
-        fmts = tuple(b.i16() for _ in range(nf))
-        npar = b.i16()
-        if npar < 0:
-            raise FramingError("invalid Bind message format")
-        vals: list[bytes | None] = []
-        for _ in range(npar):
-            ln = b.i32()
-            if ln == -1:
-                vals.append(None)
-            elif ln < 0:
-                raise FramingError("invalid Bind message format")
-            else:
-                vals.append(b.raw(ln))
-        nr = b.i16()
-        if nr < 0:
-            raise FramingError("invalid Bind message format")
-        rfmts = tuple(b.i16() for _ in range(nr))
-        b.end()
-        return m.Bind(portal, stmt, fmts, tuple(vals), rfmts)
     if t == 0x44 or t == 0x43:  # D, C
         what = "Describe" if t == 0x44 else "Close"
         b = _Body(body, what)
@@ -167,16 +203,6 @@ def decode_frontend(type_byte: int, body: bytes) -> m.FrontendMessage:
         if kind not in ("S", "P"):
             raise FramingError(f"invalid {what} message subtype {ord(kind)}")
         return m.Describe(kind, name) if t == 0x44 else m.Close(kind, name)
-    if t == 0x45:  # E
-        b = _Body(body, "Execute")
-        portal = b.cstr()
-        rows = b.i32()
-        b.end()
-        return m.Execute(portal, rows)
-    if t in (0x53, 0x48, 0x58, 0x63):  # S H X c
-        if body:
-            raise FramingError("invalid message format")
-        return {0x53: m.Sync(), 0x48: m.Flush(), 0x58: m.Terminate(), 0x63: m.CopyDone()}[t]
     if t == 0x64:  # d
         return m.CopyData(body)
     if t == 0x66:  # f

@@ -100,6 +100,27 @@ def codec_bench(n: int = 20000) -> list[tuple[str, float, float, int]]:
     return out
 
 
+def validate_bench(n: int = 5000) -> list[tuple[str, float]]:
+    """(validator, µs/row) for the same rows and JSON Schema (with an enum, a pattern and bounds)."""
+    import jsonschema
+
+    from engine.schema.registry import table_from_json_schema
+    from engine.schema.validate import RowValidator, to_json
+    schema = {"title": "v", "type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "minLength": 1}, "category": {"type": "string", "enum": CATS},
+        "n": {"type": "integer", "minimum": 0}, "score": {"type": "number"}, "body": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}}, "props": {"type": "object"},
+        "lang": {"type": "string", "pattern": "^[a-z]{2}$"}}}
+    rnd = random.Random(5)
+    rows = [dict(make_row(i, rnd), lang="en") for i in range(n)]
+    full = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    t_full = timed(lambda: [full.validate(to_json(r)) for r in rows])
+    rv = RowValidator(table_from_json_schema(schema))
+    t_rem = timed(lambda: [rv.check(r) for r in rows])
+    return [("jsonschema, whole row (Draft 2020-12, compiled once)", t_full / n * 1e6),
+            ("REM RowValidator: per-column coercers + jsonschema only where constrained", t_rem / n * 1e6)]
+
+
 def store_bench(rows: int) -> list[tuple[str, str, str]]:
     from engine.settings import Settings
     from engine.storage import open_store
@@ -222,12 +243,17 @@ def one_sync_async(st: Any, t: Any, k: list[int], rnd: random.Random) -> None:
     tx.commit()
 
 
-def render(codecs: list[tuple[str, float, float, int]], store: list[tuple[str, str, str]], rows: int) -> str:
+def render(codecs: list[tuple[str, float, float, int]], store: list[tuple[str, str, str]], rows: int,
+           validation: list[tuple[str, float]] | None = None) -> str:
     lines = ["| operation | result | note |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in store]
     lines += ["", "Row value codec (a 14-field row with uuid, timestamps, text, array, object):", "",
               "| codec | encode µs/row | decode µs/row | bytes/row |", "|---|---|---|---|"]
     lines += [f"| {n} | {e:.2f} | {d:.2f} | {b} |" for n, e, d, b in codecs]
+    if validation:
+        lines += ["", "Row validation (8 columns, an enum, a pattern, bounds):", "", "| validator | µs/row |",
+                  "|---|---|"]
+        lines += [f"| {n} | {us:.1f} |" for n, us in validation]
     return "\n".join(lines)
 
 
@@ -249,14 +275,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args(argv)
     codecs = codec_bench()
+    validation = validate_bench()
     store = store_bench(a.rows)
-    text = render(codecs, store, a.rows)
+    text = render(codecs, store, a.rows, validation)
     print(text)
     meta = (f"{a.rows:,} rows, Python {platform.python_version()}, {platform.machine()}, measured "
             f"{dt.datetime.now(dt.UTC):%Y-%m-%d}; single runs on a shared 2-core machine (±30 %).")
     if not a.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({"rows": a.rows, "store": store,
+        RESULTS.write_text(json.dumps({"rows": a.rows, "store": store, "validation": validation,
                                        "codecs": [list(c) for c in codecs]}, indent=1))
         write_doc(text, meta)
 

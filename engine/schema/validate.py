@@ -239,30 +239,89 @@ def _is_optional(schema: dict[str, Any]) -> bool:
     return len([a for a in alts if a.get("type") != "null"]) == 1
 
 
+_SIMPLE = frozenset({"enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+                     "minLength", "maxLength", "pattern"})
+_SCALAR_OIDS = frozenset({T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.CHAR, T.INT2, T.INT4, T.INT8, T.FLOAT4, T.FLOAT8,
+                          T.NUMERIC, T.BOOL})
+Check = Callable[[Any], "tuple[str, str] | None"]  # value → (rule, message) of the first violation, or None
+
+
+def _simple_checks(schema: dict[str, Any], oid: int) -> list[Check] | None:
+    """Closures for the simple keywords of a scalar column (same messages as jsonschema), or None when the
+    schema needs the full validator. Several times faster than jsonschema per value."""
+    if oid not in _SCALAR_OIDS:
+        return None
+    keys = set(schema) & _CONSTRAINT_KEYS
+    fmt = schema.get("format")
+    if not keys <= _SIMPLE or (isinstance(fmt, str) and fmt not in _TYPED_FORMATS):
+        return None
+    import re
+    checks: list[Check] = []
+    num = oid not in (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.CHAR, T.BOOL)
+    for k in keys:
+        a = schema[k]
+        if k == "enum":
+            allowed = list(a)
+            checks.append(lambda v, a=allowed: None if any(v == x and type(v) is not bool or v is x for x in a)
+                          else ("enum", f"{to_json(v)!r} is not one of {a!r}"))
+        elif k == "const":
+            checks.append(lambda v, a=a: None if v == a else ("const", f"{a!r} was expected"))
+        elif k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf") and num:
+            lim = a
+            if k == "minimum":
+                checks.append(lambda v, m=lim: None if v >= m else ("minimum", f"{to_json(v)!r} is less than the minimum of {m!r}"))
+            elif k == "maximum":
+                checks.append(lambda v, m=lim: None if v <= m else ("maximum", f"{to_json(v)!r} is greater than the maximum of {m!r}"))
+            elif k == "exclusiveMinimum":
+                checks.append(lambda v, m=lim: None if v > m else (
+                    "exclusiveMinimum", f"{to_json(v)!r} is less than or equal to the minimum of {m!r}"))
+            elif k == "exclusiveMaximum":
+                checks.append(lambda v, m=lim: None if v < m else (
+                    "exclusiveMaximum", f"{to_json(v)!r} is greater than or equal to the maximum of {m!r}"))
+            else:
+                checks.append(lambda v, m=lim: None if (float(v) / m) == int(float(v) / m) else (
+                    "multipleOf", f"{to_json(v)!r} is not a multiple of {m!r}"))
+        elif k in ("minLength", "maxLength", "pattern") and not num and oid != T.BOOL:
+            if k == "minLength":
+                checks.append(lambda v, m=a: None if len(v) >= m else ("minLength", f"{v!r} is too short"))
+            elif k == "maxLength":
+                checks.append(lambda v, m=a: None if len(v) <= m else ("maxLength", f"{v!r} is too long"))
+            else:
+                rx = re.compile(a)
+                checks.append(lambda v, rx=rx, a=a: None if rx.search(v) else ("pattern", f"{v!r} does not match {a!r}"))
+        elif k not in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+                       "minLength", "maxLength", "pattern"):
+            return None
+    return checks
+
+
 class RowValidator:
     """Coerces and validates user columns of rows for one table version."""
 
     def __init__(self, table: TableDef) -> None:
         self.table = table
         defs = table.json_schema.get("$defs") or table.json_schema.get("definitions")
-        self.cols: list[tuple[str, bool, Callable[[Any], Any], Any]] = []
+        self.cols: list[tuple[str, bool, Callable[[Any], Any], Any, list[Check] | None]] = []
         for col in table.columns:
             if col.system:
                 continue
             v = None
+            simple = None
             if _needs_schema_check(col.json_schema, col.type_oid):
                 sch = dict(typemap.non_null_schema(col.json_schema or {}))  # NULL is checked apart
-                if defs:
-                    sch["$defs"] = defs
-                cls = jsonschema.validators.validator_for(sch, default=jsonschema.Draft202012Validator)
-                v = cls(sch, format_checker=cls.FORMAT_CHECKER)
-            self.cols.append((col.name, col.not_null, _coercer(table, col), v))
+                simple = _simple_checks(sch, col.type_oid)
+                if simple is None:
+                    if defs:
+                        sch["$defs"] = defs
+                    cls = jsonschema.validators.validator_for(sch, default=jsonschema.Draft202012Validator)
+                    v = cls(sch, format_checker=cls.FORMAT_CHECKER)
+            self.cols.append((col.name, col.not_null, _coercer(table, col), v, simple))
 
     def check(self, row: dict[str, Any]) -> dict[str, Any]:
         """A new dict with every user column coerced (absent → None); raises on a violation."""
         out = dict(row)
         t = self.table.name
-        for name, not_null, coerce, validator in self.cols:
+        for name, not_null, coerce, validator, simple in self.cols:
             v = row.get(name)
             if v is None:
                 if not_null:
@@ -273,7 +332,14 @@ class RowValidator:
                 continue
             v = coerce(v)
             out[name] = v
-            if validator is not None:
+            if simple:
+                for chk in simple:
+                    bad = chk(v)
+                    if bad is not None:
+                        raise E.CheckViolation(
+                            f'new row for relation "{t}" violates JSON Schema rule "{bad[0]}" at "{name}": {bad[1]}',
+                            detail=f'Failing value at "{name}": {to_json(v)!r}.')
+            elif validator is not None:
                 err = next(iter(validator.iter_errors(to_json(v))), None)
                 if err is not None:
                     path = ".".join([name, *(str(p) for p in err.absolute_path)])

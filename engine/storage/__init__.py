@@ -5,9 +5,13 @@ Layout, key encodings, value codec, consistency and durability: docs/storage.md.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from engine.settings import Settings
 from engine.storage import functions as _functions  # noqa: F401  (registers rem_vacuum)
-from engine.storage.store import RemStore
+
+if TYPE_CHECKING:
+    from engine.storage.store import RemStore
 
 
 def open_store(settings: Settings) -> RemStore:
@@ -16,7 +20,15 @@ def open_store(settings: Settings) -> RemStore:
     Raises LockNotAvailable (55P03) ``data directory "X" is locked by another REM process`` when another
     process holds it.
     """
+    from engine.storage.store import RemStore
     return RemStore(settings)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RemStore":  # lazy: engine.schema.registry imports engine.storage.keys
+        from engine.storage.store import RemStore
+        return RemStore
+    raise AttributeError(name)
 
 
 __all__ = ["RemStore", "open_store"]

@@ -169,3 +169,20 @@ def test_type_errors_are_pg_errors(store: RemStore, users: TableDef) -> None:
         tx.insert(users, [{"id": "abc", "name": "x"}])
     with pytest.raises(E.NumericValueOutOfRange, match="integer out of range"):
         tx.insert(users, [{"id": 1 << 40, "name": "x"}])
+
+
+@pytest.mark.parametrize(("prop", "value"), [
+    ({"type": "string", "enum": ["a", "b"]}, "c"), ({"type": "integer", "maximum": 5}, 9),
+    ({"type": "integer", "minimum": 0}, -1), ({"type": "number", "exclusiveMaximum": 1.5}, 1.5),
+    ({"type": "string", "minLength": 3}, "ab"), ({"type": "string", "maxLength": 2}, "abc"),
+    ({"type": "string", "pattern": "^[a-z]+$"}, "A1"), ({"type": "integer", "const": 3}, 4),
+    ({"type": "integer", "multipleOf": 3}, 4),
+])
+def test_fast_checks_give_jsonschema_messages(store: RemStore, prop: dict, value: object) -> None:
+    import jsonschema
+    t = store.registry.register_json_schema({"title": "fc", "properties": {"f": prop}})
+    expected = next(iter(jsonschema.Draft202012Validator(prop).iter_errors(value)))
+    with pytest.raises(E.CheckViolation) as e:
+        store.begin().insert(t, [{"f": value}])
+    assert e.value.message.endswith(f'rule "{expected.validator}" at "f": {expected.message}')
+    store.registry.drop("fc")

@@ -994,6 +994,28 @@ class Compiler:
 
     c_Add = c_Sub = c_Mul = c_Div = c_Mod = _arith
 
+    def _generic_op(self, node: exp.Expression, sym: str) -> CE:
+        """An operator resolved by engine.sql.operators (vector distances and others the compiler leaves to it)."""
+        from engine.sql.operators import binary_op
+
+        a, b = self.pair(node.this, node.expression)
+        if a.oid == T.UNKNOWN and b.oid != T.UNKNOWN:
+            a = self.cast_ce(a, b.oid)
+        if b.oid == T.UNKNOWN and a.oid != T.UNKNOWN:
+            b = self.cast_ce(b, a.oid)
+        impl, rt = binary_op(sym, a.oid, b.oid)
+        fa, fb = a.fn, b.fn
+        return CE(lambda r, st: impl(fa(r, st), fb(r, st)), rt)
+
+    def c_CosineDistance(self, node: exp.Expression, hint: int | None) -> CE:
+        return self._generic_op(node, "<=>")
+
+    def c_NegInnerProduct(self, node: exp.Expression, hint: int | None) -> CE:
+        return self._generic_op(node, "<#>")
+
+    def c_Distance(self, node: exp.Expression, hint: int | None) -> CE:
+        return self._generic_op(node, "<->")
+
     def c_IntDiv(self, node: exp.Expression, hint: int | None) -> CE:
         return self._arith(exp.Div(this=node.this, expression=node.expression), hint)
 

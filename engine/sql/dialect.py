@@ -139,7 +139,8 @@ class Rem(Postgres):
                     direction = exp.var(self._curr.text.lower())
                     self._advance()
                 elif self._match(TokenType.TYPE) or self._match_text_seq("TYPE"):
-                    rel = self._parse_bitwise()
+                    rels_t = self._parse_csv(self._parse_bitwise)
+                    rel = rels_t[0] if len(rels_t) == 1 else exp.Tuple(expressions=rels_t)
                 else:
                     break
             return self.expression(Traverse(this=start, depth=depth, direction=direction, rel=rel,

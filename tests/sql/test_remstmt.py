@@ -1,0 +1,50 @@
+"""REM's statements through the Session API: LOOKUP, TRAVERSE (both forms), FUZZY and SEARCH (real embeddings),
+plus pgvector distance operators in plain SQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import UndefinedTable, WrongObjectType
+
+
+def test_lookup_traverse_fuzzy(sess):
+    sess.run("create table people (name text primary key, city text)")
+    sess.run("insert into people values ('alice', 'paris'), ('bob', 'rome'), ('carol', 'oslo')")
+    sess.run("select rem_add_edge('alice', 'bob', 'knows')")
+    sess.run("select rem_add_edge('bob', 'carol', 'likes')")
+    r = sess.run("LOOKUP 'alice', 'nobody'")
+    assert [c.name for c in r.columns] == ["id", "entity_type", "key", "data"]
+    assert [(row[1], row[2], row[3]["city"]) for row in r.rows] == [("people", "alice", "paris")]
+    rows = sess.rows("TRAVERSE FROM 'alice' DEPTH 2")
+    assert [(x[2], x[3], x[5]) for x in rows] == [("bob", 1, "knows"), ("carol", 2, "likes")]
+    rows = sess.rows("TRAVERSE knows WITH LOOKUP 'alice' DEPTH 2 LIMIT 5")
+    assert [x[2] for x in rows] == ["bob"]
+    rows = sess.rows("TRAVERSE FROM $1 DEPTH 1 DIRECTION in", ("bob",))
+    assert [x[2] for x in rows] == ["alice"]
+    rows = sess.rows("FUZZY 'alise' IN people LIMIT 1")
+    assert rows[0][2] == "alice"
+    with pytest.raises(UndefinedTable):
+        sess.run("FUZZY 'x' IN nosuch")
+
+
+def test_search_with_filter(sess):
+    sess.run("create table notes (title text primary key, body text, lang text) "
+             "with (embedding_fields = 'body', indexed_fields = 'lang')")
+    sess.run("insert into notes values ('a', 'vector databases store embeddings', 'en'), "
+             "('b', 'cats sleep all day', 'en'), ('c', 'les bases de données vectorielles', 'fr')")
+    r = sess.run("SEARCH 'similarity search over embeddings' IN notes LIMIT 2")
+    assert [c.name for c in r.columns] == ["title", "body", "lang", "similarity"]
+    assert r.rows[0][0] == "a" and len(r.rows) == 2
+    assert r.rows[0][3] >= r.rows[1][3]
+    rows = sess.rows("SEARCH 'similarity search over embeddings' IN notes WHERE lang = 'fr' LIMIT 2")
+    assert [x[0] for x in rows] == ["c"]
+    sess.run("create table plain (k text primary key)")
+    with pytest.raises(WrongObjectType):
+        sess.run("SEARCH 'x' IN plain")
+
+
+def test_vector_operators(sess):
+    rows = sess.rows("select '[1,0]'::vector <=> '[0,1]'::vector, '[1,2]'::vector <-> '[1,2]'::vector, "
+                     "'[1,2]'::vector <#> '[3,4]'::vector")
+    assert rows == [(1.0, 0.0, -11.0)]

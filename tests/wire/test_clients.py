@@ -154,3 +154,21 @@ def test_pgjdbc(rem_server: RemServer) -> None:
     lines = out.stdout.split("\n")
     assert lines[:7] == [f"{i + 1} j{i}" for i in range(7)]
     assert lines[7] == "fetched 5"
+
+
+def test_psycopg_server_side_cursor(rem_dsn: str) -> None:
+    with psycopg.connect(rem_dsn) as c:
+        with c.cursor("named_cur") as cur:
+            cur.execute("select x from generate_series(1, 10) as g(x)")
+            assert cur.fetchmany(3) == [(1,), (2,), (3,)]
+            assert cur.fetchone() == (4,)
+            assert len(cur.fetchall()) == 6
+
+
+def test_psycopg_begin_twice_warns(conn: psycopg.Connection) -> None:
+    notices: list[str] = []
+    conn.add_notice_handler(lambda d: notices.append(d.sqlstate or ""))
+    conn.execute("begin")
+    conn.execute("begin")
+    conn.execute("rollback")
+    assert notices == ["25001"]

@@ -259,3 +259,60 @@ def test_message_size_limit() -> None:
 def test_terminate_closes(raw: RawClient) -> None:
     raw.send(m.Terminate())
     assert raw.closed_by_server()
+
+
+def test_empty_statement_extended(raw: RawClient) -> None:
+    raw.send(m.Parse("", ""), m.Bind("", "", (), (), ()), m.Describe("P", ""), m.Execute("", 0), m.Sync())
+    assert kinds(raw.until()) == ["ParseComplete", "BindComplete", "NoData", "EmptyQueryResponse", "ReadyForQuery"]
+
+
+def test_describe_statement_without_rows(raw: RawClient) -> None:
+    raw.send(m.Parse("b", "begin"), m.Describe("S", "b"), m.Sync())
+    msgs = raw.until()
+    assert kinds(msgs) == ["ParseComplete", "ParameterDescription", "NoData", "ReadyForQuery"]
+    assert msgs[1] == m.ParameterDescription(())
+
+
+def test_mixed_result_formats(raw: RawClient) -> None:
+    raw.send(m.Parse("", "select 1::int4, 'x'::text"), m.Bind("", "", (), (), (1, 0)), m.Describe("P", ""),
+             m.Execute("", 0), m.Sync())
+    msgs = raw.until()
+    rd = next(x for x in msgs if isinstance(x, m.RowDescription))
+    assert [f.format for f in rd.fields] == [1, 0]
+    assert next(x for x in msgs if isinstance(x, m.DataRow)).values == (int4(1), b"x")
+    raw.send(m.Parse("", "select 1, 2, 3"), m.Bind("", "", (), (), (1, 0)), m.Sync())
+    assert _err(raw.until()).get("C") == "08P01"
+
+
+def test_unnamed_portal_dropped_at_sync_outside_transaction(raw: RawClient) -> None:
+    raw.send(m.Parse("", "select 1"), m.Bind("keep", "", (), (), ()), m.Sync())
+    raw.until()
+    raw.send(m.Execute("keep", 0), m.Sync())
+    assert _err(raw.until()).get("C") == "34000"
+
+
+def test_large_result_streams(raw: RawClient) -> None:
+    raw.send(m.Query("select x, repeat('y', 100) from generate_series(1, 100000) as g(x)"))
+    n = 0
+    while True:
+        msg = raw.recv()
+        assert msg is not None
+        if isinstance(msg, m.DataRow):
+            n += 1
+        elif isinstance(msg, m.ReadyForQuery):
+            break
+        elif isinstance(msg, m.CommandComplete):
+            assert msg.tag == "SELECT 100000"
+    assert n == 100000
+
+
+def test_client_vanishing_mid_result_leaves_server_fine(rem_server: RemServer) -> None:
+    bad = RawClient(rem_server.host, rem_server.port)
+    bad.startup()
+    bad.send(m.Query("select x, repeat('y', 1000) from generate_series(1, 200000) as g(x)"))
+    bad.recv()
+    bad.sock.close()
+    ok = RawClient(rem_server.host, rem_server.port)
+    ok.startup()
+    assert kinds(ok.query("select 1"))[-1] == "ReadyForQuery"
+    ok.close()

@@ -10,6 +10,7 @@ After the write, commit hooks get a :class:`CommitSummary` (per table: upserted 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 import uuid
@@ -37,6 +38,7 @@ from engine.storage.keys import (
 if TYPE_CHECKING:
     from engine.storage.rocks import Rocks
 
+_log = logging.getLogger("rem.storage")
 Row = dict[str, Any]
 Op = tuple[str, bytes, bytes | None]  # (column family, key, value or None = delete)
 
@@ -260,7 +262,10 @@ class Writer:
                     continue
                 stored = dict(new)
                 vec = stored.pop(emb_col, None) if emb_col else None
-                puts.append(("entities", ekey, codec.encode_row(stored, deleted=not new_live)))
+                try:
+                    puts.append(("entities", ekey, codec.encode_row(stored, deleted=not new_live)))
+                except (TypeError, ValueError, OverflowError) as e:
+                    raise E.DataException(f'cannot store a row of "{t.name}": {e}') from None
                 if new_live:
                     puts.extend(self._derived_puts(t, c.id, new))
                     if vec is not None:
@@ -297,7 +302,10 @@ class Writer:
                 self.table_versions[oid] = seq
             summary.seq = seq
             for hook in list(self.hooks):
-                hook(summary)
+                try:
+                    hook(summary)
+                except Exception:  # the commit is durable already: a failing follower must not undo it
+                    _log.exception("commit hook %r failed at commit %d", hook, seq)
         if self.synchronous_commit if sync is None else sync:
             self.group.wait_durable(seq)
         return summary

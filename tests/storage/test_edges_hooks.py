@@ -130,3 +130,23 @@ def test_roles(store: RemStore) -> None:
     assert r == {"name": "alice", "verifier": "SCRAM-SHA-256$4096:abc", "superuser": True, "login": False}
     assert [x["name"] for x in store.roles()] == ["alice"]
     assert store.drop_role("alice") and store.get_role("alice") is None
+
+
+def test_failing_hook_does_not_fail_the_commit(store: RemStore, docs: TableDef) -> None:
+    def bad(_: CommitSummary) -> None:
+        raise RuntimeError("follower bug")
+
+    store.add_commit_hook(bad)
+    tx = store.begin()
+    tx.insert(docs, [{"name": "a"}])
+    tx.commit()
+    store.remove_commit_hook(bad)
+    assert store.begin().count(docs) == 1
+
+
+def test_unstorable_value_is_a_data_exception(store: RemStore) -> None:
+    t = store.registry.create(TableDef(name="j", columns=[ColumnDef("doc", T.JSONB)]))
+    tx = store.begin()
+    tx.insert(t, [{"doc": {"x": object()}}])
+    with pytest.raises(E.DataException):
+        tx.commit()

@@ -44,6 +44,7 @@ from remwire.errors import error_response, notice_response
 from remwire.protocol import messages as m
 from remwire.protocol.codec import FramingError, FrontendReader
 from remwire.results import PORTAL_SUSPENDED, ResultWriter, describe, resolve_formats
+from remwire.timer import TimerHandle, call_later
 
 log = logging.getLogger("remwire")
 
@@ -390,7 +391,7 @@ class Connection:
             exc.message = "canceling statement due to statement timeout"
         self._send(error_response(exc).encode())
 
-    def _start_timer(self) -> threading.Timer | None:
+    def _start_timer(self) -> TimerHandle | None:
         assert self.session is not None
         self._timed_out = False
         ms = self._timeout_ms
@@ -408,10 +409,7 @@ class Connection:
             self._timed_out = True
             session.cancel()
 
-        t = threading.Timer(ms / 1000.0, fire)
-        t.daemon = True
-        t.start()
-        return t
+        return call_later(ms / 1000.0, fire)
 
     def _notices(self, result: Result) -> None:
         """Send the result's notices; apply a DEALLOCATE of protocol-level statements."""

@@ -41,9 +41,15 @@ class RowCache:
         self.tables: dict[int, dict[uuid.UUID, Row]] = {}
         self.hits = 0
         self.misses = 0
+        self.weights: dict[int, int] = {}
+
+    @staticmethod
+    def weight(t: TableDef) -> int:
+        """Budget units per row: 1, more for rows carrying an embedding (a 384-d vector ≈ 4 plain rows)."""
+        return 1 + ((t.embedding_dim or 384) // 128 if t.embedding_fields else 0)
 
     def _size(self) -> int:
-        return sum(len(d) for d in self.tables.values())
+        return sum(len(d) * self.weights.get(oid, 1) for oid, d in self.tables.items())
 
     def rows(self, oid: int, seq: int) -> list[Row] | None:
         with self._w.lock:
@@ -65,13 +71,16 @@ class RowCache:
         with self._w.lock:
             if self._w.table_versions.get(t.oid, 0) > seq or t.oid in self.tables:
                 return
-            if self._size() + len(rows) > self.budget:
+            w = self.weight(t)
+            if self._size() + len(rows) * w > self.budget:
                 return
             self.tables[t.oid] = rows
+            self.weights[t.oid] = w
 
     def drop(self, oid: int) -> None:
         with self._w.lock:
             self.tables.pop(oid, None)
+            self.weights.pop(oid, None)
 
     def on_commit(self, s: CommitSummary) -> None:
         for oid, tc in s.tables.items():
@@ -141,6 +150,7 @@ class RemStore:
         end = prefix_end(p)
         ents = iter_range(view["entities"][0], lock, p, end, True)
         collect: dict[uuid.UUID, Row] | None = {} if self.cache.budget > 0 else None
+        cap = self.cache.budget // self.cache.weight(t)
         idc = t.id_column
         decode = codec.decode_row
         ecol = t.system_column("embedding") if t.embedding_fields else None
@@ -156,7 +166,7 @@ class RemStore:
                 row[ecol] = codec.decode_vector(ev) if ek == k else None  # type: ignore[index]
             if collect is not None:
                 collect[row[idc]] = row
-                if len(collect) > self.cache.budget:
+                if len(collect) > cap:
                     collect = None
             yield row
         if collect is not None:

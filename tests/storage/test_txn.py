@@ -204,3 +204,15 @@ def test_scan_tuples_matches_scan(store: RemStore, users: TableDef) -> None:
         assert got == sorted((r["id"], r["name"], r["age"]) for r in tx.scan(users))
         assert len(got) == 5 and (9, "ov", None) in got
     assert sorted(tx.scan_tuples(users, ["id"])) == [(1,), (2,), (3,), (4,), (9,)]
+
+
+def test_row_cache_serves_only_views_that_match_it(store: RemStore, users: TableDef) -> None:
+    _ins(store, users, [{"id": i, "name": "x"} for i in range(3)])
+    assert len(list(store.begin().scan(users))) == 3  # cold scan fills the cache
+    hits = store.cache.hits
+    assert len(list(store.begin().scan(users))) == 3 and store.cache.hits == hits + 1
+    old = store.begin()
+    old.count(users)  # takes the view
+    _ins(store, users, [{"id": 10, "name": "new"}])  # the writer updates the cache in place
+    assert sorted(r["id"] for r in old.scan(users)) == [0, 1, 2]  # older view: decoded, not cached
+    assert sorted(r["id"] for r in store.begin().scan(users)) == [0, 1, 2, 10]  # new view: cached, current

@@ -17,7 +17,9 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -141,6 +143,84 @@ def library_traverse(adj: Adjacency, ids: list[uuid.UUID]) -> Callable[[uuid.UUI
     return run
 
 
+class RemStoreSide:
+    """The graph written through REM's write path into a real RocksDB store, read by GraphService."""
+
+    def __init__(self, data_dir: str, ids: list[uuid.UUID], names: list[str], src: np.ndarray,
+                 dst: np.ndarray, rel: str, load: bool = True) -> None:
+        from engine.settings import Settings
+        from engine.storage import open_store
+
+        self.data_dir = data_dir
+        self.store = open_store(Settings(data_dir=Path(data_dir)))
+        st = self.store
+        self.load_s = 0.0
+        if load:
+            self._load(ids, names, src, dst, rel)
+        from engine.graph.service import GraphService
+
+        t0 = time.perf_counter()
+        self.g = GraphService(st, st.registry)
+        self.build_s = time.perf_counter() - t0
+
+    def _load(self, ids: list[uuid.UUID], names: list[str], src: np.ndarray, dst: np.ndarray, rel: str) -> None:
+        st = self.store
+        t = st.registry.register_json_schema({
+            "title": "g_nodes", "properties": {"name": {"type": "string"}, "kind": {"type": "string"}},
+            "json_schema_extra": {"name": "g_nodes", "key_field": "name"}})
+        order = np.argsort(src, kind="stable")
+        s2, d2 = src[order], dst[order]
+        bounds = np.searchsorted(s2, np.arange(len(names) + 1))
+        t0 = time.perf_counter()
+        for a in range(0, len(names), 2000):
+            tx = st.begin()
+            rows = []
+            for i in range(a, min(a + 2000, len(names))):
+                es = [{"dst": ids[j], "rel_type": rel} for j in d2[bounds[i]:bounds[i + 1]].tolist()]
+                rows.append({"id": ids[i], "name": names[i], "kind": "node", "edges": es})
+            tx.insert(t, rows)
+            tx.commit()
+        self.load_s = time.perf_counter() - t0
+
+    def traverse(self, start: uuid.UUID, depth: int) -> set[tuple[uuid.UUID, int]]:
+        return {(r.id, r.depth) for r in self.g.traverse(start, depth, with_data=False)}
+
+    def traverse_rows(self, start: uuid.UUID, depth: int) -> set[tuple[uuid.UUID, int]]:
+        return {(r.id, r.depth) for r in self.g.traverse(start, depth)}
+
+    def lookup(self, key: str) -> Any:
+        return self.g.lookup([key])
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class RemWireSide:
+    """A ``rem serve`` on the loaded data dir, through psycopg (prepared statements)."""
+
+    def __init__(self, data_dir: str) -> None:
+        import psycopg
+
+        from tests.fix_server import RemServer
+
+        t0 = time.perf_counter()
+        self.srv = RemServer(data_dir=data_dir)
+        self.srv.start()
+        self.conn = psycopg.connect(self.srv.dsn, autocommit=True)
+        self.start_s = time.perf_counter() - t0
+
+    def traverse(self, start: uuid.UUID, depth: int) -> set[tuple[uuid.UUID, int]]:
+        return set(self.conn.execute("SELECT id, depth FROM rem_traverse(%s, %s)", (str(start), depth),
+                                     prepare=True).fetchall())
+
+    def lookup(self, key: str) -> Any:
+        return self.conn.execute("SELECT * FROM rem_lookup(%s)", (key,), prepare=True).fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+        self.srv.cleanup()
+
+
 def measure(fn: Callable[[uuid.UUID, int], set], starts: list[uuid.UUID], depth: int,
             ref: dict | None = None) -> tuple[dict[str, float], dict]:
     """Latency stats of fn over the starts (one warm-up pass first), and the result sets."""
@@ -169,24 +249,61 @@ def run_graph(name: str, pgs: PgSide, n_starts: int, levels: list[str]) -> dict[
     t, adj = timed(lambda: build_adjacency(ids, src, dst, rel))
     out["library_build_s"] = t / 1e3
     sides: dict[str, Callable[[uuid.UUID, int], set]] = {}
+    lookups: dict[str, Callable[[str], Any]] = {"postgres": pgs.lookup}
     if "library" in levels:
         sides["rem_library"] = library_traverse(adj, ids)
+    store = wire = None
+    tmp = tempfile.mkdtemp(prefix=f"rem-bench-{name}-")
+    try:
+        if "service" in levels or "wire" in levels:
+            db = os.path.join(tmp, "db")
+            store = RemStoreSide(db, ids, names, src, dst, rel)
+            out["rem_load_s"] = store.load_s
+            print(f"[{name}] REM load through the write path {store.load_s:.1f} s", flush=True)
+            if "wire" in levels:  # the server gets its own copy of the data dir (one opener per dir)
+                store.close()
+                shutil.copytree(db, db + "-wire")
+                store = RemStoreSide(db, ids, names, src, dst, rel, load=False)
+                wire = RemWireSide(db + "-wire")
+                out["rem_wire_start_s"] = wire.start_s
+                sides["rem_wire"] = wire.traverse
+                lookups["rem_wire"] = wire.lookup
+            out["rem_service_build_s"] = store.build_s
+            print(f"[{name}] graph service build from the CFs {store.build_s:.2f} s", flush=True)
+            if "service" in levels:
+                sides["rem_service"] = store.traverse
+                sides["rem_service_rows"] = store.traverse_rows
+                lookups["rem_service"] = store.lookup
+        out["hops"] = _hops(name, pgs, starts, sides)
+        keys = [names[i] for i in pick_starts(len(names), src, n_starts, seed=7)]
+        out["lookup"] = {}
+        for side, fn in lookups.items():
+            for _ in range(2):  # warm-up pass, then the measured pass
+                ms = [timed(lambda k=k, f=fn: f(k))[0] for k in keys]
+            out["lookup"][side] = stats(ms, [1] * len(ms))
+        print(f"[{name}] LOOKUP one key: " + ", ".join(
+            f"{k} p50 {v['p50_ms']:.3f} p99 {v['p99_ms']:.3f}" for k, v in out["lookup"].items()), flush=True)
+    finally:
+        if wire is not None:
+            wire.close()
+        if store is not None:
+            store.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _hops(name: str, pgs: PgSide, starts: list[uuid.UUID],
+          sides: dict[str, Callable[[uuid.UUID, int], set]]) -> dict[int, Any]:
+    """PostgreSQL, then each REM side right after it, at every depth."""
+    out: dict[int, Any] = {}
     for depth in HOPS:
-        # PostgreSQL first, then each REM side right after it (same run, same machine state)
-        row: dict[str, Any] = {}
+        row = out[depth] = {}
         row["postgres"], ref = measure(pgs.traverse, starts, depth)
         for side, fn in sides.items():
             row[side], _ = measure(fn, starts, depth, ref)
-        out["hops"][depth] = row
         print(f"[{name}] {depth} hop(s): " + ", ".join(
             f"{k} p50 {v['p50_ms']:.3f} p99 {v['p99_ms']:.3f} reached {v['reached_mean']:.0f}"
             + ("" if v.get("identical", True) else " MISMATCH") for k, v in row.items()), flush=True)
-    keys = [names[i] for i in pick_starts(len(names), src, n_starts, seed=7)]
-    lk: dict[str, Any] = {}
-    for _ in range(2):
-        ms = [timed(lambda k=k: pgs.lookup(k))[0] for k in keys]
-    lk["postgres"] = stats(ms, [1] * len(ms))
-    out["lookup"] = lk
     return out
 
 

@@ -8,13 +8,16 @@ posting lists only (prefix filter on the rarest trigrams), never every entity.
 
 from __future__ import annotations
 
+import heapq
 import math
+import re
+import struct
 import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
+_WORD = re.compile(r"[^\W_]+")  # runs of alphanumeric characters (str.isalnum)
 
 
 def trigrams(text: str) -> frozenset[str]:
@@ -24,14 +27,9 @@ def trigrams(text: str) -> frozenset[str]:
     ['  c', ' ca', 'at ', 'cat']
     """
     out: set[str] = set()
-    word: list[str] = []
-    for ch in text.lower() + " ":
-        if ch.isalnum():
-            word.append(ch)
-        elif word:
-            w = "  " + "".join(word) + " "
-            out.update(w[i:i + 3] for i in range(len(w) - 2))
-            word.clear()
+    for word in _WORD.findall(text.lower()):
+        w = "  " + word + " "
+        out.update([w[i:i + 3] for i in range(len(w) - 2)])
     return frozenset(out)
 
 
@@ -42,10 +40,13 @@ def similarity(a: str | frozenset[str], b: str | frozenset[str]) -> float:
     return _sml(len(ta & tb), len(ta), len(tb))
 
 
+_F32 = struct.Struct("f")
+
+
 def _sml(shared: int, la: int, lb: int) -> float:
     if la == 0 or lb == 0:
         return 0.0
-    return float(np.float32(shared) / np.float32(la + lb - shared))
+    return _F32.unpack(_F32.pack(shared / (la + lb - shared)))[0]
 
 
 @dataclass(frozen=True)
@@ -116,15 +117,25 @@ class TrigramIndex:
             cand: set[int] = set()
             for p in plists[: len(q) - need + 1]:
                 cand |= p
-            best: dict[uuid.UUID, Match] = {}
+            nq = len(q)
+            lo = threshold - 1e-6
+            best: dict[uuid.UUID, tuple[float, str, bytes, str]] = {}
+            docs = self._docs
             for d in cand:
-                eid, table, dtext, tg = self._docs[d]
+                eid, table, dtext, tg = docs[d]
                 if tables is not None and table not in tables:
                     continue
-                s = _sml(len(q & tg), len(q), len(tg))
-                if s >= threshold and s > 0:
-                    m = best.get(eid)
-                    if m is None or s > m.similarity or (s == m.similarity and dtext < m.text):
-                        best[eid] = Match(eid, table, dtext, s)
-        out = sorted(best.values(), key=lambda m: (-m.similarity, m.text, m.id.bytes))
-        return out if limit is None else out[:limit]
+                c = len(q & tg)
+                s = c / (nq + len(tg) - c)
+                if s < lo or s == 0:
+                    continue
+                s = _sml(c, nq, len(tg))  # float4, as pg_trgm
+                if s < threshold:
+                    continue
+                m = best.get(eid)
+                if m is None or s > m[0] or (s == m[0] and dtext < m[1]):
+                    best[eid] = (s, dtext, eid.bytes, table)
+        key = lambda e: (-e[1][0], e[1][1], e[1][2])  # noqa: E731
+        items = best.items()
+        top = sorted(items, key=key) if limit is None else heapq.nsmallest(limit, items, key=key)
+        return [Match(eid, t, text, s) for eid, (s, text, _, t) in top]

@@ -104,29 +104,35 @@ class GraphService:
         self.store = store
         self.registry: Registry = registry if registry is not None else store.registry
         self.adj = Adjacency()
-        self.trgm = TrigramIndex()
+        self._trgm: TrigramIndex | None = None
         if build:
             self.rebuild()
 
     # --- building and keeping current ----------------------------------------------------------------------
     def rebuild(self) -> None:
-        """Rebuild every derived index from the store's column families; (re)register the commit hook."""
+        """Rebuild the adjacency index from the store's column families; (re)register the commit hook.
+
+        The trigram index is built on the first FUZZY (also from the store) and kept current from then on."""
         with source.commit_lock(self.store):
-            adj, trgm = Adjacency(), TrigramIndex()
-            for oid, nid, live, key, name in source.nodes(self.store, self.registry):
-                adj.set_node(nid, oid, key, live)
-                if live:
-                    trgm.set(nid, str(oid), [key, name])
-            src, dst, rel, w = [], [], [], []
-            for s, r, d, weight in source.edges(self.store):
-                src.append(adj.node(s))
-                dst.append(adj.node(d))
-                rel.append(adj.rel_id(r))
-                w.append(weight)
-            adj.load(np.array(src, np.int64), np.array(dst, np.int64), np.array(rel, np.int32),
-                     np.array(w, np.float64))
-            self.adj, self.trgm = adj, trgm
+            adj = Adjacency()
+            source.load(self.store, self.registry, adj)
+            self.adj, self._trgm = adj, None
             source.add_commit_hook(self.store, self.on_commit)
+
+    @property
+    def trgm(self) -> TrigramIndex:
+        """The trigram index over keys and names (built on first use)."""
+        idx = self._trgm
+        if idx is None:
+            with source.commit_lock(self.store):
+                idx = self._trgm
+                if idx is None:
+                    idx = TrigramIndex()
+                    keys = {u: k for u, k in zip(self.adj.ids, self.adj.keys, strict=True) if k is not None}
+                    for oid, nid, texts in source.texts(self.store, self.registry, keys):
+                        idx.set(nid, str(oid), texts)
+                    self._trgm = idx
+        return idx
 
     def on_commit(self, summary: Any) -> None:
         """Apply one commit (``engine.write.CommitSummary``) to the derived indexes."""
@@ -140,12 +146,14 @@ class GraphService:
                     nid = row[idc]
                     key, name = source.row_key(t, row), row.get("name")
                     adj.set_node(nid, t.oid, key, True)
-                    self.trgm.set(nid, str(t.oid), [key, name if isinstance(name, str) else None])
+                    if self._trgm is not None:
+                        self._trgm.set(nid, str(t.oid), [key, name if isinstance(name, str) else None])
                 for nid in tc.deleted:
                     i = adj.index.get(nid)
                     if i is not None:
                         adj.alive[i] = False
-                    self.trgm.remove(nid)
+                    if self._trgm is not None:
+                        self._trgm.remove(nid)
                 for e in tc.edges_removed:
                     touched[e.src] = None
                 for e in tc.edges_added:
@@ -244,25 +252,29 @@ class GraphService:
         """
         depth, direction, limit = check_args(depth, direction, limit)
         types = None if types is None else [str(t) for t in types]
-        starts = self.resolve(start, txn)
-        if not starts:
-            if notice is not None:
-                notice(f'TRAVERSE: no entity with id or key "{start}"')
-            return []
-        adj = self.adj
-        with adj.lock:
-            idx = [adj.index[s] for s in starts]
-            flat = flatten(idx, bfs(adj, idx, depth, direction, types, limit))
-            ids, rels, keys, tables = adj.ids, adj.rels, adj.keys, adj.table
-            rows = [(ids[x], int(tables[x]), keys[x], d, [ids[p] for p in path], rels[r], w)
-                    for x, d, path, r, w in flat]
-        if not with_data:
-            return [TraverseRow(i, self._table_name(oid), k, d, p, r, w, None) for i, oid, k, d, p, r, w in rows]
-        txn, own = self._with_txn(txn)
+        own = False
+        if txn is None and (with_data or not self._is_node(start)):
+            txn, own = self._with_txn(None)
         try:
+            starts = self.resolve(start, txn)
+            if not starts:
+                if notice is not None:
+                    notice(f'TRAVERSE: no entity with id or key "{start}"')
+                return []
+            adj = self.adj
+            with adj.lock:
+                idx = [adj.index[s] for s in starts]
+                flat = flatten(idx, bfs(adj, idx, depth, direction, types, limit))
+                ids, rels, keys, tables = adj.ids, adj.rels, adj.keys, adj.table
+                rows = [(ids[x], int(tables[x]), keys[x], d, [ids[p] for p in path], rels[r], w)
+                        for x, d, path, r, w in flat]
+            if not with_data:
+                return [TraverseRow(i, self._table_name(oid), k, d, p, r, w, None)
+                        for i, oid, k, d, p, r, w in rows]
+            assert txn is not None
             got = self._fetch(txn, [r[0] for r in rows])
         finally:
-            if own:
+            if own and txn is not None:
                 txn.rollback()
         out = []
         for i, _, k, d, p, r, w in rows:
@@ -270,6 +282,15 @@ class GraphService:
             if hit is not None:
                 out.append(TraverseRow(i, hit[0].name, k, d, p, r, w, row_data(*hit)))
         return out
+
+    def _is_node(self, ref: str | uuid.UUID) -> bool:
+        """``ref`` names a visible entity by uuid (no key lookup needed)."""
+        try:
+            u = ref if isinstance(ref, uuid.UUID) else uuid.UUID(str(ref))
+        except ValueError:
+            return False
+        i = self.adj.index.get(u)
+        return i is not None and bool(self.adj.alive[i])
 
     def _table_name(self, oid: int) -> str:
         t = self.registry.get_by_oid(oid) if oid > 0 else None
@@ -324,26 +345,32 @@ class GraphService:
                 from engine.errors import UndefinedTable
                 raise UndefinedTable(f'relation "{table}" does not exist')
             tables = {str(t.oid)}
-        hits = self.trgm.search(str(text), th, None, tables)
+        want = None if limit is None else 2 * limit + 16  # spare hits for rows this transaction cannot see
+        hits = self.trgm.search(str(text), th, want, tables)
+        out: list[FuzzyRow] = []
         if not hits:
-            return []
+            return out
         txn, own = self._with_txn(txn)
         try:
-            got = self._fetch(txn, [h.id for h in hits])
+            step = max(16, 2 * (limit or 0))
+            for a in range(0, len(hits), step):
+                chunk = hits[a:a + step]
+                got = self._fetch(txn, [h.id for h in chunk])
+                for h in chunk:
+                    g = got.get(h.id)
+                    if g is None:
+                        continue
+                    i = self.adj.index.get(h.id)
+                    key = self.adj.keys[i] if i is not None else None
+                    out.append(FuzzyRow(h.id, g[0].name, key, h.similarity, row_data(*g)))
+                    if limit is not None and len(out) >= limit:
+                        return out
+            if want is not None and len(hits) == want and limit is not None and len(out) < limit:
+                return self.fuzzy(text, table, threshold, None, txn=txn)[:limit]
+            return out
         finally:
             if own:
                 txn.rollback()
-        out = []
-        for h in hits:
-            g = got.get(h.id)
-            if g is None:
-                continue
-            i = self.adj.index.get(h.id)
-            key = self.adj.keys[i] if i is not None else None
-            out.append(FuzzyRow(h.id, g[0].name, key, h.similarity, row_data(*g)))
-            if limit is not None and len(out) >= limit:
-                break
-        return out
 
     def edges(self) -> list[tuple[uuid.UUID, uuid.UUID, str, float]]:
         """Every committed edge between visible entities: (src, dst, rel_type, weight)."""

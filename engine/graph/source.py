@@ -12,10 +12,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import msgpack
+import numpy as np
+
+from engine.graph.adjacency import Adjacency
 from engine.ids import id_source, key_text
 from engine.schema.model import TableDef
 from engine.storage import codec
-from engine.storage.keys import TABLE, split_key_index_key
+from engine.storage.keys import TABLE
 from engine.store import Registry
 
 
@@ -44,34 +48,74 @@ def row_key(t: TableDef, row: dict[str, Any]) -> str | None:
     return key_text(src[1]) if src is not None else None
 
 
-def _key_map(store: Any) -> dict[uuid.UUID, str]:
-    out: dict[uuid.UUID, str] = {}
-    for k in store.prefix_items("key_index", b"", keys_only=True):
-        key, _, nid = split_key_index_key(bytes(k))
-        out[nid] = key
-    return out
+def _unescape(b: bytes) -> bytes:
+    return b.replace(b"\x00\xff", b"\x00") if b"\x00" in b else b
 
 
-def nodes(store: Any, registry: Registry) -> Iterator[tuple[int, uuid.UUID, bool, str | None, str | None]]:
-    """Every stored entity: (table OID, id, visible, key, name)."""
-    keys = _key_map(store)
+def _skip_ext(code: int, data: bytes) -> None:
+    return None
+
+
+def load(store: Any, registry: Registry, adj: Adjacency) -> None:
+    """Fill an empty ``adj`` from the column families: nodes from ``entities`` (table OID, live/deleted
+    status byte), keys from ``key_index``, edges from ``edges``; bulk-builds the CSR base."""
+    bmap: dict[bytes, int] = {}
+    deleted = codec.DELETED
     for t in registry.tables():
-        has_name = t.column("name") is not None
         for k, v in store.prefix_items("entities", TABLE.pack(t.oid)):
-            k, v = bytes(k), bytes(v)
-            nid = uuid.UUID(bytes=k[4:20])
-            live = not codec.is_deleted(v)
+            b = bytes(k[4:20])
+            i = adj.node(codec.fast_uuid(b))
+            bmap[b] = i
+            adj.table[i] = t.oid
+            adj.alive[i] = v[:1] != deleted
+    keys = adj.keys
+    for k in store.prefix_items("key_index", b"", keys_only=True):
+        i = bmap.get(bytes(k[-16:]))
+        if i is not None:
+            keys[i] = _unescape(bytes(k[:-22])).decode("utf-8", "surrogatepass")
+    src: list[int] = []
+    dst: list[int] = []
+    rel: list[int] = []
+    w: list[float] = []
+    rels: dict[bytes, int] = {}
+    unpack = msgpack.unpackb
+    for k, v in store.prefix_items("edges", b""):
+        k = bytes(k)
+        sb, db, rb = k[:16], k[-16:], k[16:-18]
+        s = bmap.get(sb)
+        if s is None:
+            s = bmap[sb] = adj.node(codec.fast_uuid(sb))
+        d = bmap.get(db)
+        if d is None:
+            d = bmap[db] = adj.node(codec.fast_uuid(db))
+        r = rels.get(rb)
+        if r is None:
+            r = rels[rb] = adj.rel_id(_unescape(rb).decode("utf-8"))
+        meta = unpack(v, ext_hook=_skip_ext, raw=False, strict_map_key=False) if v else None
+        src.append(s)
+        dst.append(d)
+        rel.append(r)
+        w.append(float(meta.get("w", 1.0)) if isinstance(meta, dict) else 1.0)
+    adj.load(np.array(src, np.int64), np.array(dst, np.int64), np.array(rel, np.int32), np.array(w, np.float64))
+
+
+def texts(store: Any, registry: Registry, keys: dict[uuid.UUID, str | None]) -> Iterator[
+        tuple[int, uuid.UUID, list[str | None]]]:
+    """(table OID, id, [key, name]) of every live entity, for the trigram index."""
+    from engine.schema.registry import key_column
+
+    for t in registry.tables():
+        col = t.column("name")
+        has_name = col is not None and not col.system and key_column(t) != "name"  # else the key is the name
+        for k, v in store.prefix_items("entities", TABLE.pack(t.oid)):
+            if codec.is_deleted(v):
+                continue
+            nid = codec.fast_uuid(bytes(k[4:20]))
             name = None
-            if live and has_name:
-                n = codec.decode_row(v).get("name")
+            if has_name:
+                n = codec.decode_row(bytes(v)).get("name")
                 name = n if isinstance(n, str) else None
-            yield t.oid, nid, live, keys.get(nid), name
-
-
-def edges(store: Any) -> Iterator[tuple[uuid.UUID, str, uuid.UUID, float]]:
-    """Every edge of the ``edges`` column family: (src, rel_type, dst, weight)."""
-    for e in store.scan_edges():
-        yield e.src, e.rel_type, e.dst, e.weight
+            yield t.oid, nid, [keys.get(nid), name]
 
 
 def key_ids(store: Any, key: str, txn: Any = None) -> list[tuple[int, uuid.UUID]]:

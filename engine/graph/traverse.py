@@ -17,6 +17,7 @@ from engine.errors import InvalidParameterValue
 from engine.graph.adjacency import IN, OUT, Adjacency
 
 MAX_DEPTH = 10
+SMALL_FRONTIER = 48  # up to this many frontier nodes a level runs in plain Python, above it in numpy
 DIRECTIONS = {"out": (OUT,), "in": (IN,), "both": (OUT, IN)}
 
 
@@ -73,12 +74,44 @@ def bfs(
                 r = adj.rel_index.get(t)
                 if r is not None:
                     relmask[r] = True
-        frontier = np.unique(np.atleast_1d(np.asarray(start, np.int64)))
-        seen = np.zeros(n, bool)
-        seen[frontier] = True
+        starts = sorted({int(x) for x in np.atleast_1d(np.asarray(start, np.int64)).tolist()})
         levels: list[Level] = []
         remaining = limit
-        for d in range(1, depth + 1):
+        # small frontiers: plain Python over the neighbour lists (numpy's per-call cost dominates there)
+        seen_set = set(starts)
+        front = starts
+        d = 1
+        while d <= depth and remaining != 0 and front and len(front) <= SMALL_FRONTIER:
+            nodes: list[int] = []
+            parents: list[int] = []
+            rels: list[int] = []
+            weights: list[float] = []
+            for p in front:
+                for x_dir in dirs:
+                    lst = adj._list(x_dir, p)
+                    for x, r, w in zip(lst.nbr.tolist(), lst.rel.tolist(), lst.weight.tolist(), strict=True):
+                        if x in seen_set or not alive.item(x) or (relmask is not None and not relmask.item(r)):
+                            continue
+                        seen_set.add(x)
+                        nodes.append(x)
+                        parents.append(p)
+                        rels.append(r)
+                        weights.append(w)
+            if remaining is not None:
+                del nodes[remaining:], parents[remaining:], rels[remaining:], weights[remaining:]
+                remaining -= len(nodes)
+            if not nodes:
+                return levels
+            levels.append(Level(d, np.array(nodes, np.int64), np.array(parents, np.int64),
+                                np.array(rels, np.int32), np.array(weights, np.float64)))
+            front = nodes
+            d += 1
+        if d > depth or remaining == 0 or not front:
+            return levels
+        frontier = np.array(front, np.int64)
+        seen = np.zeros(n, bool)
+        seen[np.fromiter(seen_set, np.int64, len(seen_set))] = True
+        for level in range(d, depth + 1):
             if remaining == 0:
                 break
             if len(dirs) == 1:
@@ -102,7 +135,7 @@ def bfs(
                 remaining -= len(first)
             new = nbr[first]
             seen[new] = True
-            levels.append(Level(d, new, frontier[fpos[first]], rel[first], w[first]))
+            levels.append(Level(level, new, frontier[fpos[first]], rel[first], w[first]))
             frontier = new
     return levels
 

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.graph import traverse
 from engine.graph.adjacency import Adjacency, Edge
 from engine.graph.fuzzy import TrigramIndex, similarity, trigrams
-from engine.graph.traverse import bfs, reached
+from engine.graph.traverse import bfs, flatten, reached
 
 pytestmark = pytest.mark.pg_reference
 
@@ -98,8 +99,18 @@ def test_bfs_equals_recursive_cte(loaded, pgconn, start, depth, direction, types
     sql = _cte(direction, types is not None)
     want = set(pgconn.execute(sql, {"start": ids[start], "depth": depth, "types": types}).fetchall())
     for adj in (compacted, overlay):
-        got = reached(bfs(adj, adj.index[ids[start]], depth, direction, types))
-        assert {(adj.ids[x], d) for x, d in got.items()} == want
+        rows = None
+        for small in (0, 48, 10**9):  # all levels in numpy, the default mix, all levels in plain Python
+            traverse.SMALL_FRONTIER = small
+            try:
+                levels = bfs(adj, adj.index[ids[start]], depth, direction, types)
+            finally:
+                traverse.SMALL_FRONTIER = 48
+            got = reached(levels)
+            assert {(adj.ids[x], d) for x, d in got.items()} == want
+            flat = [(x, d, p, r, w) for x, d, p, r, w in flatten(adj.index[ids[start]], levels)]
+            assert rows is None or flat == rows  # same paths, rel types and weights in every mode
+            rows = flat
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

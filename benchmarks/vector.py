@@ -83,7 +83,7 @@ def bench_dataset(name: str, efs: list[int], nq: int, m: int, efc: int, cache: s
     out["build_raw_s"] = time.perf_counter() - t
     # REM's service (ids are UUIDs; the benchmark maps them back to row numbers)
     tmp = tempfile.mkdtemp(prefix="rem-vbench-")
-    svc = VectorService(replace(Settings(), data_dir=Path(tmp)), background=False)
+    svc = VectorService(replace(Settings(), data_dir=Path(tmp)), background=False, save_interval=1e12)
     rids = [uuid.UUID(int=i + 1) for i in range(n)]
     t = time.perf_counter()
     svc.build_index("bench", "v", zip(rids, base, strict=True), dim=d, params=IndexParams(m, efc, 40))

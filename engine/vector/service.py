@@ -97,30 +97,35 @@ class VectorService:
 
     # ------------------------------------------------------------------ embeddings
     def provider_spec(self, table: Any) -> str:
-        """The provider configured for ``table`` (a field's ``embedding_provider`` beats the default)."""
+        """The provider of ``table``: a field's ``embedding_provider``, else the table's recorded
+        ``embedding_model``, else Settings.default_embedding."""
         for f in table.embedding_fields:
             col = table.column(f) if hasattr(table, "column") else None
             if col is not None and getattr(col, "embedding_provider", None):
                 return str(col.embedding_provider)
-        return str(self.settings.default_embedding)
+        return str(getattr(table, "embedding_model", None) or self.settings.default_embedding)
 
     def provider(self, spec: str | None = None) -> EmbeddingProvider:
         """The provider for ``spec`` (default: Settings.default_embedding)."""
         return get_provider(spec or self.settings.default_embedding, self.settings)
 
     def provider_for(self, table: Any) -> EmbeddingProvider:
-        """The provider that embeds ``table``; DataException when the table was embedded with another model."""
+        """The provider that embeds ``table``; DataException (naming both) when it contradicts the model or
+        dimension recorded in the table's schema."""
         spec = self.provider_spec(table)
         recorded = getattr(table, "embedding_model", None)
         if recorded and recorded != spec:
             raise DataException(
                 f'table "{table_key(table)}" is embedded with {recorded} but the configured provider is {spec}',
-                hint=f"SELECT rem_reembed('{table_key(table)}') re-embeds it with {spec}")
+                hint=f"SELECT rem_reembed('{table_key(table)}', '{spec}') re-embeds it")
         p = self.provider(spec)
         dim = getattr(table, "embedding_dim", None)
         if dim and dim != p.dim:
-            raise DataException(f"different vector dimensions {dim} and {p.dim}",
-                                detail=f'table "{table_key(table)}" has {dim}-d embeddings, {spec} gives {p.dim}')
+            raise DataException(
+                f"different vector dimensions {dim} and {p.dim}",
+                detail=f'table "{table_key(table)}" has {dim}-d embeddings ({recorded or "recorded"}), '
+                       f"{spec} gives {p.dim}-d",
+                hint=f"SELECT rem_reembed('{table_key(table)}', '{spec}') re-embeds it")
         return p
 
     def embed_rows(self, table: Any, rows: Sequence[dict[str, Any]]) -> list[np.ndarray | None]:

@@ -47,13 +47,16 @@ def test_real_model_end_to_end(svc):
 
 
 def test_model_mismatch_names_both(svc):
-    t = docs_table(embedding_model="openai:text-embedding-3-small")
+    t = docs_table(embedding_model="local:all-MiniLM-L6-v2")
+    t.columns[1].embedding_provider = "openai:text-embedding-3-small"
     with pytest.raises(DataException) as ei:
-        svc.embed_rows(t, [{"title": "x"}])
+        svc.embed_rows(t, [{"content": "x"}])
     assert "openai:text-embedding-3-small" in str(ei.value) and "local:all-MiniLM-L6-v2" in str(ei.value)
-    t2 = docs_table(embedding_model="local:all-MiniLM-L6-v2", embedding_dim=768)
+    t2 = docs_table(embedding_dim=768)
     with pytest.raises(DataException, match="768 and 384"):
         svc.embed_rows(t2, [{"title": "x"}])
+    t3 = docs_table(embedding_model="local:all-MiniLM-L6-v2", embedding_dim=384)
+    assert svc.embed_rows(t3, [{"title": "x"}])[0].shape == (384,)
 
 
 def test_background_build_with_progress(tmp_path):

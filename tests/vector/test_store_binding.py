@@ -142,3 +142,31 @@ def test_search_text_and_views(db):
     db.vectors.build_index("plain", "v", [], dim=3)
     jobs = list(lookup_virtual("public", "rem_jobs").rows(ctx))
     assert jobs[-1][1:5] == ("index_build", "plain", "v", "done")
+
+
+def test_reembed_switches_model_and_dimension(tmp_path):
+    from engine.vector.reembed import reembed
+    from tests.vector.fake_openai import GOOD_KEY, FakeOpenAI
+
+    with FakeOpenAI() as srv:
+        settings = Settings(data_dir=tmp_path / "db", openai_api_key=GOOD_KEY, openai_base_url=srv.base_url)
+        db = open_database(settings)
+        try:
+            docs = db.store.registry.register_json_schema(SCHEMA)
+            rows = insert(db, docs, [{"name": f"p{i}", "body": b} for i, (_, b) in enumerate(PAIRS)])
+            assert db.vectors.index(docs).dim == 384
+            job = reembed(db, "docs", "openai:text-embedding-3-small@16", wait=True)
+            assert job.state == "done" and job.progress == 1.0, job.error
+            docs = db.store.registry.get("docs")
+            assert docs.embedding_model == "openai:text-embedding-3-small@16" and docs.embedding_dim == 16
+            idx = db.vectors.index(docs)
+            assert idx.dim == 16 and len(idx) == len(PAIRS)
+            stored = {r["id"]: r["embedding"] for r in db.store.begin().scan(docs)}
+            assert all(v.shape == (16,) for v in stored.values())
+            # the fake server's vectors are a hash of the text: the row's own text finds the row
+            for i, (_, body) in enumerate(PAIRS):
+                assert db.vectors.search_text(docs, body, 1)[0][0] == rows[i]["id"]
+            more = insert(db, docs, [{"name": "new", "body": "fresh text"}])  # new rows use the new model
+            assert more[0]["embedding"].shape == (16,) and len(db.vectors.index(docs)) == len(PAIRS) + 1
+        finally:
+            db.close()

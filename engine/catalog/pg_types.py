@@ -24,6 +24,32 @@ _SQL_NAMES = {
     "char": '"char"',
 }
 _PUBLIC_TYPES = {types.VECTOR, types.VECTOR_ARRAY}
+# information_schema's domains: oid → (name, base type, typmod, array oid, typlen, typbyval, category, collation,
+# align, storage, output, send). Their columns are reported with the base type, as PostgreSQL's RowDescription does.
+DOMAINS: dict[int, tuple] = {
+    13221: ("cardinal_number", 23, -1, 13220, 4, True, "N", 0, "i", "p", "int4out", "int4send"),
+    13224: ("character_data", 1043, -1, 13223, -1, False, "S", 950, "i", "x", "varcharout", "varcharsend"),
+    13226: ("sql_identifier", 19, -1, 13225, 64, False, "S", 950, "c", "p", "nameout", "namesend"),
+    13232: ("time_stamp", 1184, 2, 13231, 8, True, "D", 0, "d", "p", "timestamptz_out", "timestamptz_send"),
+    13234: ("yes_or_no", 1043, 7, 13233, -1, False, "S", 950, "i", "x", "varcharout", "varcharsend"),
+}
+
+
+def _domain_rows() -> Iterator[dict[str, Any]]:
+    for oid, (name, base, tm, arr, length, byval, cat, coll, align, storage, out, send) in DOMAINS.items():
+        common = {"typnamespace": oids.INFORMATION_SCHEMA, "typowner": oids.BOOTSTRAP_SUPERUSER,
+                  "typisdefined": True, "typdelim": ",", "typcollation": coll, "typmodin": regproc("-"),
+                  "typmodout": regproc("-")}
+        yield {**common, "oid": oid, "typname": name, "typlen": length, "typbyval": byval, "typtype": "d",
+               "typcategory": cat, "typarray": arr, "typinput": regproc("domain_in"), "typoutput": regproc(out),
+               "typreceive": regproc("domain_recv"), "typsend": regproc(send), "typalign": align,
+               "typstorage": storage, "typbasetype": base, "typtypmod": tm, "typsubscript": regproc("-"),
+               "typanalyze": regproc("-")}
+        yield {**common, "oid": arr, "typname": "_" + name, "typlen": -1, "typbyval": False, "typtype": "b",
+               "typcategory": "A", "typelem": oid, "typinput": regproc("array_in"), "typoutput": regproc("array_out"),
+               "typreceive": regproc("array_recv"), "typsend": regproc("array_send"), "typalign": align,
+               "typstorage": "x", "typtypmod": -1, "typsubscript": regproc("array_subscript_handler"),
+               "typanalyze": regproc("array_typanalyze")}
 
 
 def _builtin_row(t: types.PgType) -> dict[str, Any]:
@@ -74,6 +100,7 @@ _BUILTIN_ROWS: list[dict[str, Any]] = []
 def _pg_type(ctx: Any) -> Iterator[dict[str, Any]]:
     if not _BUILTIN_ROWS:
         _BUILTIN_ROWS.extend(_builtin_row(t) for t in types.all_types())
+        _BUILTIN_ROWS.extend(_domain_rows())
     yield from _BUILTIN_ROWS
     yield from _row_types(ctx)
 
@@ -85,6 +112,11 @@ register("pg_catalog", "pg_type", _pg_type)
 
 def type_info(ctx: Any, oid: int) -> tuple[str, str, int, int] | None:
     """(schema, typname, elem oid, type category marker) of a type OID: built-in or a relation's row type."""
+    if oid in DOMAINS:
+        return ("information_schema", DOMAINS[oid][0], 0, 0)
+    dom = next((k for k, v in DOMAINS.items() if v[3] == oid), None)
+    if dom is not None:
+        return ("information_schema", "_" + DOMAINS[dom][0], dom, 0)
     t = types.by_oid(oid)
     if t is not None:
         is_array = t.elem != 0 and t.typlen == -1 and t.typstorage != "p"
@@ -181,6 +213,10 @@ def _find_type(ctx: Any, schema: str | None, name: str) -> int | None:
         return t.oid
     snap = snapshot(ctx)
     path = [schema] if schema else names.search_path(ctx, set(snap.schemas))
+    if "information_schema" in path:
+        for oid, d in DOMAINS.items():
+            if name in (d[0], "_" + d[0]):
+                return oid if name == d[0] else int(d[3])
     for sch in path:
         rel = snap.by_name.get((sch, name))
         if rel is not None and rel.rowtype:

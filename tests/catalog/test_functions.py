@@ -215,3 +215,17 @@ def test_schemas_and_roles_like_postgres(ref: psycopg.Connection) -> None:
                  if r["rolname"].startswith("pg")]
     assert rem_roles == pg_roles
     assert [r["usename"] for r in scan(ctx, "pg_catalog", "pg_user")] == ["rem"]
+
+
+def test_information_schema_domains(ref: psycopg.Connection) -> None:
+    ctx = make_ctx()
+    pg = ref.execute("select oid::int, typname::text, typtype::text, typbasetype::int, typtypmod, typarray::int,"
+                     " format_type(oid, null), to_regtype('information_schema.' || typname)::int"
+                     " from pg_type where typnamespace = 'information_schema'::regnamespace and typtype in ('d', 'b')"
+                     " and (typtype = 'd' or typelem in (select oid from pg_type where typtype = 'd')) order by 1"
+                     ).fetchall()
+    rows = {r["oid"]: r for r in scan(ctx, "pg_catalog", "pg_type")}
+    rem = [(o, rows[o]["typname"], rows[o]["typtype"], rows[o]["typbasetype"], rows[o]["typtypmod"],
+            rows[o]["typarray"], call("format_type", ctx, o, None),
+            call("to_regtype", ctx, "information_schema." + rows[o]["typname"])) for o, *_ in pg]
+    assert len(pg) == 10 and rem == pg

@@ -188,11 +188,11 @@ class SchemaRegistry:
             if (t.schema, t.name) != (prev.schema, prev.name):
                 if self.get(t.name, t.schema) is not None:
                     raise E.DuplicateTable(f'relation "{t.name}" already exists')
+            self._store.migrate_table(prev, t, defaults or {})  # rows first: a conflict leaves the old version
             self._persist(t, [])
             if (t.schema, t.name) != (prev.schema, prev.name):
                 self._by_name.pop((prev.schema, prev.name), None)
                 self._by_name[(t.schema, t.name)] = t.oid
-            self._store.migrate_table(prev, t, defaults or {})
             return t
 
     def drop(self, name: str, schema: str = "public", *, if_exists: bool = False) -> bool:
@@ -286,12 +286,17 @@ class SchemaRegistry:
             sys_cols.append(ColumnDef(name=cname, type_oid=T.VECTOR, typmod=t.embedding_dim, system=True,
                                       hidden=True, role="embedding", attnum=-(len(SYSTEM_ROLES) + 1)))
         base = 1 if id_visible else 0
-        prev_attnums = [c.attnum for c in user if c.attnum > 0]
-        keep = len(set(prev_attnums)) == len(user) and all(a > base for a in prev_attnums)
-        for i, c in enumerate(user):
+        given = [c.attnum for c in user if c.attnum > base]
+        if len(set(given)) != len(given):  # inconsistent numbering: renumber everything
+            for c in user:
+                c.attnum = 0
+            given = []
+        nxt = max(given, default=base) + 1
+        for c in user:  # existing columns keep their attnum (renames are matched by it); new ones go last
             c.system, c.hidden, c.role = False, False, None
-            if not keep:
-                c.attnum = base + i + 1
+            if c.attnum <= base:
+                c.attnum = nxt
+                nxt += 1
             if c.json_schema is None:
                 c.json_schema = typemap.json_schema_of(c.type_oid, c.typmod)
             if c.name in t.indexed_fields:

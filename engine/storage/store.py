@@ -15,6 +15,7 @@ from typing import Any
 
 from rocksdict import ReadOptions
 
+from engine.ids import derive_id, id_source
 from engine.schema.model import TableDef
 from engine.schema.registry import SchemaRegistry
 from engine.settings import Settings
@@ -199,33 +200,49 @@ class RemStore:
                       != {(i.oid, tuple(i.columns)) for i in t.indexes})
         keys_changed = (prev.key_field, prev.primary_key) != (t.key_field, t.primary_key)
         sys_renamed = {c.role: c.name for c in prev.columns if c.role} != {c.role: c.name for c in t.columns if c.role}
+        renamed_table = prev.name != t.name
         self.cache.drop(t.oid)
-        if not (renames or dropped or added or ix_changed or keys_changed or sys_renamed):
+        if not (renames or dropped or added or ix_changed or keys_changed or sys_renamed or renamed_table):
             return
         prev_sys = {c.role: c.name for c in prev.columns if c.role}
         new_sys = {c.role: c.name for c in t.columns if c.role}
-        batch: list[Change] = []
+        by_name = {n: r for r, n in prev_sys.items()}
+        rederive = keys_changed or renamed_table  # ids hash the entity type and the key
         emb = self.rocks.cf["embeddings"]
-        for k, v in list(self._latest_rows(prev)):
+        plan: list[tuple[uuid.UUID, uuid.UUID, Row]] = []
+        seen: dict[uuid.UUID, uuid.UUID] = {}
+        idc, etc, dac = t.id_column, t.system_column("entity_type"), t.system_column("deleted_at")
+        for k, v in list(self._latest_rows(prev)):  # pass 1: new versions and ids, conflicts found first
             row = codec.decode_row(v)
             new: Row = {}
             for name, val in row.items():
                 if name in dropped:
                     continue
-                role = next((r for r, n in prev_sys.items() if n == name), None)
-                if role is not None and role in new_sys:
-                    new[new_sys[role]] = val
-                else:
-                    new[renames.get(name, name)] = val
+                role = by_name.get(name)
+                new[new_sys[role] if role in new_sys else renames.get(name, name)] = val  # type: ignore[index]
             for n in added:
                 new.setdefault(n, defaults.get(n))
             if t.embedding_fields:
                 ev = emb.get(k)
                 new[t.system_column("embedding")] = codec.decode_vector(ev) if ev is not None else None
-            deleted = codec.is_deleted(v)
-            if deleted:
-                new[t.system_column("deleted_at")] = row.get(prev_sys.get("deleted_at", "deleted_at"))
-            batch.append(Change(t, uuid.UUID(bytes=k[4:20]), new, old_table=prev))
+            old_id = uuid.UUID(bytes=k[4:20])
+            new_id = old_id
+            new[etc] = t.name
+            if rederive and id_source(new, t.key_field, t.primary_key) is not None:
+                new_id = derive_id(t.name, new, t.key_field, t.primary_key)
+            new[idc] = new_id
+            if new.get(dac) is None and not codec.is_deleted(v):
+                if new_id in seen:
+                    from engine.write import id_constraint, unique_error
+                    name, cols = id_constraint(t)
+                    raise unique_error(t, name, cols, [new.get(c) for c in cols])
+                seen[new_id] = old_id
+            plan.append((old_id, new_id, new))
+        batch: list[Change] = []
+        for old_id, new_id, new in plan:  # pass 2: write
+            if new_id != old_id:
+                batch.append(Change(prev, old_id, None))
+            batch.append(Change(t, new_id, new, old_table=prev if new_id == old_id else None))
             if len(batch) >= 1000:
                 self.writer.commit(batch)
                 batch = []

@@ -169,6 +169,10 @@ class SchemaRegistry:
                 return self.create(t)
             t.version = max(old.version + 1, int(schema.get("version") or 0))
             t.oid = old.oid
+            for c in t.columns:  # a JSON Schema names its fields: same name = same column (never a rename)
+                prev = old.column(c.name)
+                if prev is not None and not prev.system:
+                    c.attnum = prev.attnum
             return self.alter(t)
 
     def alter(self, table: TableDef, *, defaults: dict[str, Any] | None = None) -> TableDef:

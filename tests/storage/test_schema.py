@@ -235,3 +235,15 @@ def test_adding_a_primary_key_over_duplicates_fails_and_keeps_the_table(store: R
     with pytest.raises(E.UniqueViolation):
         store.registry.alter(t2)
     assert store.registry.get("dups").primary_key == [] and store.begin().count(t) == 2  # type: ignore[union-attr]
+
+
+def test_reregister_without_a_field_drops_it_and_keeps_others(store: RemStore) -> None:
+    props = {"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}}
+    t = store.registry.register_json_schema({"title": "rr", "properties": props})
+    tx = store.begin()
+    tx.insert(t, [{"a": "A", "b": "B", "c": "C"}])
+    tx.commit()
+    t2 = store.registry.register_json_schema({"title": "rr", "properties": {"a": props["a"], "c": props["c"],
+                                                                          "d": {"type": "integer"}}})
+    [r] = list(store.begin().scan(t2))
+    assert (r["a"], r["c"], r["d"], "b" in r) == ("A", "C", None, False)

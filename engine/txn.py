@@ -160,6 +160,21 @@ class RemTxn:
 
     def get(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         out: list[Row | None] = []
+        uids = [i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids]
+        if len(uids) > 8 and not self._ov.get(table.oid):
+            self._s()
+            for k in range(0, len(uids), 4096):  # the row cache, a chunk per lock hold
+                part = uids[k:k + 4096]
+                got = self._store.cache.get_many(table.oid, part, self.snapshot_seq)
+                if got is None:
+                    out.extend(self.get(table, part) if len(part) <= 8 else self._get_each(table, part))
+                else:
+                    out.extend(dict(r) if r is not None else None for r in got)
+            return out
+        return self._get_each(table, uids)
+
+    def _get_each(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        out: list[Row | None] = []
         for i in ids:
             r = self._visible(table, i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)))
             out.append(dict(r) if r is not None else None)

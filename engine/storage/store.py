@@ -61,6 +61,15 @@ class RowCache:
             self.hits += 1
             return list(d.values())
 
+    def get_many(self, oid: int, ids: list[uuid.UUID], seq: int) -> list[Row | None] | None:
+        """Cached rows by id (None = no live row), or None when the cache cannot serve a view at ``seq``."""
+        with self._w.lock:
+            d = self.tables.get(oid)
+            if d is None or self._w.table_versions.get(oid, 0) > seq:
+                return None
+            self.hits += 1
+            return [d.get(i) for i in ids]
+
     def count(self, oid: int, seq: int) -> int | None:
         with self._w.lock:
             d = self.tables.get(oid)

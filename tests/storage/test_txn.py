@@ -216,3 +216,17 @@ def test_row_cache_serves_only_views_that_match_it(store: RemStore, users: Table
     _ins(store, users, [{"id": 10, "name": "new"}])  # the writer updates the cache in place
     assert sorted(r["id"] for r in old.scan(users)) == [0, 1, 2]  # older view: decoded, not cached
     assert sorted(r["id"] for r in store.begin().scan(users)) == [0, 1, 2, 10]  # new view: cached, current
+
+
+def test_bulk_get_through_cache_matches_rocksdb(store: RemStore, users: TableDef) -> None:
+    _ins(store, users, [{"id": i, "name": f"n{i}", "age": i % 3} for i in range(30)])
+    tx = store.begin()
+    ids = tx.lookup(users, "age", [1]) + tx.lookup(users, "age", [2])
+    cold = tx.get(users, ids)
+    list(tx.scan(users))  # fills the cache
+    tx.delete(users, ids[:1])
+    tx.commit()
+    tx = store.begin()
+    hits = store.cache.hits
+    warm = tx.get(users, ids)
+    assert store.cache.hits > hits and warm[0] is None and warm[1:] == cold[1:]

@@ -252,7 +252,7 @@ class RemTxn:
             except TypeError:
                 continue
             for k in self._sprefix("indexes", p):
-                i = uuid.UUID(bytes=k[-16:])
+                i = codec.fast_uuid(k[-16:])
                 if i not in ov:
                     add(i)
             if ov:
@@ -310,7 +310,7 @@ class RemTxn:
             end = (prefix_end(eh) or eh) if hi_inclusive else eh
         if start < end:
             for k in self._sprefix("indexes", base, start=start, end=end):
-                i = uuid.UUID(bytes=k[-16:])
+                i = codec.fast_uuid(k[-16:])
                 if i not in ov:
                     out.append(i)
         for i, r in ov.items():
@@ -327,7 +327,7 @@ class RemTxn:
         p = key_index_prefix(key)
         out = []
         for k in self._sprefix("key_index", p):
-            oid, i = TABLE.unpack(k[len(p):len(p) + 4])[0], uuid.UUID(bytes=k[-16:])
+            oid, i = TABLE.unpack(k[len(p):len(p) + 4])[0], codec.fast_uuid(k[-16:])
             t = self._store.registry.get_by_oid(oid)
             if t is not None and i not in (self._ov.get(oid) or {}):
                 out.append((oid, i))
@@ -373,7 +373,7 @@ class RemTxn:
         for k in self._sprefix("indexes", p):
             if len(k) != len(p) + 16:
                 continue
-            i = uuid.UUID(bytes=k[-16:])
+            i = codec.fast_uuid(k[-16:])
             if i != own and i not in ov:
                 return i
         for i in list(self._ovix_for(t).get((ix.oid, p[4:]), ())):

@@ -30,12 +30,12 @@ from engine.errors import (
     DuplicatePreparedStatement,
     FeatureNotSupported,
     InvalidAuthorizationSpecification,
+    InvalidBinaryRepresentation,
     InvalidCursorName,
     InvalidSqlStatementName,
     ProtocolViolation,
     QueryCanceled,
     RemError,
-    error,
 )
 from remwire import copy as copyfmt
 from remwire import pgtypes
@@ -282,8 +282,8 @@ class Connection:
     def _startup(self, msg: m.StartupMessage) -> None:
         major, minor = msg.version >> 16, msg.version & 0xFFFF
         if major != 3:
-            self._fatal(error("0A000", f"unsupported frontend protocol {major}.{minor}: "
-                                       "server supports 3.0 to 3.0"))
+            self._fatal(FeatureNotSupported(f"unsupported frontend protocol {major}.{minor}: "
+                                            "server supports 3.0 to 3.0"))
             return
         self.reader.startup_done()
         params = dict(msg.params)
@@ -536,7 +536,7 @@ class Connection:
             try:
                 values.append(pgtypes.decoder(oids[i], f, tz)(raw))
             except RemError as e:
-                if f == 1 and e.sqlstate == "22P03":
+                if f == 1 and isinstance(e, InvalidBinaryRepresentation):
                     e.message = f"incorrect binary data format in bind parameter {i + 1}"
                 raise
         cols = p.columns

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from engine.api import CopySpec
-from engine.errors import RemError, error
+from engine.errors import BadCopyFileFormat, CharacterNotInRepertoire, RemError
 from remwire import pgtypes
 
 BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
@@ -21,7 +21,7 @@ _I32 = struct.Struct("!i")
 
 
 def _bad_format(msg: str, line: int) -> RemError:
-    e = error("22P04", msg)
+    e = BadCopyFileFormat(msg)
     e.where = f"COPY, line {line}"  # type: ignore[attr-defined]
     return e
 
@@ -321,7 +321,7 @@ def decode_rows(spec: CopySpec, data: bytes, timezone: str = "UTC") -> list[tupl
     try:
         text = data.decode()
     except UnicodeDecodeError:
-        raise error("22021", 'invalid byte sequence for encoding "UTF8"') from None
+        raise CharacterNotInRepertoire('invalid byte sequence for encoding "UTF8"') from None
     decs = [(lambda oid: (lambda s: pgtypes.parse_text(oid, s, timezone)))(c.type_oid) for c in spec.columns]
     if spec.format == "csv":
         return _csv_rows(spec, text, decs)

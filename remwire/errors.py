@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from engine.api import Notice
-from engine.errors import ProgramLimitExceeded, ProtocolViolation, RemError
+from engine.errors import InternalError, ProgramLimitExceeded, ProtocolViolation, RemError
 from remwire.protocol.codec import FramingError
 from remwire.protocol.messages import ErrorResponse, NoticeResponse
 
@@ -42,7 +42,7 @@ def as_rem_error(exc: BaseException) -> RemError:
             return ProgramLimitExceeded(exc.message)
         return ProtocolViolation(exc.message)
     log.error("internal error: %r", exc, exc_info=exc)
-    return RemError(f"internal error: {type(exc).__name__}: {exc}", sqlstate="XX000")
+    return InternalError(f"internal error: {type(exc).__name__}: {exc}")
 
 
 def error_response(exc: BaseException, *, fatal: bool = False) -> ErrorResponse:

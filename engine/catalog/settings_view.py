@@ -88,6 +88,9 @@ def _pg_settings(ctx: Any) -> Iterator[dict[str, Any]]:
                    "pending_restart": False}
             continue
         unit, category, short, extra, context, vartype, lo, hi, enumvals, boot = meta
+        g = _definition(name)
+        if g is not None:  # REM's own default (e.g. server_version, TimeZone) is the boot value
+            boot = _in_unit(str(g.default), unit) if g.default is not None else boot
         setting = _in_unit(value, unit)
         yield {"name": name, "setting": setting, "unit": unit, "category": category, "short_desc": short,
                "extra_desc": extra, "context": context, "vartype": vartype,

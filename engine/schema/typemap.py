@@ -3,7 +3,7 @@
 >>> pg_type_of({"type": "string", "format": "date-time"})
 (1184, -1)
 >>> json_schema_of(23, -1)
-{'type': 'integer'}
+{'type': 'integer', 'format': 'int32'}
 """
 
 from __future__ import annotations

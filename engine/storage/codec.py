@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import struct
 import uuid
 from typing import Any
@@ -89,32 +90,47 @@ def fast_uuid(data: bytes) -> uuid.UUID:
     return u
 
 
+@functools.lru_cache(maxsize=8192)
+def _tstz(data: bytes) -> dt.datetime:  # cached: a statement's rows share their timestamps (datetime is immutable)
+    return _EPOCH_TZ + dt.timedelta(microseconds=_Q.unpack(data)[0])
+
+
+@functools.lru_cache(maxsize=8192)
+def _ts(data: bytes) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=_Q.unpack(data)[0])
+
+
+@functools.lru_cache(maxsize=8192)
+def _date(data: bytes) -> dt.date:
+    return dt.date.fromordinal(_Q.unpack(data)[0])
+
+
+def _time(data: bytes) -> dt.time:
+    us = _Q.unpack(data)[0]
+    s, us = divmod(us, 1_000_000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return dt.time(h, m, s, us)
+
+
+_HOOKS: dict[int, Any] = {
+    _EXT_UUID: fast_uuid,
+    _EXT_TSTZ: _tstz,
+    _EXT_TS: _ts,
+    _EXT_DATE: _date,
+    _EXT_TIME: _time,
+    _EXT_DECIMAL: lambda d: decimal.Decimal(d.decode()),
+    _EXT_INTERVAL: lambda d: Interval(*_IV.unpack(d)),
+    _EXT_JSON_NULL: lambda d: JSON_NULL,
+    _EXT_VECTOR: lambda d: np.frombuffer(d, dtype=np.float32).copy(),
+    _EXT_BIGINT: lambda d: int(d.decode()),
+}
+_hook_get = _HOOKS.get
+
+
 def _ext_hook(code: int, data: bytes) -> Any:
-    if code == _EXT_UUID:
-        return fast_uuid(data)
-    if code == _EXT_TSTZ:
-        return _EPOCH_TZ + _US * _Q.unpack(data)[0]
-    if code == _EXT_TS:
-        return _EPOCH + _US * _Q.unpack(data)[0]
-    if code == _EXT_DATE:
-        return dt.date.fromordinal(_Q.unpack(data)[0])
-    if code == _EXT_TIME:
-        us = _Q.unpack(data)[0]
-        s, us = divmod(us, 1_000_000)
-        m, s = divmod(s, 60)
-        h, m = divmod(m, 60)
-        return dt.time(h, m, s, us)
-    if code == _EXT_DECIMAL:
-        return decimal.Decimal(data.decode())
-    if code == _EXT_INTERVAL:
-        return Interval(*_IV.unpack(data))
-    if code == _EXT_JSON_NULL:
-        return JSON_NULL
-    if code == _EXT_VECTOR:
-        return np.frombuffer(data, dtype=np.float32).copy()
-    if code == _EXT_BIGINT:
-        return int(data.decode())
-    return msgpack.ExtType(code, data)
+    f = _hook_get(code)
+    return f(data) if f is not None else msgpack.ExtType(code, data)
 
 
 def encode_row(row: dict[str, Any], deleted: bool = False) -> bytes:

@@ -30,8 +30,8 @@ def ref(pg_dsn: str) -> Iterator[psycopg.Connection]:
 
 def test_corpus_covers_every_client() -> None:
     clients = {cid.rsplit("-", 1)[0] for cid, _ in CORPUS}
-    assert clients == {"psql", "psql_extra", "asyncpg", "psycopg_sqlalchemy", "sqlalchemy_inspector", "pgjdbc", "pgbench"}
-    assert len(CORPUS) >= 65
+    assert clients == {"bi_tools", "psql", "psql_extra", "asyncpg", "psycopg_sqlalchemy", "sqlalchemy_inspector", "pgjdbc", "pgbench"}
+    assert len(CORPUS) >= 85
 
 
 @pytest.mark.parametrize("cid,sql", CORPUS, ids=[c for c, _ in CORPUS])

@@ -168,10 +168,24 @@ def _user_attrs(t: Any) -> list[Attr]:
     return out
 
 
+def _rem_options(t: Any) -> list[str] | None:
+    """REM's table options as pg_class.reloptions (``key_field=uri``, ``embedding_fields=title,body`` …), the
+    way psql's ``\\d+`` prints "Options:"; a key field implied by a one-column primary key is not repeated."""
+    opts = []
+    if t.key_field and list(t.primary_key) != [t.key_field]:
+        opts.append(f"key_field={t.key_field}")
+    if t.embedding_fields:
+        opts.append("embedding_fields=" + ",".join(t.embedding_fields))
+    if t.embedding_model and t.embedding_fields:
+        opts.append(f"embedding_model={t.embedding_model}")
+    return opts or None
+
+
 def _add_table(snap: Snapshot, t: Any) -> None:
     rowtype = getattr(t, "rowtype_oid", 0) or oids.derived(oids.ROW_TYPE, t.oid)
     rel = Rel(t.oid, t.schema, t.name, t.kind or "r", _user_attrs(t), rowtype,
               oids.derived(oids.ARRAY_TYPE, t.oid), t.description, table=t)
+    rel.options = _rem_options(t)
     snap.add(rel)
     attnum = {a.name: a.attnum for a in rel.attrs}
     for c in t.columns:

@@ -84,3 +84,11 @@ def test_pg_settings_is_the_session_guc_table(rem: Any) -> None:
     rows = dict(run(rem, "select name::text, setting from pg_settings where name in"
                          " ('statement_timeout', 'application_name')"))
     assert rows == {"statement_timeout": "5000", "application_name": "catalog-test"}
+
+
+def test_rem_table_options_are_reloptions(rem: Any) -> None:
+    run(rem, "create table notes (uri text, body text) with (key_field='uri', embedding_fields='body')")
+    rows = run(rem, "select reloptions from pg_class where relname = 'notes'")
+    assert rows[0][0][:2] == ["key_field=uri", "embedding_fields=body"]
+    docs = run(rem, "select reloptions from pg_class where relname = 'docs'")
+    assert docs == [(None,)]

@@ -249,7 +249,16 @@ class Connection:
             if h is None:
                 self._fatal(ProtocolViolation(f"unexpected message {type(msg).__name__}"))
                 return
-            h(self, msg)
+            if type(msg) in _EXTENDED:
+                try:
+                    h(self, msg)
+                except ClientGone:
+                    raise
+                except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
+                    self._error(e)
+                    self.state = ConnState.AWAITING_SYNC
+            else:
+                h(self, msg)
         elif st is ConnState.AWAITING_SYNC:
             if isinstance(msg, m.Sync):
                 self.state = ConnState.READY
@@ -491,15 +500,6 @@ class Connection:
 
     # ------------------------------------------------------------------ extended query
 
-    def _extended(self, fn: Callable[[Connection, Any], None], msg: Any) -> None:
-        try:
-            fn(self, msg)
-        except ClientGone:
-            raise
-        except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
-            self._error(e)
-            self.state = ConnState.AWAITING_SYNC
-
     def _parse(self, msg: m.Parse) -> None:
         assert self.session is not None
         if msg.name and msg.name in self.statements:
@@ -704,11 +704,11 @@ def _type_byte(msg: m.FrontendMessage) -> int:
 
 _READY_HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
     m.Query: Connection._query,
-    m.Parse: lambda c, msg: c._extended(Connection._parse, msg),
-    m.Bind: lambda c, msg: c._extended(Connection._bind, msg),
-    m.Describe: lambda c, msg: c._extended(Connection._describe, msg),
-    m.Execute: lambda c, msg: c._extended(Connection._execute, msg),
-    m.Close: lambda c, msg: c._extended(Connection._close, msg),
+    m.Parse: Connection._parse,
+    m.Bind: Connection._bind,
+    m.Describe: Connection._describe,
+    m.Execute: Connection._execute,
+    m.Close: Connection._close,
     m.Sync: Connection._sync,
     m.Flush: Connection._flush,
     m.Terminate: Connection._terminate,
@@ -717,3 +717,4 @@ _READY_HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
     m.CopyDone: Connection._ignore,
     m.CopyFail: Connection._ignore,
 }
+_EXTENDED = frozenset({m.Parse, m.Bind, m.Describe, m.Execute, m.Close})  # errors → skip to Sync

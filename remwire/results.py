@@ -113,7 +113,7 @@ class ResultWriter:
 
     def complete(self, nrows: int) -> bytes:
         """CommandComplete for this execution (``nrows`` = rows sent by this Execute)."""
-        return m.CommandComplete(command_tag(self.result, nrows)).encode()
+        return command_complete(command_tag(self.result, nrows))
 
 
 def command_tag(result: Result, nrows: int) -> str:
@@ -125,3 +125,14 @@ def command_tag(result: Result, nrows: int) -> str:
 
 
 PORTAL_SUSPENDED = _PORTAL_SUSPENDED
+_CC_CACHE: dict[str, bytes] = {}
+
+
+def command_complete(tag: str) -> bytes:
+    """CommandComplete bytes for ``tag`` (common tags cached)."""
+    b = _CC_CACHE.get(tag)
+    if b is None:
+        b = m.CommandComplete(tag).encode()
+        if len(_CC_CACHE) < 1024:
+            _CC_CACHE[tag] = b
+    return b

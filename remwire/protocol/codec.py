@@ -271,9 +271,10 @@ class FrontendReader:
             )
         if avail < ln + 1:
             return None
-        body = bytes(buf[pos + 5 : pos + ln + 1])
         self.pos = pos + ln + 1
-        return decode_frontend(t, body)
+        if ln == 4:
+            return decode_frontend(t, b"")
+        return decode_frontend(t, bytes(buf[pos + 5 : pos + ln + 1]))
 
 
 # --------------------------------------------------------------------------- backend decoding (tests, raw client)

@@ -159,6 +159,7 @@ class SchemaRegistry:
                     ops.append(("meta", b"seq:" + s.encode(), (0).to_bytes(8, "big", signed=True)))
             ops.append(("meta", count_key(t.oid), (0).to_bytes(8, "big", signed=True)))
             self._persist(t, ops)
+            self._store.cache.start_empty(t)
             return t
 
     def register_json_schema(self, schema: dict[str, Any]) -> TableDef:

@@ -92,7 +92,15 @@ class RowCache:
             self.tables.pop(oid, None)
             self.weights.pop(oid, None)
 
+    def start_empty(self, t: TableDef) -> None:
+        """A new table: cache it from its first row on (its inserts keep it warm)."""
+        with self._w.lock:
+            if self.budget > 0:
+                self.tables[t.oid] = {}
+                self.weights[t.oid] = self.weight(t)
+
     def on_commit(self, s: CommitSummary) -> None:
+        grew = False
         for oid, tc in s.tables.items():
             d = self.tables.get(oid)
             if d is None:
@@ -102,6 +110,13 @@ class RowCache:
                 d[r[idc]] = r
             for i in tc.deleted:
                 d.pop(i, None)
+            grew = grew or bool(tc.upserted)
+        if grew and self._size() > self.budget:  # over budget: forget the largest tables first
+            for oid in sorted(self.tables, key=lambda o: -len(self.tables[o]) * self.weights.get(o, 1)):
+                self.tables.pop(oid, None)
+                self.weights.pop(oid, None)
+                if self._size() <= self.budget:
+                    break
 
 
 class RemStore:

@@ -153,3 +153,22 @@ def test_running_server_detection(tmp_path: Path) -> None:
 
     (tmp_path / "server.json").write_text(json.dumps({"host": "127.0.0.1", "port": 5999, "pid": os.getpid()}))
     assert running_server(tmp_path)["port"] == 5999
+
+
+def test_plain_insert_sql() -> None:
+    assert upsert_sql("docs", ["uri", "content"], 1, upsert=False) == "INSERT INTO docs (uri, content) VALUES ($1, $2)"
+
+
+def test_docs_cover_every_command_and_schema() -> None:
+    from engine import coreschemas
+
+    root = Path(__file__).resolve().parents[2] / "docs"
+    cli_doc, schema_doc = (root / "cli.md").read_text(), (root / "schemas.md").read_text()
+    for cmd in ("init", "schema add", "schema list", "schema show", "schema templates", "insert", "get", "lookup",
+                "query", "search", "traverse", "ingest"):
+        assert f"`rem {cmd}" in cli_doc, cmd
+    for name in [*coreschemas.CORE_SCHEMAS, *coreschemas.templates()]:
+        assert f"`{name}`" in schema_doc, name
+    for doc in coreschemas.core_schemas():
+        for field in doc["properties"]:
+            assert f"`{field}`" in schema_doc, field

@@ -142,7 +142,9 @@ class RemStore:
         return t
 
     def add_commit_hook(self, fn: Callable[[CommitSummary], None]) -> None:
-        """Call ``fn(summary)`` after every commit, in commit order (under the commit lock: keep it short)."""
+        """Call ``fn(summary)`` after every commit, in commit order (under the commit lock: keep it short).
+
+        The summary's rows are shared with the row cache: read them, never mutate them."""
         self.writer.hooks.append(fn)
 
     def remove_commit_hook(self, fn: Callable[[CommitSummary], None]) -> None:

@@ -99,3 +99,21 @@ def recv_interval(b: bytes) -> Interval:
     _need(b, 16, "interval")
     us, days, months = _IV.unpack(b)
     return Interval(months, days, us)
+
+
+_TZ = struct.Struct("!qi")
+
+
+def send_timetz(v: Any) -> bytes:
+    """timetz: µs since midnight, then the zone's offset in seconds west of UTC."""
+    off = v.utcoffset() if v.tzinfo is not None else None
+    west = -int(off.total_seconds()) if off is not None else 0
+    us = ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+    return _TZ.pack(us, west)
+
+
+def recv_timetz(b: bytes) -> dt.time:
+    _need(b, 12, "time with time zone")
+    us, west = _TZ.unpack(b)
+    t = recv_time(_Q.pack(us))
+    return t.replace(tzinfo=dt.timezone(dt.timedelta(seconds=-west)))

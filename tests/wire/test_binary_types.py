@@ -36,6 +36,7 @@ CASES: list[tuple[str, Any]] = [
     ("timestamp", dt.datetime(2024, 1, 2, 3, 4, 5, 678901)),
     ("timestamptz", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
     ("interval", dt.timedelta(days=3, seconds=7200)),
+    ("timetz", dt.time(1, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=-5)))),
     ("int4[]", [1, None, 3]),
     ("text[]", ["a", "b c", None]),
     ("int8[]", [[1, 2], [3, 4]]),

@@ -30,6 +30,7 @@ CASES: list[tuple[int, Any]] = [
     (t.TIMESTAMP, dt.datetime(1999, 12, 31, 23, 59, 59, 123456)),
     (t.TIMESTAMPTZ, dt.datetime(2030, 1, 1, 12, 0, tzinfo=UTC)),
     (t.INTERVAL, Interval(14, -3, 3_600_000_001)),
+    (t.TIMETZ, dt.time(1, 2, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=-5)))),
     (t.JSON, {"a": [1, 2, {"b": None}]}), (t.JSONB, [1, "x", True]),
     (t.OID, 4294967295),
     (1007, [1, None, 3]), (1009, [["a", "b"], ["c", None]]), (1028, [26, 1259]), (1003, ["pg_class"]),

@@ -30,22 +30,36 @@ def _default(type_oid: int) -> Any:
     return None
 
 
-def register(schema: str, name: str, rows: RowsFn | None = None) -> VirtualTable:
+def register(schema: str, name: str, rows: RowsFn | None = None, *, per_snapshot: bool = False) -> VirtualTable:
     """Register ``schema.name`` with PostgreSQL's columns, OID and relkind; ``rows(ctx)`` yields dicts by column
-    name (absent columns get 0 / false / NULL by type). Without ``rows`` the relation is empty."""
+    name (absent columns get 0 / false / NULL by type). Without ``rows`` the relation is empty.
+
+    ``per_snapshot``: the rows depend only on the catalog snapshot (not on the session), so they are built once
+    per registry state and reused by every scan."""
     rec = _REL[(schema, name)]
     cols = rec[6]
     names = [c for c, _ in cols]
     defaults = [_default(t) for _, t in cols]
 
+    def build(ctx: Any) -> list[tuple[Any, ...]]:
+        assert rows is not None
+        return [tuple(d.get(n, dv) for n, dv in zip(names, defaults, strict=False)) for d in rows(ctx)]
+
     def scan(ctx: Any) -> Iterable[tuple[Any, ...]]:
         if rows is None:
-            return
+            return []
         from engine.catalog.regcasts import bind
 
         bind(ctx)
-        for d in rows(ctx):
-            yield tuple(d.get(n, dv) for n, dv in zip(names, defaults, strict=False))
+        if not per_snapshot:
+            return build(ctx)
+        from engine.catalog.objects import snapshot
+
+        memo = snapshot(ctx).memo
+        key = (schema, name)
+        if key not in memo:
+            memo[key] = build(ctx)
+        return memo[key]
 
     return register_virtual(VirtualTable(schema, name, cols, scan, oid=rec[2], kind="r" if rec[3] == "r" else "v"))
 

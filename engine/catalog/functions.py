@@ -37,7 +37,11 @@ def fn(name: str, ret: int, args: tuple[int, ...] | None, impl: Callable[..., An
 # --- session ---------------------------------------------------------------------------------------------
 
 def _path(ctx: Any, implicit: bool) -> list[str]:
-    return names.search_path(ctx, set(snapshot(ctx).schemas), implicit)
+    memo = snapshot(ctx).memo
+    key = ("search_path", names.session_user(ctx), names.setting(ctx, "search_path"), implicit)
+    if key not in memo:
+        memo[key] = names.search_path(ctx, set(snapshot(ctx).schemas), implicit)
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def current_schema(ctx: Any) -> str | None:

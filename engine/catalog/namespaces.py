@@ -17,4 +17,4 @@ def _pg_namespace(ctx: Any) -> Iterator[dict[str, Any]]:
         yield {"oid": oid, "nspname": name, "nspowner": owner}
 
 
-register("pg_catalog", "pg_namespace", _pg_namespace)
+register("pg_catalog", "pg_namespace", _pg_namespace, per_snapshot=True)

@@ -124,6 +124,7 @@ class Snapshot:
     index_by_oid: dict[int, Index] = field(default_factory=dict)
     constraint_by_oid: dict[int, Constraint] = field(default_factory=dict)
     schemas: dict[str, int] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)  # rows of relations that depend on the snapshot only
 
     def add(self, rel: Rel) -> None:
         self.rels.append(rel)
@@ -316,7 +317,20 @@ _CACHE: dict[tuple[Any, ...], Snapshot] = {}
 
 
 def snapshot(ctx: Any) -> Snapshot:
-    """The catalog snapshot for the registry state ``ctx`` sees (memoized on that state)."""
+    """The catalog snapshot for the registry state ``ctx`` sees (memoized on that state, and on the per-statement
+    ``ctx`` itself so that per-row catalog functions do not recompute the key)."""
+    snap = getattr(ctx, "_rem_catalog_snapshot", None)
+    if snap is not None:
+        return snap  # type: ignore[no-any-return]
+    snap = _snapshot(ctx)
+    try:
+        ctx._rem_catalog_snapshot = snap
+    except AttributeError:  # a context that takes no attributes: the registry-state memo still applies
+        pass
+    return snap
+
+
+def _snapshot(ctx: Any) -> Snapshot:
     tables = _registry_tables(ctx)
     if tables:
         from engine.catalog.regcasts import _LAST

@@ -70,6 +70,7 @@ OTHER = 7
 
 _BASE = 1 << 30
 _SPAN = 1 << 27
+FIRST_DERIVED = _BASE
 
 
 def derived(kind: int, owner: int, sub: int = 0) -> int:

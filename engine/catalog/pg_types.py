@@ -105,7 +105,7 @@ def _pg_type(ctx: Any) -> Iterator[dict[str, Any]]:
     yield from _row_types(ctx)
 
 
-register("pg_catalog", "pg_type", _pg_type)
+register("pg_catalog", "pg_type", _pg_type, per_snapshot=True)
 
 
 # --- type names -------------------------------------------------------------------------------------------

@@ -22,27 +22,35 @@ def proc_name(oid: int) -> str | None:
     r = _PG_BY_OID.get(oid)
     if r:
         return str(r[1])
-    for row in rem_procs():
-        if row[0] == oid:
-            return str(row[1])
+    if oid >= oids.FIRST_DERIVED:
+        for row in rem_procs():
+            if row[0] == oid:
+                return str(row[1])
     return None
 
 
 def proc_oids(name: str) -> list[int]:
-    """OIDs of every function called ``name`` (REM's first, then PostgreSQL's built-ins of that name)."""
-    found = [r[0] for r in rem_procs() if r[1] == name]
-    for r in _PG_BY_NAME.get(name, []):
-        if r[0] not in found:
-            found.append(r[0])
-    return found
+    """OIDs of every function called ``name``: PostgreSQL's built-ins of that name, else REM's own."""
+    pg = _PG_BY_NAME.get(name)
+    if pg:
+        return [r[0] for r in pg]
+    return [r[0] for r in rem_procs() if r[1] == name]
 
 
 def regproc(name: str) -> RegOid:
     """A regproc value for the built-in function ``name`` (``-`` / 0 when there is none)."""
     if not name or name == "-":
         return RegOid(0, "-")
-    oid = proc_oids(name)
-    return RegOid(oid[0] if oid else oids.name_oid(oids.OTHER, f"proc:{name}"), name)
+    hit = _REGPROC.get(name)
+    if hit is None:
+        oid = proc_oids(name)
+        hit = RegOid(oid[0] if oid else oids.name_oid(oids.OTHER, f"proc:{name}"), name)
+        if name in _PG_BY_NAME or not oid:
+            _REGPROC[name] = hit
+    return hit
+
+
+_REGPROC: dict[str, RegOid] = {}
 
 
 def regproc_by_oid(oid: int) -> RegOid:
@@ -56,7 +64,7 @@ _REM_CACHE: dict[str, Any] = {}
 def rem_procs() -> list[tuple]:
     """pg_proc-shaped tuples for every function REM registers, PostgreSQL's rows where the name is built in."""
     reg = functions.all_functions()
-    key = tuple((n, len(v)) for n, v in reg.items())
+    key = (len(reg), sum(map(len, reg.values())))
     if _REM_CACHE.get("key") == key:
         return _REM_CACHE["rows"]  # type: ignore[no-any-return]
     rows: list[tuple] = []

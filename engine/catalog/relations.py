@@ -80,7 +80,7 @@ def _pg_class(ctx: Any) -> Iterator[dict[str, Any]]:
         }
 
 
-register("pg_catalog", "pg_class", _pg_class)
+register("pg_catalog", "pg_class", _pg_class, per_snapshot=True)
 
 
 def _pg_attribute(ctx: Any) -> Iterator[dict[str, Any]]:
@@ -100,7 +100,7 @@ def _pg_attribute(ctx: Any) -> Iterator[dict[str, Any]]:
             }
 
 
-register("pg_catalog", "pg_attribute", _pg_attribute)
+register("pg_catalog", "pg_attribute", _pg_attribute, per_snapshot=True)
 
 
 def _pg_index(ctx: Any) -> Iterator[dict[str, Any]]:
@@ -119,7 +119,7 @@ def _pg_index(ctx: Any) -> Iterator[dict[str, Any]]:
         }
 
 
-register("pg_catalog", "pg_index", _pg_index)
+register("pg_catalog", "pg_index", _pg_index, per_snapshot=True)
 
 
 def _pg_constraint(ctx: Any) -> Iterator[dict[str, Any]]:
@@ -138,7 +138,7 @@ def _pg_constraint(ctx: Any) -> Iterator[dict[str, Any]]:
         }
 
 
-register("pg_catalog", "pg_constraint", _pg_constraint)
+register("pg_catalog", "pg_constraint", _pg_constraint, per_snapshot=True)
 
 
 def _pg_attrdef(ctx: Any) -> Iterator[dict[str, Any]]:
@@ -146,7 +146,7 @@ def _pg_attrdef(ctx: Any) -> Iterator[dict[str, Any]]:
         yield {"oid": oid, "adrelid": relid, "adnum": num, "adbin": expr}
 
 
-register("pg_catalog", "pg_attrdef", _pg_attrdef)
+register("pg_catalog", "pg_attrdef", _pg_attrdef, per_snapshot=True)
 
 
 def _pg_description(ctx: Any) -> Iterator[dict[str, Any]]:
@@ -180,7 +180,7 @@ def _pg_sequence(ctx: Any) -> Iterator[dict[str, Any]]:
                "seqcycle": False}
 
 
-register("pg_catalog", "pg_sequence", _pg_sequence)
+register("pg_catalog", "pg_sequence", _pg_sequence, per_snapshot=True)
 
 
 def _pg_depend(ctx: Any) -> Iterator[dict[str, Any]]:
@@ -197,4 +197,4 @@ def _pg_depend(ctx: Any) -> Iterator[dict[str, Any]]:
                    "refobjid": con.oid, "refobjsubid": 0, "deptype": "i"}
 
 
-register("pg_catalog", "pg_depend", _pg_depend)
+register("pg_catalog", "pg_depend", _pg_depend, per_snapshot=True)

@@ -249,6 +249,10 @@ class RemServer:
         for c in clients:
             if c.transport is not None:
                 c.transport.close()
-        await asyncio.gather(*(self.loop.run_in_executor(self.pool, c.conn.close) for c in clients),
-                             return_exceptions=True)
+        closing = asyncio.gather(*(self.loop.run_in_executor(self.pool, c.conn.close) for c in clients),
+                                 return_exceptions=True)
+        try:
+            await asyncio.wait_for(closing, timeout)
+        except TimeoutError:
+            log.warning("some sessions did not finish their statement; closing anyway")
         self.pool.shutdown(wait=False, cancel_futures=True)

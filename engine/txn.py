@@ -71,9 +71,8 @@ class RemTxn:
 
     def _s(self) -> dict[str, Any]:
         if self._snap is None:  # (a finished transaction still reads: committed data, fresh view)
-            with self._store.writer.lock:
-                self._snap = self._rocks.statement_view()
-                self.snapshot_seq = self._store.writer.seq
+            self._snap, self.snapshot_seq = self._store.shared_view()
+            self._itlock = self._snap["_lock"]
         return self._snap
 
     def _sget(self, cf: str, key: bytes) -> bytes | None:
@@ -100,6 +99,18 @@ class RemTxn:
             v = self._sget("embeddings", k)
             row[t.system_column("embedding")] = codec.decode_vector(v) if v is not None else None
         return row
+
+    def _exists_for_write(self, t: TableDef, id_: uuid.UUID) -> bool:
+        """Is ``id_`` a live row (overlay, else committed)? Without a statement view yet, the latest committed
+        state is checked (no view is built for a blind insert; the writer re-checks at commit anyway)."""
+        ov = self._ov.get(t.oid)
+        if ov is not None and id_ in ov:
+            r = ov[id_]
+            return r is not None and r.get(tinfo(t).deleted_at) is None
+        if self._snap is not None:
+            return self._committed(t, id_) is not None
+        raw = self._rocks.cf["entities"].get(entity_key(t.oid, id_))
+        return raw is not None and not codec.is_deleted(raw)
 
     def _visible(self, t: TableDef, id_: uuid.UUID) -> Row | None:
         ov = self._ov.get(t.oid)
@@ -524,7 +535,7 @@ class RemTxn:
                 if t.embedding_fields:
                     emb = src.get(ecol)
                     r[ecol] = None if emb is None else validator_for_vector(emb, t)
-                if self._visible(t, id_) is not None:
+                if self._exists_for_write(t, id_):
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [r.get(c) for c in cols])
                 for ix in uniq:

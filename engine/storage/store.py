@@ -132,7 +132,21 @@ class RemStore:
         self.embedder: Embedder | None = None
         self._txns: weakref.WeakSet[RemTxn] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._view: tuple[dict[str, Any], int] | None = None
         self.registry = SchemaRegistry(self)
+
+    def shared_view(self) -> tuple[dict[str, Any], int]:
+        """A statement view (per-CF pinned iterator + snapshot, one point in time) and its commit sequence.
+
+        Views are shared by every statement that starts before the next commit (their iterators are re-seeked
+        per chunk under the view's ``_lock``)."""
+        with self.writer.lock:
+            v = self._view
+            if v is None or v[1] != self.writer.seq:
+                view: dict[str, Any] = dict(self.rocks.statement_view())
+                view["_lock"] = threading.Lock()
+                v = self._view = (view, self.writer.seq)
+            return v
 
     # ------------------------------------------------------------------ transactions and hooks
     def begin(self, synchronous_commit: bool | None = None) -> RemTxn:
@@ -412,6 +426,7 @@ class RemStore:
             t._snap = None
             t.closed = True
         self._txns = weakref.WeakSet()
+        self._view = None
         self.cache.tables.clear()
         self.rocks.close()
 

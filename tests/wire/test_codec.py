@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remwire.protocol import messages as m
 from remwire.protocol.codec import BackendReader, FramingError, FrontendReader
@@ -132,3 +134,25 @@ def test_startup_packet_limit() -> None:
     r.feed(struct.pack("!i", 20000))
     with pytest.raises(FramingError):
         r.next()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64), st.sampled_from(list(b"QPBDECSHXpFdcf")))
+def test_random_bodies_decode_or_raise_framing_error(body: bytes, t: int) -> None:
+    r = _typed_reader()
+    r.feed(bytes([t]) + struct.pack("!i", len(body) + 4) + body)
+    try:
+        r.next()
+    except FramingError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=64))
+def test_random_startup_packets(data: bytes) -> None:
+    r = FrontendReader(1 << 20)
+    r.feed(struct.pack("!i", len(data) + 4) + data)
+    try:
+        r.next()
+    except FramingError:
+        pass

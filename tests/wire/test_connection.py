@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.database import open_database
 from engine.settings import Settings
@@ -89,3 +91,26 @@ def test_parse_options() -> None:
                                           ("1h", 3600000), ("junk", 0)])
 def test_parse_timeout(text: str, ms: float) -> None:
     assert parse_timeout_ms(text) == ms
+
+
+_MESSAGES = [
+    m.Query("select 1"), m.Query(""), m.Query("select * from no_such_table_y"), m.Query("begin"),
+    m.Query("commit"), m.Query("rollback"), m.Parse("", "select $1::int4"), m.Parse("n", "select 2"),
+    m.Bind("", "", (), (b"5",), ()), m.Bind("", "n", (), (), (1,)), m.Bind("p", "n", (), (), ()),
+    m.Bind("", "", (1,), (b"\x00",), ()), m.Describe("S", ""), m.Describe("P", "p"), m.Execute("", 0),
+    m.Execute("p", 1), m.Close("S", "n"), m.Close("P", "p"), m.Sync(), m.Flush(), m.CopyData(b"x"),
+    m.CopyDone(), m.FunctionCall(b""),
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_MESSAGES), max_size=25))
+def test_any_message_sequence_is_answered(db: object, seq: list[m.FrontendMessage]) -> None:
+    c = Connection(db)  # type: ignore[arg-type]
+    c.feed(m.StartupMessage(m.PROTOCOL_3_0, {"user": "rem"}).encode())
+    out = c.feed(b"".join(x.encode() for x in seq) + m.Sync().encode() + m.Query("rollback").encode())
+    msgs = _decode(out)
+    assert c.state is ConnState.READY
+    assert isinstance(msgs[-1], m.ReadyForQuery) and msgs[-1].status == "I"
+    assert not any(isinstance(x, m.ErrorResponse) and x.get("C") == "XX000" for x in msgs)
+    c.close()

@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import gc
 import json
+import os
 import platform
 import random
 import shutil
@@ -279,8 +280,10 @@ def main(argv: list[str] | None = None) -> None:
     store = store_bench(a.rows)
     text = render(codecs, store, a.rows, validation)
     print(text)
+    load = os.getloadavg()[0]
     meta = (f"{a.rows:,} rows, Python {platform.python_version()}, {platform.machine()}, measured "
-            f"{dt.datetime.now(dt.UTC):%Y-%m-%d}; single runs on a shared 2-core machine (±30 %).")
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d}; single runs on a shared 2-core machine (±30 %; load average "
+            f"{load:.1f} at the end of the run).")
     if not a.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps({"rows": a.rows, "store": store, "validation": validation,

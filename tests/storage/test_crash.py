@@ -18,7 +18,18 @@ from engine.storage.check import count_live, verify
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _round(path: Path, start: int, sync: bool, lines_before_kill: int) -> list[int]:
+def _parse(line: str, acked: list[int], deleted: set[int], maybe: set[int]) -> None:
+    """An ack line ("k k k [D k k]") or a delete intent ("W k k": those rows may be gone without an ack)."""
+    if line.startswith("W "):
+        maybe.update(int(x) for x in line[2:].split())
+        return
+    ins, _, dels = line.partition(" D ")
+    acked.extend(int(x) for x in ins.split())
+    deleted.update(int(x) for x in dels.split())
+
+
+def _round(path: Path, start: int, sync: bool, lines_before_kill: int,
+           deleted: set[int], maybe: set[int]) -> list[int]:
     p = subprocess.Popen([sys.executable, "-m", "tests.storage.crash_child", str(path), str(start), "1" if sync else "0"],
                          cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1)
     acked: list[int] = []
@@ -29,15 +40,12 @@ def _round(path: Path, start: int, sync: bool, lines_before_kill: int) -> list[i
             line = p.stdout.readline()
             if not line:
                 break
-            acked.extend(int(x) for x in line.split())
+            _parse(line, acked, deleted, maybe)
         os.kill(p.pid, signal.SIGKILL)
         rest = p.stdout.read()  # lines written before the kill are acknowledged too
-        for line in rest.splitlines():
-            if line.endswith(tuple("0123456789")) and line.strip():
-                try:
-                    acked.extend(int(x) for x in line.split())
-                except ValueError:  # a torn last line: not a complete acknowledgement
-                    pass
+        for line in rest.splitlines(keepends=True):
+            if line.endswith("\n"):  # a torn last line is not a complete acknowledgement
+                _parse(line, acked, deleted, maybe)
     finally:
         p.kill()
         p.wait()
@@ -49,21 +57,28 @@ def test_acknowledged_rows_survive_sigkill(tmp_path: Path) -> None:
     path = tmp_path / "db"
     rnd = random.Random(1234)
     acked_all: list[int] = []
+    deleted: set[int] = set()  # acknowledged deletes
+    maybe: set[int] = set()  # rows a commit meant to delete (gone or not, if the ack was cut off)
     start = 1
     for rnd_no in range(6):
-        acked = _round(path, start, sync=rnd_no % 2 == 1, lines_before_kill=rnd.randint(5, 400))
+        acked = _round(path, start, sync=rnd_no % 2 == 1, lines_before_kill=rnd.randint(5, 400),
+                       deleted=deleted, maybe=maybe)
         acked_all.extend(acked)
         st = open_store(Settings(data_dir=path))
         try:
             t = st.registry.get("crash")
             assert t is not None
-            ids = [derive_id("crash", {"k": k}, None, ["k"]) for k in acked_all]
+            ids = [derive_id("crash", {"k": k}, None, ["k"]) for k in acked_all
+                   if k not in deleted and k not in maybe]
             assert count_live(st, t.oid, ids) == len(ids), f"round {rnd_no}: acknowledged rows lost"
+            gone = [derive_id("crash", {"k": k}, None, ["k"]) for k in deleted]
+            assert count_live(st, t.oid, gone) == 0, f"round {rnd_no}: acknowledged deletes lost"
             assert verify(st) == []
             tx = st.begin()
             n = tx.count(t)
-            assert n >= len(acked_all)
-            assert sum(len(tx.lookup(t, "tag", [f"t{i}"])) for i in range(7)) == n
-            start = max(r["k"] for r in tx.scan(t)) + 1
+            assert n == len(list(tx.scan(t))) >= len(ids)
+            assert sum(len(tx.lookup(t, "tag", [tag])) for tag in [*(f"t{i}" for i in range(7)), "upd"]) == n
+            start = max([r["k"] for r in tx.scan(t)] + acked_all + list(maybe)) + 1
         finally:
             st.close()
+    assert deleted and acked_all  # the rounds did delete and insert

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import InvalidBinaryRepresentation
+from engine.errors import InvalidBinaryRepresentation, ProtocolViolation
 
 
 def send_bool(v: Any) -> bytes:
@@ -12,6 +12,8 @@ def send_bool(v: Any) -> bytes:
 
 
 def recv_bool(b: bytes) -> bool:
-    if len(b) != 1 or b[0] > 1:
-        raise InvalidBinaryRepresentation("invalid binary data for type boolean")
-    return b[0] == 1
+    if not b:
+        raise ProtocolViolation("insufficient data left in message")
+    if len(b) > 1:
+        raise InvalidBinaryRepresentation("incorrect binary data format for type boolean")
+    return b[0] != 0

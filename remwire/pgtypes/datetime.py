@@ -9,7 +9,7 @@ import datetime as dt
 import struct
 from typing import Any
 
-from engine.errors import DatetimeFieldOverflow, InvalidBinaryRepresentation
+from engine.errors import DatetimeFieldOverflow, InvalidBinaryRepresentation, ProtocolViolation
 from engine.types import Interval
 
 _EPOCH_DATE = dt.date(2000, 1, 1)
@@ -23,7 +23,9 @@ _US = dt.timedelta(microseconds=1)
 
 
 def _need(b: bytes, n: int, what: str) -> None:
-    if len(b) != n:
+    if len(b) < n:
+        raise ProtocolViolation("insufficient data left in message")
+    if len(b) > n:
         raise InvalidBinaryRepresentation(f"incorrect binary data format for type {what}")
 
 

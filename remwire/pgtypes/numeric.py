@@ -6,7 +6,7 @@ import struct
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import InvalidBinaryRepresentation, NumericValueOutOfRange
+from engine.errors import InvalidBinaryRepresentation, NumericValueOutOfRange, ProtocolViolation
 
 _H = struct.Struct("!h")
 _I = struct.Struct("!i")
@@ -14,6 +14,13 @@ _Q = struct.Struct("!q")
 _U = struct.Struct("!I")
 _F = struct.Struct("!f")
 _D = struct.Struct("!d")
+
+
+def _wrong_size(got: int, size: int, type_name: str) -> None:
+    """PostgreSQL's errors for a fixed-size binary value of the wrong length (08P01 short, 22P03 long)."""
+    if got < size:
+        raise ProtocolViolation("insufficient data left in message")
+    raise InvalidBinaryRepresentation(f"incorrect binary data format for type {type_name}")
 
 
 def _packer(st: struct.Struct, type_name: str):  # type: ignore[no-untyped-def]
@@ -34,7 +41,7 @@ def _unpacker(st: struct.Struct, type_name: str):  # type: ignore[no-untyped-def
 
     def recv(b: bytes) -> Any:
         if len(b) != size:
-            raise InvalidBinaryRepresentation(f"incorrect binary data format for type {type_name}")
+            _wrong_size(len(b), size, type_name)
         return unpack(b)[0]
 
     return recv

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from engine import types as t
-from engine.errors import InvalidBinaryRepresentation
+from engine.errors import InvalidBinaryRepresentation, ProtocolViolation
 from engine.types import Interval
 from remwire import pgtypes
 
@@ -69,8 +69,14 @@ def test_numeric_binary_matches_postgres_layout() -> None:
     assert pgtypes.binary_encoder(t.NUMERIC)(Decimal("12345.678")) == bytes.fromhex("0003000100000003000109291a7c")
 
 
-@pytest.mark.parametrize(("oid", "data"), [(t.INT4, b"\x00\x01"), (t.BOOL, b"\x02"), (t.UUID, b"x"),
-                                           (t.JSONB, b"\x02{}"), (1007, b"\x00\x00")])
+@pytest.mark.parametrize(("oid", "data"), [(t.INT4, b"\x00\x01\x00\x00\x00"), (t.BOOL, b"\x01\x00"),
+                                           (t.UUID, b"x"), (t.JSONB, b"\x02{}"), (1007, b"\x00\x00")])
 def test_bad_binary_is_22p03(oid: int, data: bytes) -> None:
     with pytest.raises(InvalidBinaryRepresentation):
+        pgtypes.binary_decoder(oid)(data)
+
+
+@pytest.mark.parametrize(("oid", "data"), [(t.INT4, b"\x00\x01"), (t.INT8, b""), (t.BOOL, b""), (t.DATE, b"\x00")])
+def test_short_binary_is_08p01(oid: int, data: bytes) -> None:
+    with pytest.raises(ProtocolViolation):
         pgtypes.binary_decoder(oid)(data)

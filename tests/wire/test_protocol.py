@@ -183,8 +183,11 @@ def test_bind_parameter_count_mismatch(raw: RawClient) -> None:
 
 
 def test_bad_binary_parameter(raw: RawClient) -> None:
-    raw.send(m.Parse("", "select $1::int4", (23,)), m.Bind("", "", (1,), (b"\x01",), ()), m.Sync())
-    assert _err(raw.until()).get("C") == "22P03"
+    raw.send(m.Parse("", "select $1::int4", (23,)), m.Bind("", "", (1,), (b"\x01\x02\x03\x04\x05",), ()), m.Sync())
+    e = _err(raw.until())
+    assert e.get("C") == "22P03" and e.get("M") == "incorrect binary data format in bind parameter 1"
+    raw.send(m.Bind("", "", (1,), (b"\x01",), ()), m.Sync())
+    assert _err(raw.until()).get("C") == "08P01"  # too short: "insufficient data left in message", as PostgreSQL
 
 
 def test_flush_sends_without_ready_for_query(raw: RawClient) -> None:

@@ -58,6 +58,7 @@ class RemTxn:
         self._ovix_built: set[int] = set()
         self._ovkey_built = False
         self._undo: list[tuple[int, uuid.UUID, Any, bool]] = []
+        self._expect: dict[tuple[int, uuid.UUID], bytes | None] = {}  # committed value an update/delete read
         self._savepoints: list[tuple[str, int]] = []
         self._snap: dict[str, Any] | None = None  # CF → (iterator, snapshot), one point in time
         self._itlock = threading.Lock()
@@ -444,6 +445,8 @@ class RemTxn:
         self._tables[t.oid] = t
         ov = self._ov.setdefault(t.oid, {})
         key = (t.oid, id_)
+        if not insert and id_ not in ov and key not in self._expect:  # modifies a committed row: remember it
+            self._expect[key] = self._sget("entities", entity_key(t.oid, id_))
         self._undo.append((t.oid, id_, ov.get(id_, _MISSING), key in self._ins))
         if insert and id_ not in ov:
             self._ins.add(key)
@@ -664,7 +667,9 @@ class RemTxn:
         if self.closed:
             return
         try:
-            changes = [Change(self._tables[oid], id_, row, insert=(oid, id_) in self._ins)
+            exp = self._expect
+            changes = [Change(self._tables[oid], id_, row, insert=(oid, id_) in self._ins,
+                              expect=exp.get((oid, id_)), check=(oid, id_) in exp)
                        for oid, d in self._ov.items() for id_, row in d.items()]
             s = self.synchronous_commit if sync is None else sync
             self._store.writer.commit(changes, sync=s)
@@ -682,6 +687,7 @@ class RemTxn:
         self._ovix_built.clear()
         self._ovkey_built = False
         self._undo.clear()
+        self._expect.clear()
         self._ins.clear()
         self._savepoints.clear()
         self._snap = None

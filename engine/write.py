@@ -83,6 +83,8 @@ class Change:
     row: Row | None
     insert: bool = False  # plain INSERT: the id must not be live at commit
     old_table: TableDef | None = None  # the definition the stored version was written with (ALTER rewrites)
+    expect: bytes | None = None  # the stored value this change was computed from (checked when check is set)
+    check: bool = False
 
 
 def count_key(table_oid: int) -> bytes:
@@ -233,6 +235,8 @@ class Writer:
                 raw = ent.get(ekey)
                 old = codec.decode_row(raw) if raw is not None else None
                 old_live = raw is not None and not codec.is_deleted(raw)
+                if c.check and raw != c.expect:  # first updater wins; never a silently lost update
+                    raise E.SerializationFailure("could not serialize access due to concurrent update")
                 new = c.row
                 ti = tinfo(t)
                 new_live = new is not None and new.get(ti.deleted_at) is None

@@ -230,3 +230,26 @@ def test_bulk_get_through_cache_matches_rocksdb(store: RemStore, users: TableDef
     hits = store.cache.hits
     warm = tx.get(users, ids)
     assert store.cache.hits > hits and warm[0] is None and warm[1:] == cold[1:]
+
+
+def test_concurrent_updates_first_updater_wins(store: RemStore, users: TableDef) -> None:
+    _ins(store, users, [{"id": 1, "name": "a", "age": 1}, {"id": 2, "name": "b", "age": 1}])
+    a, b = store.begin(), store.begin()
+    [ra] = a.get(users, a.lookup(users, "id", [1]))
+    [rb] = b.get(users, b.lookup(users, "id", [1]))
+    a.update(users, [dict(ra, age=ra["age"] + 1)])
+    b.update(users, [dict(rb, age=rb["age"] + 1)])
+    a.commit()
+    with pytest.raises(E.SerializationFailure) as e:
+        b.commit()
+    assert e.value.sqlstate == "40001"
+    [r] = store.begin().get(users, store.begin().lookup(users, "id", [1]))
+    assert r is not None and r["age"] == 2  # one increment, never a silently lost one
+    c, d = store.begin(), store.begin()  # different rows do not conflict
+    [r1] = c.get(users, c.lookup(users, "id", [1]))
+    [r2] = d.get(users, d.lookup(users, "id", [2]))
+    c.update(users, [dict(r1, name="c")])
+    d.delete(users, [r2["_id"]])
+    c.commit()
+    d.commit()
+    assert sorted(r["name"] for r in store.begin().scan(users)) == ["c"]

@@ -89,6 +89,8 @@ def _matches(msg: m.BackendMessage, name: str, fields: dict[str, Any]) -> str | 
             got: Any = msg.get(k)
         elif k == "values" and isinstance(msg, m.DataRow):
             got = [None if v is None else v.decode() for v in msg.values]
+        elif k == "data" and isinstance(msg, m.CopyData):
+            got = msg.data.decode()
         else:
             got = getattr(msg, k)
             if isinstance(got, tuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import subprocess
 import uuid
@@ -98,6 +99,10 @@ def test_asyncpg_copy_records(rem_server: RemServer, conn: psycopg.Connection, t
         try:
             res = await c.copy_records_to_table(table, records=[(i, f"r{i}", i / 2) for i in range(50)])
             assert res == "COPY 50"
+            buf = io.BytesIO()
+            res = await c.copy_from_query(f"select id, name from {table} where id < 3 order by id", output=buf,
+                                          format="csv")
+            assert res == "COPY 3" and buf.getvalue() == b"0,r0\n1,r1\n2,r2\n"
         finally:
             await c.close()
 

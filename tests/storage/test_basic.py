@@ -79,3 +79,19 @@ def test_unusable_data_dir_is_an_io_error(tmp_path) -> None:  # type: ignore[no-
     f.write_text("x")
     with pytest.raises(E.RemError):
         open_store(Settings(data_dir=f))
+
+
+def test_close_releases_the_lock_with_live_transactions(settings: Settings) -> None:
+    st = open_store(settings)
+    t = st.registry.create(TableDef(name="n", columns=[ColumnDef("title", T.TEXT)], key_field="title"))
+    tx = st.begin()
+    tx.insert(t, [{"title": "a"}])
+    tx.commit()
+    reader = st.begin()
+    assert reader.count(t) == 1 and len(list(reader.scan(t))) == 1  # holds a statement view
+    st.close()
+    st2 = open_store(settings)  # same process: every handle was dropped
+    try:
+        assert st2.begin().count(st2.registry.get("n")) == 1  # type: ignore[arg-type]
+    finally:
+        st2.close()

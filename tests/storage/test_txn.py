@@ -253,3 +253,18 @@ def test_concurrent_updates_first_updater_wins(store: RemStore, users: TableDef)
     c.commit()
     d.commit()
     assert sorted(r["name"] for r in store.begin().scan(users)) == ["c"]
+
+
+def test_rem_vacuum_sql_function(store: RemStore, users: TableDef) -> None:
+    from types import SimpleNamespace
+
+    from engine.functions import lookup
+    _ins(store, users, [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+    tx = store.begin()
+    tx.delete(users, tx.lookup(users, "id", [1]))
+    tx.commit()
+    [fn] = lookup("rem_vacuum")
+    ctx = SimpleNamespace(db=SimpleNamespace(store=store, registry=store.registry))
+    assert fn.needs_ctx and fn.impl(ctx, "public.users") == 1 and fn.impl(ctx, "users") == 0
+    with pytest.raises(E.UndefinedTable):
+        fn.impl(ctx, "nope")

@@ -23,7 +23,7 @@ from remwire.cli_commands.output import emit
 from remwire.cli_commands.progress import Progress
 from remwire.cli_commands.upsert import Upserter
 
-DOCUMENT_SUFFIXES = {".txt", ".text", ".rst", ".org", ".log"} | MARKDOWN_SUFFIXES | PDF_SUFFIXES
+DOCUMENT_SUFFIXES = {".txt", ".text", ".rst", ".org"} | MARKDOWN_SUFFIXES | PDF_SUFFIXES  # not .log: RocksDB WALs
 
 
 @dataclass

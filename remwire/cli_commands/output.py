@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.coreschemas import jsonable
+from engine.types import element_of
 
 FORMATS = ("table", "json", "jsonl", "csv")
 _HIDDEN = {"embedding", "embedding_alt"}  # vectors are noise in a terminal or a JSON dump
@@ -25,10 +26,12 @@ def resolve_format(fmt: str | None) -> str:
     return "table" if sys.stdout.isatty() else "json"
 
 
-def _text(v: Any, oid: int) -> str:
+def _text(v: Any, oid: int, *, human: bool = False) -> str:
     if v is None:
         return ""
-    if isinstance(v, dict | list):
+    if human and isinstance(v, list) and not any(isinstance(x, dict | list) for x in v):
+        return ", ".join("" if x is None else str(jsonable(x)) for x in v)
+    if isinstance(v, dict | list) and not (isinstance(v, list) and element_of(oid)):
         return json.dumps(jsonable(v), ensure_ascii=False)
     try:
         from engine.textio import format_text
@@ -58,7 +61,7 @@ def emit(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str | None 
         for r in rows:
             w.writerow([_text(r[i], o) for i, o in zip(keep, oids, strict=True)])
     else:
-        _table(cols, [[_text(r[i], o) for i, o in zip(keep, oids, strict=True)] for r in rows], title)
+        _table(cols, [[_text(r[i], o, human=True) for i, o in zip(keep, oids, strict=True)] for r in rows], title)
     out.flush()
 
 

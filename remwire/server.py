@@ -211,7 +211,7 @@ class RemServer:
         self.max_message_size = max_message_size
         self.pool = ThreadPoolExecutor(max_workers=worker_threads, thread_name_prefix="rem-worker")
         self.workers = worker_threads
-        self.max_sticky = max(2, os.cpu_count() or 2)  # lingering workers beyond the cores only fight for the GIL
+        self.max_sticky = max(4, worker_threads // 4)  # lingering workers; the rest stay free for others
         self.active = 0
         self.counter_lock = threading.Lock()
         self.stopping = False

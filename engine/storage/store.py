@@ -126,7 +126,10 @@ class RemStore:
         self.settings = settings
         self.rocks = Rocks(settings.data_dir, settings)
         self.writer = Writer(self.rocks, settings.synchronous_commit)
-        budget = int(settings.extra.get("P8_ROW_CACHE_ROWS", "1000000") or 0)
+        try:
+            budget = int(settings.extra.get("P8_ROW_CACHE_ROWS", "1000000") or 0)
+        except ValueError:
+            budget = 1_000_000
         self.cache = RowCache(self.writer, budget)
         self.writer.hooks.append(self.cache.on_commit)
         self.embedder: Embedder | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +17,8 @@ class Progress:
         self.description, self.total, self.unit = description, total, unit
         self._bar: Any = None
         self._task: Any = None
+        self.done = 0
+        self._t0 = time.perf_counter()
 
     def __enter__(self) -> Progress:
         if self.enabled:
@@ -39,8 +42,9 @@ class Progress:
         if total is not None:
             self._bar.update(self._task, total=total)
         self._bar.advance(self._task, n)
-        speed = self._bar.tasks[0].speed
-        self._bar.update(self._task, rate=f"{speed:,.0f} {self.unit}/s" if speed else "")
+        self.done += n
+        elapsed = max(time.perf_counter() - self._t0, 1e-6)
+        self._bar.update(self._task, rate=f"{self.done / elapsed:,.0f} {self.unit}/s")
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         if self._bar is not None:

@@ -233,8 +233,8 @@ class Writer:
                 t = c.table
                 ekey = entity_key(t.oid, c.id)
                 raw = ent.get(ekey)
-                old = codec.decode_row(raw) if raw is not None else None
                 old_live = raw is not None and not codec.is_deleted(raw)
+                old = codec.decode_row(raw) if old_live else None  # (a deleted version has no derived entries)
                 if c.check and raw != c.expect:  # first updater wins; never a silently lost update
                     raise E.SerializationFailure("could not serialize access due to concurrent update")
                 new = c.row
@@ -250,9 +250,8 @@ class Writer:
                 if tc is None:
                     tc = summary.tables[t.oid] = TableChanges(t)
                 # derived entries of the old version
-                if old is not None and old_live:
-                    for k in self._derived_keys(c.old_table or t, c.id, old):
-                        deletes.append(k)
+                if old is not None:
+                    deletes.extend(self._derived_keys(c.old_table or t, c.id, old))
                 old_edges = set(edge_list(old, c.old_table or t)) if old_live else set()
                 new_edges = set(edge_list(new, t)) if new_live else set()
                 tc.edges_removed.extend(e for e in old_edges if e not in new_edges)

@@ -201,3 +201,24 @@ def test_ingest_bad_file_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00binary")
     failed(cli("ingest", str(tmp_path / "good.txt"), str(tmp_path / "bad.txt")), "binary file")
     assert _resources(cli, f"file://{tmp_path.resolve()}") == []
+
+
+def test_nested_extras_and_new_version(cli: Cli, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    table = name_for(request, "papers")
+    doc = {"title": "Paper", "type": "object",
+           "properties": {"title": {"type": "string"}, "year": {"type": "integer"}},
+           "json_schema_extra": {"short_name": table, "key_field": "title", "indexed_fields": ["year"]}}
+    (tmp_path / "p.json").write_text(json.dumps(doc))
+    cli.ok("schema", "add", str(tmp_path / "p.json"))
+    listed = {r["name"]: r for r in rows(cli.ok("schema", "list"))}
+    assert listed[table]["key_field"] == "title" and listed[table]["indexed_fields"] == ["year"]
+    a = rows(cli.ok("insert", table, '{"title": "REM", "year": 2024}'))
+    b = rows(cli.ok("insert", table, '{"title": "REM", "year": 2025}'))
+    assert a == b  # key_field from the nested extras: same title, same row
+    doc["properties"]["venue"] = {"type": "string"}
+    doc["json_schema_extra"]["version"] = 2
+    (tmp_path / "p.json").write_text(json.dumps(doc))
+    cli.ok("schema", "add", str(tmp_path / "p.json"))
+    cli.ok("insert", table, '{"title": "Other", "year": 2020, "venue": "VLDB"}')
+    got = rows(cli.ok("query", f"SELECT title, year, venue FROM {table} ORDER BY title"))
+    assert got == [{"title": "Other", "year": 2020, "venue": "VLDB"}, {"title": "REM", "year": 2025, "venue": None}]

@@ -93,6 +93,12 @@ def insert(
         _insert_batch(db, table, size, fmt)
 
 
+class _BadLine(RemError):
+    """A JSONL line that is not a JSON object (22P02); the rows before it are already written."""
+
+    sqlstate = "22P02"
+
+
 def _insert_batch(db: Any, table: str, size: int, fmt: str | None) -> None:
     with Progress(f"insert {table}") as bar:
         up = Upserter(db, table, size, bar)
@@ -104,20 +110,20 @@ def _insert_batch(db: Any, table: str, size: int, fmt: str | None) -> None:
                 try:
                     row = json.loads(line)
                 except ValueError as e:
-                    bad: RemError = error("22P02", f"line {lineno}: invalid JSON ({e})")
+                    problem = f"invalid JSON ({e})"
                 else:
                     if isinstance(row, dict) and row:
                         if not up.pending:
                             first_line = lineno
                         up.add(row)
                         continue
-                    bad = error("22P02", f"line {lineno}: expected a non-empty JSON object")
+                    problem = "expected a non-empty JSON object"
                 up.flush()
-                raise error(bad.sqlstate, f"{bad.message}; {up.written} rows before it were written")
+                raise _BadLine(f"line {lineno}: {problem}; {up.written} rows before it were written")
             up.flush()
+        except _BadLine:
+            raise
         except RemError as e:
-            if "rows before it were written" in e.message:
-                raise
             raise error(e.sqlstate, f"{e.message} (in the batch starting at line {first_line}); "
                         f"{up.written} rows before it were written", hint=e.hint) from None
     emit(["table", "written"], [(table, up.written)], fmt)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import operator
 import threading
 import uuid
 import weakref
@@ -29,6 +30,59 @@ Row = dict[str, Any]
 Embedder = Callable[[TableDef, list[Row]], list[Any]]
 
 
+_INT = operator.attrgetter("int")
+
+
+class TableCache:
+    """One table's cached live rows: ``rows`` (id → row) and their ids in key order (uuid byte order).
+
+    Reads return the rows in key order — the order of a cold scan — so a query gives the same order whether or
+    not the cache served it. Ids inserted since the last read are merged in at the next read (Timsort merges the
+    appended sorted run in linear time); the materialized list is reused until the table changes."""
+
+    __slots__ = ("rows", "order", "new", "stale", "listed")
+
+    def __init__(self, rows: dict[uuid.UUID, Row]) -> None:
+        self.rows = rows  # filled in key order by a cold scan, or empty
+        self.order: list[uuid.UUID] = list(rows)
+        self.new: list[uuid.UUID] = []
+        self.stale = 0
+        self.listed: list[Row] | None = None
+
+    def upsert(self, i: uuid.UUID, r: Row) -> None:
+        if i not in self.rows:
+            self.new.append(i)
+        self.rows[i] = r
+        self.listed = None
+
+    def delete(self, i: uuid.UUID) -> None:
+        if self.rows.pop(i, None) is not None:
+            self.stale += 1
+            self.listed = None
+
+    def values(self) -> list[Row]:
+        """The rows in key order (a shared list: read it, never mutate it)."""
+        if self.listed is None:
+            order = self.order
+            if self.new or self.stale:
+                if self.new:
+                    order.extend(self.new)
+                    order.sort(key=_INT)
+                    self.new = []
+                rows = self.rows
+                prev = None
+                kept = []
+                for i in order:  # drop deleted ids and the duplicates of deleted-then-reinserted ones
+                    if i != prev and i in rows:
+                        kept.append(i)
+                    prev = i
+                self.order = order = kept
+                self.stale = 0
+            rows = self.rows
+            self.listed = [rows[i] for i in order]
+        return self.listed
+
+
 class RowCache:
     """Decoded live rows per table, kept current by the write path (a commit hook running under the lock).
 
@@ -39,7 +93,7 @@ class RowCache:
     def __init__(self, writer: Writer, budget_rows: int) -> None:
         self._w = writer
         self.budget = budget_rows
-        self.tables: dict[int, dict[uuid.UUID, Row]] = {}
+        self.tables: dict[int, TableCache] = {}
         self.hits = 0
         self.misses = 0
         self.weights: dict[int, int] = {}
@@ -50,41 +104,48 @@ class RowCache:
         return 1 + ((t.embedding_dim or 384) // 128 if t.embedding_fields else 0)
 
     def _size(self) -> int:
-        return sum(len(d) * self.weights.get(oid, 1) for oid, d in self.tables.items())
+        return sum(len(c.rows) * self.weights.get(oid, 1) for oid, c in self.tables.items())
+
+    def _valid(self, oid: int, seq: int) -> TableCache | None:
+        c = self.tables.get(oid)
+        if c is None or self._w.table_versions.get(oid, 0) > seq:
+            return None
+        return c
 
     def rows(self, oid: int, seq: int) -> list[Row] | None:
+        """The cached rows in key order, or None when the cache cannot serve a view at ``seq``."""
         with self._w.lock:
-            d = self.tables.get(oid)
-            if d is None or self._w.table_versions.get(oid, 0) > seq:
+            c = self._valid(oid, seq)
+            if c is None:
                 self.misses += 1
                 return None
             self.hits += 1
-            return list(d.values())
+            return c.values()
 
     def get_many(self, oid: int, ids: list[uuid.UUID], seq: int) -> list[Row | None] | None:
         """Cached rows by id (None = no live row), or None when the cache cannot serve a view at ``seq``."""
         with self._w.lock:
-            d = self.tables.get(oid)
-            if d is None or self._w.table_versions.get(oid, 0) > seq:
+            c = self._valid(oid, seq)
+            if c is None:
                 return None
             self.hits += 1
+            d = c.rows
             return [d.get(i) for i in ids]
 
     def count(self, oid: int, seq: int) -> int | None:
         with self._w.lock:
-            d = self.tables.get(oid)
-            if d is None or self._w.table_versions.get(oid, 0) > seq:
-                return None
-            return len(d)
+            c = self._valid(oid, seq)
+            return None if c is None else len(c.rows)
 
     def offer(self, t: TableDef, rows: dict[uuid.UUID, Row], seq: int) -> None:
+        """Rows of a complete cold scan (in key order) at ``seq``."""
         with self._w.lock:
             if self._w.table_versions.get(t.oid, 0) > seq or t.oid in self.tables:
                 return
             w = self.weight(t)
             if self._size() + len(rows) * w > self.budget:
                 return
-            self.tables[t.oid] = rows
+            self.tables[t.oid] = TableCache(rows)
             self.weights[t.oid] = w
 
     def drop(self, oid: int) -> None:
@@ -96,23 +157,23 @@ class RowCache:
         """A new table: cache it from its first row on (its inserts keep it warm)."""
         with self._w.lock:
             if self.budget > 0:
-                self.tables[t.oid] = {}
+                self.tables[t.oid] = TableCache({})
                 self.weights[t.oid] = self.weight(t)
 
     def on_commit(self, s: CommitSummary) -> None:
         grew = False
         for oid, tc in s.tables.items():
-            d = self.tables.get(oid)
-            if d is None:
+            c = self.tables.get(oid)
+            if c is None:
                 continue
             idc = tc.table.id_column
             for r in tc.upserted:
-                d[r[idc]] = r
+                c.upsert(r[idc], r)
             for i in tc.deleted:
-                d.pop(i, None)
+                c.delete(i)
             grew = grew or bool(tc.upserted)
         if grew and self._size() > self.budget:  # over budget: forget the largest tables first
-            for oid in sorted(self.tables, key=lambda o: -len(self.tables[o]) * self.weights.get(o, 1)):
+            for oid in sorted(self.tables, key=lambda o: -len(self.tables[o].rows) * self.weights.get(o, 1)):
                 self.tables.pop(oid, None)
                 self.weights.pop(oid, None)
                 if self._size() <= self.budget:

@@ -268,3 +268,16 @@ def test_rem_vacuum_sql_function(store: RemStore, users: TableDef) -> None:
     assert fn.needs_ctx and fn.impl(ctx, "public.users") == 1 and fn.impl(ctx, "users") == 0
     with pytest.raises(E.UndefinedTable):
         fn.impl(ctx, "nope")
+
+
+def test_scan_order_is_key_order_cached_or_not(store: RemStore, users: TableDef) -> None:
+    _ins(store, users, [{"id": i, "name": "x"} for i in range(20)])
+    tx = store.begin()
+    tx.delete(users, tx.lookup(users, "id", [3, 4, 5]))
+    tx.commit()
+    _ins(store, users, [{"id": i, "name": "y"} for i in (4, 40, 41)])  # a re-insert and new ids
+    warm = [r["_id"] for r in store.begin().scan(users)]
+    assert warm == sorted(warm, key=lambda u: u.bytes) and len(warm) == 20
+    store.cache.tables.clear()
+    assert [r["_id"] for r in store.begin().scan(users)] == warm  # cold scan: same order
+    assert [r["_id"] for r in store.begin().scan(users)] == warm  # refilled cache: same order

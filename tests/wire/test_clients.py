@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import asyncpg
 import psycopg
@@ -172,3 +173,29 @@ def test_psycopg_begin_twice_warns(conn: psycopg.Connection) -> None:
     conn.execute("begin")
     conn.execute("rollback")
     assert notices == ["25001"]
+
+
+def test_psycopg2(rem_server: RemServer) -> None:
+    import psycopg2
+
+    c = psycopg2.connect(rem_server.dsn)
+    try:
+        cur = c.cursor()
+        cur.execute("select %s::int4 + 1, %s::text", (41, "two"))
+        assert cur.fetchone() == (42, "two")
+        c.rollback()
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("mode", ["simple", "extended", "prepared"])
+def test_pgbench(rem_server: RemServer, mode: str, tmp_path: Path) -> None:
+    script = tmp_path / "bench.sql"
+    script.write_text("\\set x random(1, 100)\nselect :x::int4 + 1;\n")
+    out = subprocess.run(
+        ["pgbench", "-n", "-h", rem_server.host, "-p", str(rem_server.port), "-U", "rem", "-M", mode,
+         "-f", str(script), "-t", "50", "-c", "2", "rem"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "number of transactions actually processed: 100/100" in out.stdout

@@ -39,13 +39,15 @@ def _write_server_file(data_dir: Path, host: str, port: int) -> Path:
 
 async def _serve(settings: Settings) -> int:
     from engine.database import open_database
-
     from remwire.server import RemServer
 
     try:
         db = open_database(settings)
     except RemError as e:
         _say(f"rem: cannot open data dir {settings.data_dir}: {e.message}")
+        return 1
+    except OSError as e:
+        _say(f"rem: cannot open data dir {settings.data_dir}: {e}")
         return 1
     try:
         if settings.admin_password:
@@ -107,7 +109,11 @@ def serve(
         raise typer.Exit(2)
     if password is not None:
         s.admin_password = password
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        _say(f"rem: cannot create data dir {s.data_dir}: {e}")
+        raise typer.Exit(1) from None
     code = asyncio.run(_serve(s))
     if code:
         raise typer.Exit(code)

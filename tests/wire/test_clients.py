@@ -199,3 +199,18 @@ def test_pgbench(rem_server: RemServer, mode: str, tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "number of transactions actually processed: 100/100" in out.stdout
+
+
+def test_text_output_follows_session_settings(rem_dsn: str) -> None:
+    with psycopg.connect(rem_dsn, autocommit=True) as c:
+        c.adapters.register_loader("timestamptz", psycopg.types.string.TextLoader)
+        c.adapters.register_loader("float8", psycopg.types.string.TextLoader)
+        q = "select '2024-01-01 00:00:00+00'::timestamptz"
+        assert c.execute(q).fetchone() == ("2024-01-01 00:00:00+00",)
+        c.execute("set timezone = 'Asia/Tokyo'")
+        assert c.execute(q).fetchone() == ("2024-01-01 09:00:00+09",)
+        assert c.execute("select 0.1::float8").fetchone() == ("0.1",)
+        c.execute("set extra_float_digits = 0")
+        assert c.execute("select 0.1::float8 + 0.2::float8").fetchone() == ("0.3",)
+        c.execute("set extra_float_digits = 1")
+        assert c.execute("select 0.1::float8 + 0.2::float8").fetchone() == ("0.30000000000000004",)

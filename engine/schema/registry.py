@@ -33,6 +33,7 @@ REM_KEYS = ("embedding_fields", "indexed_fields", "key_field", "fully_qualified_
 SYSTEM_ROLES = ("id", "entity_type", "created_at", "modified_at", "deleted_at", "edges")
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 DEFAULT_EMBEDDING_DIM = 384
+SEQ_LOG_AHEAD = 32  # sequence values logged ahead, as PostgreSQL's SEQ_LOG_VALS
 
 
 def table_to_json(t: TableDef) -> bytes:
@@ -72,6 +73,8 @@ class SchemaRegistry:
         self._lock = threading.RLock()
         self._by_oid: dict[int, TableDef] = {}
         self._by_name: dict[tuple[str, str], int] = {}
+        self._seq_last: dict[str, int] = {}  # last value handed out, per sequence
+        self._seq_logged: dict[str, int] = {}  # value stored in meta (>= last)
         cf = store.rocks.cf["schemas"]
         for k, v in cf.items(from_key=b"T"):
             if not k.startswith(b"T"):
@@ -110,12 +113,24 @@ class SchemaRegistry:
             self._store.writer.apply([("meta", b"next_oid", (first + n).to_bytes(8, "big"))])
             return first
 
+    def _seq_load(self, sequence: str) -> None:
+        if sequence not in self._seq_last:
+            raw = self._store.rocks.cf["meta"].get(b"seq:" + sequence.encode())
+            v = int.from_bytes(raw, "big", signed=True) if raw else 0
+            self._seq_last[sequence] = self._seq_logged[sequence] = v
+
     def nextval(self, sequence: str) -> int:
+        """Advance a sequence. Like PostgreSQL, 32 values are logged ahead (one write per 32 calls); after a crash
+        the sequence resumes past the logged value (a gap, never a reused value)."""
         with self._lock:
-            k = b"seq:" + sequence.encode()
-            raw = self._store.rocks.cf["meta"].get(k)
-            v = (int.from_bytes(raw, "big", signed=True) if raw else 0) + 1
-            self._store.writer.apply([("meta", k, v.to_bytes(8, "big", signed=True))])
+            self._seq_load(sequence)
+            v = self._seq_last[sequence] + 1
+            if v > self._seq_logged[sequence]:
+                logged = v + SEQ_LOG_AHEAD - 1
+                self._store.writer.apply([("meta", b"seq:" + sequence.encode(),
+                                           logged.to_bytes(8, "big", signed=True))])
+                self._seq_logged[sequence] = logged
+            self._seq_last[sequence] = v
             return v
 
     def setval(self, sequence: str, value: int) -> int:
@@ -123,19 +138,35 @@ class SchemaRegistry:
         with self._lock:
             k = b"seq:" + sequence.encode()
             self._store.writer.apply([("meta", k, int(value).to_bytes(8, "big", signed=True))])
+            self._seq_last[sequence] = self._seq_logged[sequence] = int(value)
             return value
 
     def currval(self, sequence: str) -> int | None:
         """The sequence's last value (None when never advanced)."""
-        raw = self._store.rocks.cf["meta"].get(b"seq:" + sequence.encode())
-        return int.from_bytes(raw, "big", signed=True) if raw else None
+        with self._lock:
+            self._seq_load(sequence)
+            v = self._seq_last[sequence]
+            return v if v else None
+
+    def flush_sequences(self) -> None:
+        """Store every sequence's exact last value (clean shutdown: no gap after a restart)."""
+        with self._lock:
+            ops: list[tuple[str, bytes, bytes | None]] = [
+                ("meta", b"seq:" + n.encode(), v.to_bytes(8, "big", signed=True))
+                for n, v in self._seq_last.items() if self._seq_logged.get(n) != v]
+            if ops:
+                self._store.writer.apply(ops)
+            self._seq_logged.update(self._seq_last)
 
     def sequences(self) -> dict[str, int]:
+        """Every sequence's last value."""
         out = {}
         for k, v in self._store.rocks.cf["meta"].items(from_key=b"seq:"):
             if not k.startswith(b"seq:"):
                 break
             out[k[4:].decode()] = int.from_bytes(v, "big", signed=True)
+        with self._lock:
+            out.update(self._seq_last)
         return out
 
     # --- writes

@@ -486,6 +486,8 @@ class RemStore:
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         """Release every snapshot and handle, then the RocksDB lock."""
+        if getattr(self.rocks, "db", None) is not None:
+            self.registry.flush_sequences()
         for t in list(self._txns):
             t._snap = None
             t.closed = True

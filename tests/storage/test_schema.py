@@ -247,3 +247,21 @@ def test_reregister_without_a_field_drops_it_and_keeps_others(store: RemStore) -
                                                                           "d": {"type": "integer"}}})
     [r] = list(store.begin().scan(t2))
     assert (r["a"], r["c"], r["d"], "b" in r) == ("A", "C", None, False)
+
+
+def test_sequence_after_crash_skips_never_reuses(settings) -> None:  # type: ignore[no-untyped-def]
+    st = open_store(settings)
+    try:
+        vals = [st.registry.nextval("q_seq") for _ in range(40)]
+        assert vals == list(range(1, 41))
+        st.registry.flush_sequences = lambda: None  # type: ignore[method-assign]  # as if killed: no clean flush
+    finally:
+        st.close()
+    st = open_store(settings)
+    try:
+        v = st.registry.nextval("q_seq")
+        assert 41 <= v <= 41 + 32 and st.registry.currval("q_seq") == v
+        st.registry.setval("q_seq", 100)
+        assert st.registry.nextval("q_seq") == 101
+    finally:
+        st.close()

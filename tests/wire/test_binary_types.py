@@ -94,3 +94,17 @@ def test_vector_binary_and_text(conn: psycopg.Connection) -> None:
     cur.execute("select '[1,2.5,-3]'::vector")
     raw = cur.pgresult.get_value(0, 0)
     assert raw == b"\x00\x03\x00\x00" + np.array([1, 2.5, -3], dtype=">f4").tobytes()
+
+
+@pytest.mark.parametrize(("expr", "value"), [
+    ("array[26::oid, 1259::oid]", [26, 1259]),
+    ("'{pg_class,pg_type}'::name[]", ["pg_class", "pg_type"]),
+    ("'{a,NULL}'::text[]", ["a", None]),
+    ("'{{1,2},{3,4}}'::int2[]", [[1, 2], [3, 4]]),
+    ("'{1.5,NULL}'::numeric[]", [Decimal("1.5"), None]),
+    ("'{2024-01-02}'::date[]", [dt.date(2024, 1, 2)]),
+])
+def test_binary_array_results(conn: psycopg.Connection, expr: str, value: Any) -> None:
+    got_binary = conn.cursor(binary=True).execute(f"select {expr}").fetchone()[0]
+    got_text = conn.execute(f"select {expr}").fetchone()[0]
+    assert got_binary == value and got_text == value

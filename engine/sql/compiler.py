@@ -404,6 +404,7 @@ class Compiler:
             raise
         if depth == 0:
             fn: Fn = lambda r, st: r[idx]
+            fn._col = idx  # type: ignore[attr-defined]  (lets steps read the column directly)
         else:
             d = depth
             fn = lambda r, st: st.outer[-d][idx]

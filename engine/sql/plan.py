@@ -8,6 +8,7 @@ the tree for EXPLAIN.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from engine.errors import CardinalityViolation, FeatureNotSupported
@@ -100,7 +101,7 @@ class Scan(Step):
         txn = st.ctx.txn
         names = self.names
         if self.access is None:
-            rows = txn.scan(self.table)
+            rows = list(txn.scan(self.table))
         elif self.access[0] == "lookup":
             vals = []
             for f in self.access[2]:
@@ -119,12 +120,18 @@ class Scan(Step):
                 return []
             ids = txn.range(self.table, col, lov, hiv, loinc, hiinc)
             rows = [r for r in txn.get(self.table, ids) if r is not None]
+        st.ctx.check_interrupts()
+        get = itemgetter(*names) if len(names) > 1 else None
         out = []
-        check = st.ctx.check_interrupts
-        for n, r in enumerate(rows):
-            if n & 1023 == 0:
-                check()
-            out.append(tuple(r.get(k) for k in names))
+        try:
+            if get is not None:
+                out = [get(r) for r in rows]
+            else:
+                out = [(r[names[0]],) for r in rows]
+        except KeyError:  # a row written before a column existed
+            out = [tuple(r.get(k) for k in names) for r in (rows if isinstance(rows, list) else [])] \
+                if isinstance(rows, list) else self.run(st)
+        st.ctx.check_interrupts()
         return out
 
 
@@ -237,6 +244,13 @@ class RecursiveCte(Step):
 
 def _clear_cte_caches(step: Step, st: ExecState) -> None:
     st.cache.clear()
+
+
+def _flat(k: tuple[Any, ...]) -> bool:
+    for v in k:
+        if v.__class__ in (list, dict):
+            return False
+    return True
 
 
 def _hashable(r: Row) -> Any:
@@ -418,16 +432,26 @@ class Aggregate(Step):
         keys = self.keys
         groups: dict[Any, tuple[Row, list[Any]]] = {}
         aggs = self.aggs
+        cols = [getattr(f, "_col", None) for f in keys]
+        if all(c is not None for c in cols):
+            keyget: Callable[[Row], Any] = itemgetter(*cols) if len(cols) > 1 else (
+                (lambda r, i=cols[0]: (r[i],)) if cols else (lambda r: ()))
+        else:
+            keyget = lambda r: tuple(f(r, st) for f in keys)
+        feeds = [a.fast_feed(st) for a in aggs]
+        pairs = list(enumerate(feeds))
         for r in rows:
-            k = tuple(f(r, st) for f in keys)
-            hk = _hashable(k)
-            g = groups.get(hk)
+            k = keyget(r)
+            g = groups.get(k) if k.__class__ is tuple and _flat(k) else None
             if g is None:
-                g = (k, [a.start() for a in aggs])
-                groups[hk] = g
+                hk = _hashable(k)
+                g = groups.get(hk)
+                if g is None:
+                    g = (k, [a.start() for a in aggs])
+                    groups[hk] = g
             states = g[1]
-            for i, a in enumerate(aggs):
-                states[i] = a.feed(states[i], r, st)
+            for i, f in pairs:
+                states[i] = f(states[i], r)
         if not groups and not self.grouped:
             groups[()] = ((), [a.start() for a in aggs])
         return [k + tuple(a.finish(s, st) for a, s in zip(aggs, states, strict=True))
@@ -443,6 +467,23 @@ class AggCall:
 
     def start(self) -> Any:
         return [] if (self.distinct or self.order) else self.agg.init()
+
+    def fast_feed(self, st: ExecState) -> Callable[[Any, Row], Any]:
+        """``feed`` specialised for the common shapes (count(*), one plain column argument)."""
+        if self.distinct or self.order or self.filt is not None:
+            return lambda s, r: self.feed(s, r, st)
+        step = self.agg.step
+        if self.star:
+            if self.agg.name == "count":
+                return lambda s, r: s + 1
+            return lambda s, r: step(s, [])
+        if len(self.args) == 1 and self.agg.strict:
+            col = getattr(self.args[0], "_col", None)
+            if col is not None:
+                return lambda s, r: s if (v := r[col]) is None else step(s, [v])
+            f = self.args[0]
+            return lambda s, r: s if (v := f(r, st)) is None else step(s, [v])
+        return lambda s, r: self.feed(s, r, st)
 
     def feed(self, state: Any, r: Row, st: ExecState) -> Any:
         if self.filt is not None and not self.filt(r, st):

@@ -938,7 +938,14 @@ def pushdown(step: plan.Step, where: exp.Expression, comp: Compiler) -> plan.Ste
         best: tuple[Any, ...] | None = None
         best_text = ""
         lo_hi: dict[str, dict[str, Any]] = {}
+        conj: list[exp.Expression] = []
         for c in _conjuncts(where):
+            if isinstance(c, exp.Between) and not c.args.get("symmetric") and not c.args.get("negate"):
+                conj.append(exp.GTE(this=c.this, expression=c.args["low"]))
+                conj.append(exp.LTE(this=c.this, expression=c.args["high"]))
+            else:
+                conj.append(c)
+        for c in conj:
             col, other, op = _col_vs_const(c, step)
             if col is None or col not in indexed:
                 continue

@@ -66,9 +66,17 @@ def prepare_statement(session: Any, sql: str, param_oids: list[int]) -> Statemen
         if st is not None:
             st.given_oids = list(param_oids)
             return st
-    node = parse_one(sql)
+    node = None
+    if word == "INSERT" and len(sql) > 200:
+        from engine.sql.fastinsert import parse_insert_values
+
+        node = parse_insert_values(sql)
+    if node is None:
+        node = parse_one(sql)
     st = prepare_ast(session, sql, node, param_oids)
     st.given_oids = list(param_oids)
+    if len(sql) > 4096:
+        st.cacheable = False  # big literal statements are rarely repeated
     return st
 
 

@@ -75,3 +75,15 @@ def test_rem_options_and_index_pushdown(sess):
     assert len(ids) == 1
     sess.run("alter table docs add column n int default 7")
     assert sess.rows("select title, n from docs order by 1") == [("x", 7), ("y", 7)]
+
+
+def test_bulk_insert_fast_path_matches_parser(sess):
+    sess.run("create table bulk (id int primary key, s text, n numeric, b boolean, d int default 9)")
+    rows = [f"({i}, 'it''s {i}', {-i}.5, {'true' if i % 2 else 'null'}, default)" for i in range(300)]
+    r = sess.run("insert into bulk values " + ", ".join(rows))
+    assert r.tag == "INSERT 0 300"
+    assert sess.rows("select s, n, b, d from bulk where id = 7") == [("it's 7", Decimal("-7.5"), True, 9)]
+    assert sess.one("select count(*) from bulk where b is null") == 150
+    from engine.errors import SyntaxError_
+    with pytest.raises(SyntaxError_):
+        sess.run("insert into bulk values " + ", ".join(rows[:100]) + ", (1")

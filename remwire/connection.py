@@ -399,6 +399,12 @@ class Connection:
         if isinstance(exc, QueryCanceled) and self._timed_out:
             exc.message = "canceling statement due to statement timeout"
         self._send(error_response(exc).encode())
+        s = self.session
+        if s is not None and s.transaction_status == "T":
+            # an error raised here (not by the engine) still fails the block, as in PostgreSQL; optional hook
+            fail = getattr(s, "fail_transaction", None)
+            if fail is not None:
+                fail()
 
     def _start_timer(self) -> TimerHandle | None:
         assert self.session is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faiss
 import numpy as np
 import pytest
 
@@ -19,12 +20,21 @@ def data():
     return base[:N], base[N:], ids(N)
 
 
+_built: dict = {}
+
+
 def built(base, rid, metric="cosine", params=None) -> VectorIndex:
-    idx = VectorIndex(base.shape[1], metric, params)
-    idx.upsert(rid, base)
-    while idx.index_pending(2000):
-        pass
-    return idx
+    """A fully built index over ``base`` (the graph is built once per module, then copied via snapshot)."""
+    key = (id(base), len(rid), metric, repr(params))
+    if key not in _built:
+        idx = VectorIndex(base.shape[1], metric, params)
+        idx.upsert(rid, base)
+        while idx.index_pending(2000):
+            pass
+        _built[key] = idx.snapshot()
+    snap = _built[key]
+    graph = faiss.deserialize_index(snap["graph"])
+    return VectorIndex.restore(snap, graph, snap["uuids"], snap["alive"], snap["tail"])
 
 
 def recall(got, want):

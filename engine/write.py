@@ -218,9 +218,31 @@ class Writer:
 
     # --- transaction commit
     def commit(self, changes: list[Change], sync: bool | None = None) -> CommitSummary | None:
-        """Apply a transaction's changes atomically; returns the summary (None when nothing changed)."""
+        """Apply a transaction's changes atomically; returns the summary (None when nothing changed).
+
+        New versions are encoded before taking the commit lock; under it, the stored versions are read and
+        checked, their derived entries deleted, and the batch written."""
         if not changes:
             return None
+        prepared = []
+        for c in changes:
+            t, new = c.table, c.row
+            ti = tinfo(t)
+            new_live = new is not None and new.get(ti.deleted_at) is None
+            value, vec, new_puts, new_edges = None, None, [], set()
+            if new is not None:
+                stored = dict(new)
+                vec = stored.pop(ti.embedding, None) if ti.embedding else None
+                try:
+                    value = codec.encode_row(stored, deleted=not new_live)
+                except (TypeError, ValueError, OverflowError) as e:
+                    raise E.DataException(f'cannot store a row of "{t.name}": {e}') from None
+                if new_live:
+                    new_puts = self._derived_puts(t, c.id, new)
+                    new_edges = set(edge_list(new, t))
+                    if vec is not None:
+                        vec = codec.encode_vector(np.asarray(vec))
+            prepared.append((c, new_live, value, vec, new_puts, new_edges))
         with self.lock:
             summary = CommitSummary(seq=self.seq + 1)
             deletes: list[Op] = []
@@ -229,50 +251,41 @@ class Writer:
             changed_ids = {(c.table.oid, c.id) for c in changes}
             live_delta: dict[int, int] = {}
             ent = self.rocks.cf["entities"]
-            for c in changes:
+            for c, new_live, value, vec, new_puts, new_edges in prepared:
                 t = c.table
+                new = c.row
                 ekey = entity_key(t.oid, c.id)
                 raw = ent.get(ekey)
                 old_live = raw is not None and not codec.is_deleted(raw)
-                old = codec.decode_row(raw) if old_live else None  # (a deleted version has no derived entries)
                 if c.check and raw != c.expect:  # first updater wins; never a silently lost update
                     raise E.SerializationFailure("could not serialize access due to concurrent update")
-                new = c.row
-                ti = tinfo(t)
-                new_live = new is not None and new.get(ti.deleted_at) is None
                 live_delta[t.oid] = live_delta.get(t.oid, 0) + int(new_live) - int(old_live)
                 if c.insert and old_live and new_live:
                     name, cols = id_constraint(t)
-                    raise unique_error(t, name, cols, [new.get(x) for x in cols])
+                    raise unique_error(t, name, cols, [new.get(x) for x in cols])  # type: ignore[union-attr]
                 if new_live:
-                    self._check_unique(t, c.id, new, changed_ids)
+                    self._check_unique(t, c.id, new, changed_ids)  # type: ignore[arg-type]
                 tc = summary.tables.get(t.oid)
                 if tc is None:
                     tc = summary.tables[t.oid] = TableChanges(t)
-                # derived entries of the old version
-                if old is not None:
+                old_edges: set[Edge] = set()
+                if old_live:  # derived entries of the stored version (a deleted version has none)
+                    old = codec.decode_row(raw)  # type: ignore[arg-type]
                     deletes.extend(self._derived_keys(c.old_table or t, c.id, old))
-                old_edges = set(edge_list(old, c.old_table or t)) if old_live else set()
-                new_edges = set(edge_list(new, t)) if new_live else set()
+                    old_edges = set(edge_list(old, c.old_table or t))
                 tc.edges_removed.extend(e for e in old_edges if e not in new_edges)
                 tc.edges_added.extend(e for e in new_edges if e not in old_edges)
-                emb_col = ti.embedding
                 if new is None:
                     deletes.append(("entities", ekey, None))
                     deletes.append(("embeddings", ekey, None))
                     tc.deleted.append(c.id)
                     wal.append([t.oid, "x", c.id.bytes])
                     continue
-                stored = dict(new)
-                vec = stored.pop(emb_col, None) if emb_col else None
-                try:
-                    puts.append(("entities", ekey, codec.encode_row(stored, deleted=not new_live)))
-                except (TypeError, ValueError, OverflowError) as e:
-                    raise E.DataException(f'cannot store a row of "{t.name}": {e}') from None
+                puts.append(("entities", ekey, value))
                 if new_live:
-                    puts.extend(self._derived_puts(t, c.id, new))
+                    puts.extend(new_puts)
                     if vec is not None:
-                        puts.append(("embeddings", ekey, codec.encode_vector(np.asarray(vec))))
+                        puts.append(("embeddings", ekey, vec))
                     else:
                         deletes.append(("embeddings", ekey, None))
                     tc.upserted.append(new)

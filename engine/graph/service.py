@@ -68,8 +68,13 @@ class FuzzyRow(NamedTuple):
 Notice = Callable[[str], None]
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(v: Any) -> Any:
     """A Python value of a column as a JSON value (uuid/timestamps as text, vectors as lists)."""
+    if type(v) in _PLAIN:
+        return v
     if isinstance(v, dict):
         return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -91,10 +96,18 @@ def jsonable(v: Any) -> Any:
     return str(v)
 
 
+_DATA_COLS: dict[tuple[int, int, int], tuple[str, ...]] = {}
+
+
 def row_data(table: TableDef, row: dict[str, Any]) -> dict[str, Any]:
     """The ``data`` column: the row's visible columns as a JSON object (embeddings left out)."""
-    skip = set(table.embedding_fields and [table.system_column("embedding")] or [])
-    return {c.name: jsonable(row.get(c.name)) for c in table.visible_columns if c.name not in skip}
+    k = (table.oid, table.version, id(table))
+    cols = _DATA_COLS.get(k)
+    if cols is None:
+        skip = {table.system_column("embedding")} if table.embedding_fields else set()
+        cols = _DATA_COLS[k] = tuple(c.name for c in table.visible_columns if c.name not in skip)
+    get = row.get
+    return {c: (v if type(v := get(c)) in _PLAIN else jsonable(v)) for c in cols}
 
 
 class GraphService:

@@ -521,7 +521,7 @@ class RemTxn:
         try:
             for src in rows:
                 r = val.check(src)
-                explicit = src.get(idc)
+                explicit = src.get(idc) if not t.primary_key else None  # a primary key always decides the id
                 if explicit is not None:
                     try:
                         id_ = explicit if isinstance(explicit, uuid.UUID) else uuid.UUID(str(explicit))

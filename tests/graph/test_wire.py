@@ -146,3 +146,57 @@ def test_add_remove_rebuild_and_soft_delete(rem_dsn: str) -> None:
         assert g.traverse("alice", "out", 4) == EXPECTED_STANDUP_DELETED
         assert g.one("SELECT count(*) FROM rem_edges WHERE dst = %s OR src = %s",
                      (g.ids["standup"], g.ids["standup"])) == 0
+
+
+def _statement(graph: Graph, start: str, direction: str, depth: int, types=None, limit=None) -> list[tuple]:
+    sql = f"TRAVERSE FROM %s DEPTH {depth} DIRECTION {direction}"
+    params: list[Any] = [graph.key(start)]
+    if types:
+        sql += " TYPE " + ", ".join(["%s"] * len(types))
+        params += list(types)
+    if limit is not None:
+        sql += f" LIMIT {limit}"
+    cur = graph.conn.execute(sql, params)
+    assert [d.name for d in cur.description] == ["id", "entity_type", "key", "depth", "path", "rel_type",
+                                                 "weight", "data"]
+    return [(graph.name(k), d, [graph.names[p] for p in path], r, w)
+            for _, _, k, d, path, r, w, _ in cur.fetchall()]
+
+
+@pytest.mark.parametrize("case", list(EXPECTED), ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}-{c[3]}")
+def test_traverse_statement_golden_rows(graph: Graph, case) -> None:
+    start, direction, depth, types = case
+    assert _statement(graph, start, direction, depth, types) == EXPECTED[case]
+
+
+def test_traverse_statement_limit_errors_and_notice(graph: Graph, conn: psycopg.Connection) -> None:
+    assert _statement(graph, "alice", "out", 3, limit=3) == EXPECTED[("alice", "out", 3, None)][:3]
+    with pytest.raises(errors.InvalidParameterValue):
+        conn.execute("TRAVERSE FROM %s DEPTH 11", (graph.key("alice"),))
+    with pytest.raises(errors.SyntaxError):
+        conn.execute("TRAVERSE %s", (graph.key("alice"),))
+    notices: list[str] = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+    assert conn.execute("TRAVERSE FROM 'nobody at all' DEPTH 2").fetchall() == []
+    assert any("nobody at all" in n for n in notices)
+
+
+def test_traverse_statement_agrees_with_recursive_cte(graph: Graph) -> None:
+    cte = ("WITH RECURSIVE r(id, depth) AS (SELECT dst, 1 FROM rem_edges WHERE src = %(s)s"
+           " UNION SELECT e.dst, r.depth + 1 FROM r JOIN rem_edges e ON e.src = r.id WHERE r.depth < 3)"
+           " SELECT id, min(depth) FROM r WHERE id <> %(s)s GROUP BY id")
+    for start in NODES:
+        want = set(graph.conn.execute(cte, {"s": graph.ids[start]}).fetchall())
+        got = {(r[0], r[3]) for r in graph.conn.execute("TRAVERSE FROM %s DEPTH 3", (str(graph.ids[start]),))}
+        assert got == want, start
+
+
+def test_lookup_and_fuzzy_statements(graph: Graph) -> None:
+    rows = graph.conn.execute("LOOKUP %s, %s, %s", (graph.key("carol"), "absent key", graph.key("retro"))).fetchall()
+    assert [(graph.name(k), t, d["note"]) for _, t, k, d in rows] == [
+        ("carol", graph.tables["people"], "about carol"), ("retro", graph.tables["meetings"], "about retro")]
+    people = graph.tables["people"]
+    rows = graph.conn.execute(f"FUZZY %s IN {people} THRESHOLD 0.5 LIMIT 1", (graph.key("alicia"),)).fetchall()
+    assert [(graph.name(k), t) for _, t, k, _, _ in rows] == [("alice", people)]
+    assert graph.conn.execute(f"FUZZY %s IN {graph.tables['documents']} THRESHOLD 0.9",
+                              (graph.key("alice"),)).fetchall() == []

@@ -369,7 +369,7 @@ class RemTxn:
 
     # ------------------------------------------------------------------ writes
     def _candidate_id(self, t: TableDef, row: Row) -> uuid.UUID | None:
-        v = row.get(t.id_column)
+        v = row.get(t.id_column) if not t.primary_key else None
         if v is not None:
             return v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
         if id_source(row, t.key_field, t.primary_key) is None:

@@ -42,7 +42,7 @@ SIDE_NAMES = {
     "rem_library": "REM adjacency BFS",
     "rem_service": "REM GraphService (ids)",
     "rem_service_rows": "REM GraphService (full rows)",
-    "rem_wire": "REM over the wire",
+    "rem_wire": "REM TRAVERSE over the wire (full rows)",
 }
 GRAPHS = {"debian": "debian", "powerlaw": "powerlaw"}
 NS = uuid.UUID("0c6f0f5e-3b7a-4d1e-9a55-3f1f2d7c8b90")
@@ -218,11 +218,11 @@ class RemWireSide:
         self.start_s = time.perf_counter() - t0
 
     def traverse(self, start: uuid.UUID, depth: int) -> set[tuple[uuid.UUID, int]]:
-        return set(self.conn.execute("SELECT id, depth FROM rem_traverse(%s, %s)", (str(start), depth),
-                                     prepare=True).fetchall())
+        rows = self.conn.execute(f"TRAVERSE FROM %s DEPTH {int(depth)}", (str(start),), prepare=True).fetchall()
+        return {(r[0], r[3]) for r in rows}
 
     def lookup(self, key: str) -> Any:
-        return self.conn.execute("SELECT * FROM rem_lookup(%s)", (key,), prepare=True).fetchall()
+        return self.conn.execute("LOOKUP %s", (key,), prepare=True).fetchall()
 
     def close(self) -> None:
         self.conn.close()
@@ -375,8 +375,9 @@ def write_doc(results: dict[str, Any]) -> None:
             "(prepared); every REM side must return the identical set. PostgreSQL and each REM side run one "
             "right after the other at each depth. Sides: "
             + "; ".join(f"`{s}` = {SIDE_NAMES.get(s, s)}" for s in sides)
-            + ". The wire side is `SELECT id, depth FROM rem_traverse($1, $2)` on a `rem serve` of the same data "
-            "(the function also reads each reached row's data). Sub-millisecond figures move 1.5–3× between runs on "
+            + ". The wire side sends `TRAVERSE FROM $1 DEPTH n` (full rows: id, entity_type, key, depth, path, "
+            "rel_type, weight, data) and `LOOKUP $1` to a `rem serve` of a copy of the same data dir; PostgreSQL "
+            "returns only (id, depth) and the primary-key row. Sub-millisecond figures move 1.5–3× between runs on "
             "this shared 2-vCPU machine: compare within a row.\n\n"
             + "\n".join(f"- {m}" for m in meta) + "\n\n" + table(results) + "\n\n" + lookup_table(results)
             + "\n\nGoals (issue #6), per side:\n\n"

@@ -18,6 +18,7 @@ from engine.graph.adjacency import IN, OUT, Adjacency
 
 MAX_DEPTH = 10
 SMALL_FRONTIER = 48  # up to this many frontier nodes a level runs in plain Python, above it in numpy
+SMALL_EDGES = 1024  # … and up to this many edges leaving the frontier
 DIRECTIONS = {"out": (OUT,), "in": (IN,), "both": (OUT, IN)}
 
 
@@ -86,17 +87,18 @@ def bfs(
             parents: list[int] = []
             rels: list[int] = []
             weights: list[float] = []
-            for p in front:
-                for x_dir in dirs:
-                    lst = adj._list(x_dir, p)
-                    for x, r, w in zip(lst.nbr.tolist(), lst.rel.tolist(), lst.weight.tolist(), strict=True):
-                        if x in seen_set or not alive.item(x) or (relmask is not None and not relmask.item(r)):
-                            continue
-                        seen_set.add(x)
-                        nodes.append(x)
-                        parents.append(p)
-                        rels.append(r)
-                        weights.append(w)
+            lists = [(p, adj._list(x_dir, p)) for p in front for x_dir in dirs]
+            if sum(len(lst.nbr) for _, lst in lists) > SMALL_EDGES:
+                break  # a hub in the frontier: this level goes to numpy
+            for p, lst in lists:
+                for x, r, w in zip(lst.nbr.tolist(), lst.rel.tolist(), lst.weight.tolist(), strict=True):
+                    if x in seen_set or not alive.item(x) or (relmask is not None and not relmask.item(r)):
+                        continue
+                    seen_set.add(x)
+                    nodes.append(x)
+                    parents.append(p)
+                    rels.append(r)
+                    weights.append(w)
             if remaining is not None:
                 del nodes[remaining:], parents[remaining:], rels[remaining:], weights[remaining:]
                 remaining -= len(nodes)
@@ -128,8 +130,11 @@ def bfs(
                 fpos, nbr, rel, w = fpos[keep], nbr[keep], rel[keep], w[keep]
             if len(nbr) == 0:
                 break
-            _, first = np.unique(nbr, return_index=True)
-            first.sort()
+            # index of each neighbour's first occurrence, in order (O(m), no sort)
+            pos = np.arange(len(nbr), dtype=np.int64)
+            first_at = np.full(n, len(nbr), np.int64)
+            np.minimum.at(first_at, nbr, pos)
+            first = np.flatnonzero(first_at[nbr] == pos)
             if remaining is not None:
                 first = first[:remaining]
                 remaining -= len(first)

@@ -100,12 +100,12 @@ def test_bfs_equals_recursive_cte(loaded, pgconn, start, depth, direction, types
     want = set(pgconn.execute(sql, {"start": ids[start], "depth": depth, "types": types}).fetchall())
     for adj in (compacted, overlay):
         rows = None
-        for small in (0, 48, 10**9):  # all levels in numpy, the default mix, all levels in plain Python
-            traverse.SMALL_FRONTIER = small
+        for small, edges in ((0, 0), (48, 1024), (10**9, 10**9), (48, 4)):  # numpy / default / Python / mixed
+            traverse.SMALL_FRONTIER, traverse.SMALL_EDGES = small, edges
             try:
                 levels = bfs(adj, adj.index[ids[start]], depth, direction, types)
             finally:
-                traverse.SMALL_FRONTIER = 48
+                traverse.SMALL_FRONTIER, traverse.SMALL_EDGES = 48, 1024
             got = reached(levels)
             assert {(adj.ids[x], d) for x, d in got.items()} == want
             flat = [(x, d, p, r, w) for x, d, p, r, w in flatten(adj.index[ids[start]], levels)]

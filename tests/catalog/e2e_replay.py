@@ -1,0 +1,50 @@
+"""The replay corpus against a running REM (collected by pytest once renamed test_replay.py; run it explicitly
+with ``pytest tests/catalog/e2e_replay.py`` while the SQL engine lacks what docs/compatibility.md lists): every captured client statement runs and returns the same column
+names and type OIDs as PostgreSQL 15 (both servers hold the same ``docs`` table)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from tests.catalog.replay import DOCS_DDL, load_corpus
+from tests.fix_server import RemServer
+
+CORPUS = load_corpus()
+
+
+@pytest.fixture(scope="module")
+def rem_cat() -> Iterator[RemServer]:
+    """A REM server of its own, so the catalogs hold exactly the tables these tests create."""
+    with RemServer() as srv:
+        yield srv
+
+
+def _with_docs(dsn: str) -> tuple[psycopg.Connection, int]:
+    conn = psycopg.connect(dsn, autocommit=True)
+    conn.execute("set statement_timeout = '30s'")
+    conn.execute("drop table if exists docs")
+    conn.execute(DOCS_DDL)
+    oid = conn.execute("select oid from pg_catalog.pg_class where relname = 'docs'").fetchone()[0]
+    return conn, int(oid)
+
+
+@pytest.fixture(scope="module")
+def servers(rem_cat: RemServer, pg_dsn: str) -> Iterator[tuple[tuple[psycopg.Connection, int], ...]]:
+    rem, pg = _with_docs(rem_cat.dsn), _with_docs(pg_dsn)
+    yield rem, pg
+    pg[0].execute("drop table if exists docs")
+    rem[0].close()
+    pg[0].close()
+
+
+@pytest.mark.parametrize("cid,sql", CORPUS, ids=[c for c, _ in CORPUS])
+def test_corpus_statement_on_rem(servers: tuple, cid: str, sql: str) -> None:
+    (rem, rem_oid), (pg, pg_oid) = servers
+    pg_cur = pg.execute(sql.replace("{docs_oid}", str(pg_oid)))
+    rem_cur = rem.execute(sql.replace("{docs_oid}", str(rem_oid)))
+    rem_cur.fetchall()
+    assert [(d.name, d.type_code) for d in rem_cur.description] == [
+        (d.name, d.type_code) for d in pg_cur.description]

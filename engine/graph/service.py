@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
@@ -118,6 +119,7 @@ class GraphService:
         self.registry: Registry = registry if registry is not None else store.registry
         self.adj = Adjacency()
         self._trgm: TrigramIndex | None = None
+        self._stale = False
         if build:
             self.rebuild()
 
@@ -148,7 +150,26 @@ class GraphService:
         return idx
 
     def on_commit(self, summary: Any) -> None:
-        """Apply one commit (``engine.write.CommitSummary``) to the derived indexes."""
+        """Apply one commit (``engine.write.CommitSummary``) to the derived indexes.
+
+        Runs after the commit is written: it never raises into the committer. Should applying fail, the
+        indexes are marked stale and rebuilt from the column families before the next read."""
+        try:
+            self._apply_commit(summary)
+        except Exception:  # noqa: BLE001 - the commit is durable; the derived index is rebuilt instead
+            logging.getLogger("rem.graph").exception("graph index update failed; rebuilding on next use")
+            self._stale = True
+
+    def _fresh(self) -> Adjacency:
+        """The adjacency index, rebuilt first if a commit could not be applied to it."""
+        if self._stale:
+            with source.commit_lock(self.store):
+                if self._stale:
+                    self.rebuild()
+                    self._stale = False
+        return self.adj
+
+    def _apply_commit(self, summary: Any) -> None:
         adj = self.adj
         with adj.lock:
             touched: dict[uuid.UUID, None] = {}
@@ -269,6 +290,7 @@ class GraphService:
         if txn is None and (with_data or not self._is_node(start)):
             txn, own = self._with_txn(None)
         try:
+            self._fresh()
             starts = self.resolve(start, txn)
             if not starts:
                 if notice is not None:
@@ -359,6 +381,7 @@ class GraphService:
                 raise UndefinedTable(f'relation "{table}" does not exist')
             tables = {str(t.oid)}
         want = None if limit is None else 2 * limit + 16  # spare hits for rows this transaction cannot see
+        self._fresh()
         hits = self.trgm.search(str(text), th, want, tables)
         out: list[FuzzyRow] = []
         if not hits:

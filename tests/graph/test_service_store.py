@@ -166,3 +166,21 @@ def test_fuzzy_through_the_service(golden) -> None:
     with pytest.raises(UndefinedTable):
         g.fuzzy("x", table="nope")
     assert set(NODES) >= {h.key for h in g.fuzzy("o", threshold=0.0, limit=None)}
+
+
+def test_failed_index_update_never_fails_the_commit(golden, monkeypatch) -> None:
+    store, tables, ids, g = golden
+    calls = []
+
+    def broken(summary) -> None:
+        calls.append(summary)
+        raise RuntimeError("simulated bug in the index update")
+
+    monkeypatch.setattr(g, "_apply_commit", broken)
+    tx = store.begin()
+    tx.delete(tables["meetings"], [ids["standup"]])
+    tx.commit()  # durable; the hook's failure stays inside the graph service
+    monkeypatch.undo()
+    assert calls and g._stale
+    assert simple(g, ids, "alice", "out", 4) == EXPECTED_STANDUP_DELETED  # rebuilt from the CFs first
+    assert not g._stale

@@ -323,7 +323,8 @@ class SchemaRegistry:
                                       hidden=True, role="embedding", attnum=-(len(SYSTEM_ROLES) + 1)))
         base = 1 if id_visible else 0
         given = [c.attnum for c in user if c.attnum > base]
-        if len(set(given)) != len(given):  # inconsistent numbering: renumber everything
+        if len(set(given)) != len(given) or any(0 < c.attnum <= base for c in user):
+            # numbering from elsewhere (e.g. 1-based without the visible id) or inconsistent: renumber in order
             for c in user:
                 c.attnum = 0
             given = []

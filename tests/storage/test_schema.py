@@ -265,3 +265,9 @@ def test_sequence_after_crash_skips_never_reuses(settings) -> None:  # type: ign
         assert st.registry.nextval("q_seq") == 101
     finally:
         st.close()
+
+
+def test_given_one_based_attnums_follow_the_visible_id(store: RemStore) -> None:
+    t = store.registry.create(TableDef(name="o", columns=[ColumnDef("a", T.INT4, attnum=1),
+                                                         ColumnDef("b", T.INT4, attnum=2)]))
+    assert [(c.name, c.attnum) for c in t.visible_columns] == [("id", 1), ("a", 2), ("b", 3)]

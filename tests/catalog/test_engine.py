@@ -92,3 +92,20 @@ def test_rem_table_options_are_reloptions(rem: Any) -> None:
     assert rows[0][0][:2] == ["key_field=uri", "embedding_fields=body"]
     docs = run(rem, "select reloptions from pg_class where relname = 'docs'")
     assert docs == [(None,)]
+
+
+def test_embedding_column_and_hnsw_index_in_catalogs(rem: Any) -> None:
+    run(rem, "create table chunks (uri text primary key, body text) with (embedding_fields='body')")
+    run(rem, "create index on chunks using hnsw (embedding vector_cosine_ops)")
+    defs = dict(run(rem, "select indexname::text, indexdef from pg_indexes where tablename = 'chunks'"))
+    assert defs == {
+        "chunks_pkey": "CREATE UNIQUE INDEX chunks_pkey ON public.chunks USING btree (uri)",
+        "chunks_embedding_idx": "CREATE INDEX chunks_embedding_idx ON public.chunks USING hnsw"
+                                " (embedding vector_cosine_ops)"}
+    cols = run(rem, "select attname::text, format_type(atttypid, atttypmod) from pg_attribute"
+                    " where attrelid = (select oid from pg_class where relname = 'chunks') and attnum < 0"
+                    " and attname = 'embedding'")
+    assert cols == [("embedding", "vector(384)")]
+    am = run(rem, "select a.amname::text from pg_class c join pg_am a on a.oid = c.relam"
+                  " where c.relname = 'chunks_embedding_idx'")
+    assert am == [("hnsw",)]

@@ -115,6 +115,16 @@ def rem_embed(ctx: Any, text: str, provider: str | None = None) -> np.ndarray:
     return get_provider(provider or db.settings.default_embedding, db.settings).embed([text])[0]
 
 
+def _null_safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """NULL in → NULL out, checked here (``is None``: arrays must never be compared with ``in``/``==``)."""
+
+    def call(*args: Any) -> Any:
+        return None if any(a is None for a in args) else fn(*args)
+
+    call.__name__, call.__doc__ = fn.__name__, fn.__doc__
+    return call
+
+
 def _register() -> None:
     V, F8, I4, T = types.VECTOR, types.FLOAT8, types.INT4, types.TEXT
     for name, impl, desc in (
@@ -124,9 +134,11 @@ def _register() -> None:
         ("l1_distance", l1_distance, "taxicab distance between two vectors"),
         ("vector_negative_inner_product", negative_inner_product, "negated inner product (operator <#>)"),
     ):
-        register(FunctionDef(name, impl, F8, (V, V), description=desc))
-    register(FunctionDef("vector_dims", vector_dims, I4, (V,), description="number of dimensions"))
-    register(FunctionDef("vector_norm", vector_norm, F8, (V,), description="Euclidean norm"))
+        register(FunctionDef(name, _null_safe(impl), F8, (V, V), strict=False, description=desc))
+    register(FunctionDef("vector_dims", _null_safe(vector_dims), I4, (V,), strict=False,
+                         description="number of dimensions"))
+    register(FunctionDef("vector_norm", _null_safe(vector_norm), F8, (V,), strict=False,
+                         description="Euclidean norm"))
     register(FunctionDef("rem_embed", rem_embed, V, (T,), needs_ctx=True, volatile=False,
                          description="embedding of a text with the default provider"))
     register(FunctionDef("rem_embed", rem_embed, V, (T, T), needs_ctx=True,

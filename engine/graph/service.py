@@ -72,10 +72,18 @@ Notice = Callable[[str], None]
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
+_CONVERT: dict[type, Callable[[Any], Any]] = {
+    uuid.UUID: str, dt.datetime: dt.datetime.isoformat, dt.date: dt.date.isoformat, dt.time: dt.time.isoformat,
+}
+
+
 def jsonable(v: Any) -> Any:
     """A Python value of a column as a JSON value (uuid/timestamps as text, vectors as lists)."""
     if type(v) in _PLAIN:
         return v
+    f = _CONVERT.get(type(v))
+    if f is not None:
+        return f(v)
     if isinstance(v, dict):
         return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):

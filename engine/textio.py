@@ -9,6 +9,7 @@ the catalog fills; regtype has a built-in default.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import re
 import uuid
@@ -174,6 +175,7 @@ def format_numeric(d: Decimal) -> str:
     return s[1:] if s.startswith("-") and d.is_zero() else s
 
 
+_DEC = decimal.Context(prec=3000, rounding=ROUND_HALF_UP, Emax=10**6, Emin=-(10**6))
 _INT_RX = re.compile(r"\s*[+-]?\d+\s*")
 _FLOAT_RX = re.compile(
     r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\s*", re.IGNORECASE
@@ -223,7 +225,7 @@ def parse_numeric(text: str, typmod: int = -1) -> Decimal:
     else:
         d = Decimal(s)
         if d.as_tuple().exponent > 0:  # type: ignore[operator]
-            d = d.quantize(Decimal(1))
+            d = d.quantize(Decimal(1), context=_DEC)
     return apply_numeric_typmod(d, typmod)
 
 
@@ -246,7 +248,7 @@ def apply_numeric_typmod(d: Decimal, typmod: int) -> Decimal:
         return d
     prec, scale = numeric_typmod_parts(typmod)
     try:
-        q = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        q = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_DEC)
     except InvalidOperation:
         q = None
     if q is None or (not q.is_zero() and q.adjusted() + 1 > prec - scale):
@@ -625,8 +627,25 @@ _SIMPLE: dict[int, Callable[[Any], str]] = {
 }
 
 
+_DT_OIDS = {T.DATE: "date", T.TIME: "time", T.TIMETZ: "time with time zone", T.TIMESTAMP: "timestamp",
+            T.TIMESTAMPTZ: "timestamp with time zone", T.INTERVAL: "interval"}
+
+
 def parse_text(oid: int, text: str, typmod: int = -1, *, timezone: str = "UTC") -> Any:
     """PostgreSQL's input function for type ``oid``: text → Python value, with PostgreSQL's errors."""
+    try:
+        return _parse_text(oid, text, typmod, timezone)
+    except (OverflowError, ValueError, ArithmeticError, IndexError, RecursionError):
+        elem = T.element_of(oid) if T.element_of(oid) and oid not in (T.INT2VECTOR, T.OIDVECTOR) else oid
+        if elem in _DT_OIDS:
+            from engine.errors import DatetimeFieldOverflow
+
+            what = "date" if elem == T.DATE else "interval field value" if elem == T.INTERVAL else _DT_OIDS[elem]
+            raise DatetimeFieldOverflow(f'{what} out of range: "{text}"') from None
+        raise InvalidTextRepresentation(f'invalid input syntax for type {type_display_name(oid)}: "{text}"') from None
+
+
+def _parse_text(oid: int, text: str, typmod: int, timezone: str) -> Any:
     if oid == T.BOOL:
         return parse_bool(text)
     if oid in _INT_RANGE:

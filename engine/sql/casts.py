@@ -9,6 +9,7 @@ are looked up in :data:`REG_CASTS`, which the catalog fills.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,6 +56,7 @@ NUMBERS = (*INTS, T.NUMERIC, *FLOATS)
 _INT_RANGE = {T.INT2: (-(2**15), 2**15 - 1), T.INT4: (-(2**31), 2**31 - 1), T.INT8: (-(2**63), 2**63 - 1)}
 _INT_NAME = {T.INT2: "smallint", T.INT4: "integer", T.INT8: "bigint"}
 _FLOAT4_MAX = float(np.finfo(np.float32).max)
+_BIG = decimal.Context(prec=3000, rounding=ROUND_HALF_UP, Emax=10**6, Emin=-(10**6))
 
 
 def check_int(v: int, oid: int) -> int:
@@ -84,7 +86,7 @@ def float_to_numeric(v: float, oid: int = T.FLOAT8) -> Decimal:
         return Decimal("Infinity") if v > 0 else Decimal("-Infinity")
     digits = 15 if oid == T.FLOAT8 else 6
     d = Decimal(f"{v:.{digits}g}")
-    return d.quantize(Decimal(1)) if d.as_tuple().exponent > 0 else d  # type: ignore[operator]
+    return d.quantize(Decimal(1), context=_BIG) if d.as_tuple().exponent > 0 else d  # type: ignore[operator]
 
 
 def _to_int(value: Any, from_oid: int, to_oid: int) -> int:
@@ -218,6 +220,18 @@ def cast(
     """``value::to_oid(typmod)``; ``explicit=False`` is an assignment cast (varchar overflow raises 22001)."""
     if value is None:
         return None
+    try:
+        return _cast(value, from_oid, to_oid, typmod, explicit, timezone)
+    except (OverflowError, ValueError, ArithmeticError):
+        from engine.errors import DatetimeFieldOverflow
+
+        if to_oid in (T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ, T.INTERVAL, T.TIME, T.TIMETZ):
+            what = {T.DATE: "date", T.INTERVAL: "interval"}.get(to_oid, "timestamp")
+            raise DatetimeFieldOverflow(f"{what} out of range") from None
+        raise NumericValueOutOfRange("value out of range: overflow") from None
+
+
+def _cast(value: Any, from_oid: int, to_oid: int, typmod: int, explicit: bool, timezone: str) -> Any:
     reg = REG_CASTS.get((from_oid, to_oid))
     if reg is not None:
         return reg(value)

@@ -7,11 +7,12 @@ ones declare their column with the pseudo-type anyelement (2283) when the elemen
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from engine import types as T
-from engine.errors import InvalidParameterValue
+from engine.errors import InvalidParameterValue, RemError
 from engine.functions import function
 from engine.sql import datetime_ops as D
 from engine.sql import numeric_ops as N
@@ -72,17 +73,18 @@ def cardinality(a: list) -> int:
     return len(_flatten(a)) if a else 0
 
 
-@function("array_append", _first, strict=False)
+@function("array_append", _first, strict=False, arg_oids=(T.ANYARRAY, ANYELEMENT))
 def array_append(a: list | None, x: Any) -> list:
     return (list(a) if a else []) + [x]
 
 
-@function("array_prepend", lambda oids: oids[1] if len(oids) > 1 else T.ANYARRAY, strict=False)
+@function("array_prepend", lambda oids: oids[1] if len(oids) > 1 else T.ANYARRAY, strict=False,
+          arg_oids=(ANYELEMENT, T.ANYARRAY))
 def array_prepend(x: Any, a: list | None) -> list:
     return [x] + (list(a) if a else [])
 
 
-@function("array_cat", _first, strict=False)
+@function("array_cat", _first, strict=False, arg_oids=(T.ANYARRAY, T.ANYARRAY))
 def array_cat_fn(a: list | None, b: list | None) -> list | None:
     if a is None:
         return b
@@ -97,26 +99,27 @@ def _eq(a: Any, b: Any) -> bool:
     return comparator(guess_oid(a))(a, b) == 0
 
 
-@function("array_position", I4, strict=False)
+@function("array_position", I4, strict=False, arg_oids=(T.ANYARRAY, ANYELEMENT))
+@function("array_position", I4, strict=False, arg_oids=(T.ANYARRAY, ANYELEMENT, I4))
 def array_position(a: list | None, x: Any, start: int | None = 1) -> int | None:
     if a is None:
         return None
     if _ndims(a) > 1:
         raise InvalidParameterValue("searching for elements in multidimensional arrays is not supported")
-    for i in range((start or 1) - 1, len(a)):
+    for i in range(max((start or 1) - 1, 0), len(a)):
         if _eq(a[i], x):
             return i + 1
     return None
 
 
-@function("array_positions", 1007, strict=False)
+@function("array_positions", 1007, strict=False, arg_oids=(T.ANYARRAY, ANYELEMENT))
 def array_positions(a: list | None, x: Any) -> list | None:
     if a is None:
         return None
     return [i + 1 for i, v in enumerate(a) if _eq(v, x)]
 
 
-@function("array_remove", _first, strict=False)
+@function("array_remove", _first, strict=False, arg_oids=(T.ANYARRAY, ANYELEMENT))
 def array_remove(a: list | None, x: Any) -> list | None:
     if a is None:
         return None
@@ -125,14 +128,15 @@ def array_remove(a: list | None, x: Any) -> list | None:
     return [v for v in a if not _eq(v, x)]
 
 
-@function("array_replace", _first, strict=False)
+@function("array_replace", _first, strict=False, arg_oids=(T.ANYARRAY, ANYELEMENT, ANYELEMENT))
 def array_replace(a: list | None, x: Any, y: Any) -> list | None:
     if a is None:
         return None
     return [y if _eq(v, x) else v for v in a]
 
 
-@function("array_to_string", TX, strict=False)
+@function("array_to_string", TX, strict=False, arg_oids=(T.ANYARRAY, TX))
+@function("array_to_string", TX, strict=False, arg_oids=(T.ANYARRAY, TX, TX))
 def array_to_string(a: list | None, delim: str | None, null_str: str | None = None) -> str | None:
     if a is None or delim is None:
         return None
@@ -146,12 +150,15 @@ def array_to_string(a: list | None, delim: str | None, null_str: str | None = No
     return delim.join(parts)
 
 
-@function("unnest", _elem_of_first, set_returning=True, columns=(("unnest", ANYELEMENT),))
+@function("unnest", _elem_of_first, set_returning=True, columns=(("unnest", ANYELEMENT),), arg_oids=(T.ANYARRAY,))
 def unnest(a: list) -> list[tuple]:
     return [(v,) for v in _flatten(a)] if a else []
 
 
-@function("generate_subscripts", I4, set_returning=True, columns=(("generate_subscripts", I4),))
+@function("generate_subscripts", I4, set_returning=True, columns=(("generate_subscripts", I4),),
+          arg_oids=(T.ANYARRAY, I4))
+@function("generate_subscripts", I4, set_returning=True, columns=(("generate_subscripts", I4),),
+          arg_oids=(T.ANYARRAY, I4, T.BOOL))
 def generate_subscripts(a: list, dim: int, reverse: bool = False) -> list[tuple]:
     n = array_length(a, dim) or 0
     rng = range(n, 0, -1) if reverse else range(1, n + 1)
@@ -168,24 +175,14 @@ def _series_type(oids: list[int]) -> int:
     return I8 if I8 in oids else I4
 
 
-def generate_series_values(start: Any, stop: Any, step: Any = None, timezone: str = "UTC") -> list[tuple]:
-    """generate_series over ints, numerics, or timestamps with an interval step."""
+def generate_series_values(start: Any, stop: Any, step: Any = None, timezone: str = "UTC") -> Iterator[tuple]:
+    """generate_series over ints, numerics, or timestamps with an interval step (lazily, like PostgreSQL)."""
     if isinstance(start, dt.datetime) or isinstance(start, dt.date):
         if step is None:
             raise InvalidParameterValue("step size cannot be NULL")
         if D.interval_span(step) == 0:
             raise InvalidParameterValue("step size cannot equal zero")
-        aware = isinstance(start, dt.datetime) and start.tzinfo is not None
-        cur = start if isinstance(start, dt.datetime) else D.date_to_ts(start)
-        end = stop if isinstance(stop, dt.datetime) else D.date_to_ts(stop)
-        out: list[tuple] = []
-        fwd = D.interval_span(step) > 0
-        while (cur <= end) if fwd else (cur >= end):
-            out.append((cur,))
-            cur = D.timestamptz_plus_interval(cur, step, timezone) if aware else D.timestamp_plus_interval(cur, step)
-            if len(out) > 10_000_000:
-                break
-        return out
+        return _ts_series(start, stop, step, timezone)
     if step is None:
         step = 1
     if step == 0:
@@ -193,23 +190,41 @@ def generate_series_values(start: Any, stop: Any, step: Any = None, timezone: st
     if isinstance(start, Decimal) or isinstance(stop, Decimal) or isinstance(step, Decimal):
         s, e, st = (x if isinstance(x, Decimal) else Decimal(repr(x) if isinstance(x, float) else x)
                     for x in (start, stop, step))
-        for x in (s, e, st):
+        for x, what in ((s, "start value"), (e, "stop value"), (st, "step size")):
             if x.is_nan():
-                raise InvalidParameterValue("start value cannot be NaN" if x is s else
-                                            "stop value cannot be NaN" if x is e else "step size cannot be NaN")
-        out = []
-        cur = s
-        while (cur <= e) if st > 0 else (cur >= e):
-            out.append((cur,))
-            cur = N.numeric_add(cur, st)
-        return out
+                raise InvalidParameterValue(f"{what} cannot be NaN")
+            if x.is_infinite():
+                raise InvalidParameterValue(f"{what} cannot be infinity")
+        return _num_series(s, e, st)
     rng = range(start, stop + 1, step) if step > 0 else range(start, stop - 1, step)
-    return [(i,) for i in rng]
+    return ((i,) for i in rng)
+
+
+def _num_series(s: Decimal, e: Decimal, st: Decimal) -> Iterator[tuple]:
+    cur = s
+    while (cur <= e) if st > 0 else (cur >= e):
+        yield (cur,)
+        cur = N.numeric_add(cur, st)
+
+
+def _ts_series(start: Any, stop: Any, step: T.Interval, timezone: str) -> Iterator[tuple]:
+    aware = isinstance(start, dt.datetime) and start.tzinfo is not None
+    cur = start if isinstance(start, dt.datetime) else D.date_to_ts(start)
+    end = stop if isinstance(stop, dt.datetime) else D.date_to_ts(stop)
+    if aware and end.tzinfo is None:
+        end = end.replace(tzinfo=dt.UTC)
+    fwd = D.interval_span(step) > 0
+    while (cur <= end) if fwd else (cur >= end):
+        yield (cur,)
+        try:
+            cur = D.timestamptz_plus_interval(cur, step, timezone) if aware else D.timestamp_plus_interval(cur, step)
+        except RemError:
+            return
 
 
 @function("generate_series", _series_type, set_returning=True, columns=(("generate_series", ANYELEMENT),),
           needs_ctx=True)
-def generate_series(ctx: Any, start: Any, stop: Any, step: Any = None) -> list[tuple]:
+def generate_series(ctx: Any, start: Any, stop: Any, step: Any = None) -> Iterator[tuple]:
     from engine.sql.functions_datetime import session_tz
 
     return generate_series_values(start, stop, step, session_tz(ctx))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import decimal
 import re
 from decimal import Decimal
 from typing import Any
@@ -665,7 +666,8 @@ def to_char_number(v: Decimal, fmt: str) -> str:
     f = fmt.replace("FM", "")
     int_part, _, frac_part = f.replace("D", ".").partition(".")
     ndec = sum(1 for c in frac_part if c in "90")
-    rounded = abs(v).quantize(Decimal(1).scaleb(-ndec), rounding="ROUND_HALF_UP")
+    rounded = v.copy_abs().quantize(Decimal(1).scaleb(-ndec), rounding="ROUND_HALF_UP",
+                                    context=decimal.Context(prec=3000))
     digits_int, _, digits_frac = format(rounded, "f").partition(".")
     slots = [c for c in int_part if c in "90"]
     if len(digits_int.lstrip("0")) > len(slots):

@@ -38,7 +38,7 @@ for _t in (I2, I4, I8):
     function("abs", _t, arg_oids=(_t,))(lambda x, _o=_t: check_int(abs(x), _o))
 function("abs", F8, arg_oids=(F8,))(abs)
 function("abs", T.FLOAT4, arg_oids=(T.FLOAT4,))(abs)
-function("abs", NUM, arg_oids=(NUM,))(lambda x: abs(x) if not x.is_nan() else x)
+function("abs", NUM, arg_oids=(NUM,))(lambda x: x.copy_abs() if not x.is_nan() else x)
 
 
 @function("sign", F8, arg_oids=(F8,))
@@ -60,7 +60,7 @@ def ceil_f(x: float) -> float:
 @function("ceil", NUM, arg_oids=(NUM,))
 @function("ceiling", NUM, arg_oids=(NUM,))
 def ceil_n(x: Decimal) -> Decimal:
-    return x if not x.is_finite() else x.to_integral_value(decimal.ROUND_CEILING) + 0
+    return x if not x.is_finite() else x.to_integral_value(decimal.ROUND_CEILING)
 
 
 @function("floor", F8, arg_oids=(F8,))
@@ -70,7 +70,7 @@ def floor_f(x: float) -> float:
 
 @function("floor", NUM, arg_oids=(NUM,))
 def floor_n(x: Decimal) -> Decimal:
-    return x if not x.is_finite() else x.to_integral_value(decimal.ROUND_FLOOR) + 0
+    return x if not x.is_finite() else x.to_integral_value(decimal.ROUND_FLOOR)
 
 
 @function("round", F8, arg_oids=(F8,))
@@ -90,7 +90,7 @@ def round_n2(x: Decimal, scale: int) -> Decimal:
     if scale >= 0:
         return N.round_scale(x, scale)
     q = Decimal(1).scaleb(-scale)
-    return (x / q).quantize(Decimal(1), rounding=ROUND_HALF_UP) * q + Decimal(0)
+    return N.CTX.multiply(N.CTX.divide(x, q).quantize(Decimal(1), rounding=ROUND_HALF_UP, context=N.CTX), q)
 
 
 @function("trunc", F8, arg_oids=(F8,))
@@ -110,7 +110,7 @@ def trunc_n2(x: Decimal, scale: int) -> Decimal:
     if scale >= 0:
         return x.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_DOWN, context=N.CTX)
     q = Decimal(1).scaleb(-scale)
-    return (x / q).quantize(Decimal(1), rounding=ROUND_DOWN) * q + Decimal(0)
+    return N.CTX.multiply(N.CTX.divide(x, q).quantize(Decimal(1), rounding=ROUND_DOWN, context=N.CTX), q)
 
 
 # --------------------------------------------------------------------------- roots, powers, logs
@@ -360,5 +360,5 @@ def min_scale(x: Decimal) -> int | None:
 def trim_scale(x: Decimal) -> Decimal:
     if not x.is_finite():
         return x
-    n = x.normalize()
-    return n.quantize(Decimal(1)) if n.as_tuple().exponent > 0 else n  # type: ignore[operator]
+    n = x.normalize(N.CTX)
+    return n.quantize(Decimal(1), context=N.CTX) if n.as_tuple().exponent > 0 else n  # type: ignore[operator]

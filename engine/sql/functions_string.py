@@ -161,8 +161,13 @@ def rtrim2(s: str, chars: str) -> str:
     return s.rstrip(chars)
 
 
+_MAX_LEN = 1_073_741_823  # PostgreSQL's MaxAllocSize - 1
+
+
 def _pad(s: str, n: int, fill: str, left: bool) -> str:
     n = max(n, 0)
+    if n * 4 > _MAX_LEN:
+        raise ProgramLimitExceeded("requested length too large")
     if len(s) >= n:
         return s[:n]
     if not fill:
@@ -206,7 +211,7 @@ def right(s: str, n: int) -> str:
 
 @function("repeat", TX, arg_oids=(TX, I4))
 def repeat(s: str, n: int) -> str:
-    if n > 0 and len(s) * n > 1_073_741_823:
+    if n > 0 and len(s.encode()) * n > _MAX_LEN:
         raise ProgramLimitExceeded("requested length too large")
     return s * max(n, 0)
 

@@ -23,7 +23,7 @@ def dscale(d: Decimal) -> int:
 def _weight_first(d: Decimal) -> tuple[int, int]:
     if d.is_zero():
         return 0, 0
-    a = abs(d)
+    a = d.copy_abs()
     weight = a.adjusted() // 4
     return weight, int(a.scaleb(-4 * weight, CTX))
 
@@ -57,7 +57,7 @@ def numeric_add(a: Decimal, b: Decimal) -> Decimal:
 
 
 def numeric_sub(a: Decimal, b: Decimal) -> Decimal:
-    return numeric_add(a, -b if not b.is_nan() else b)
+    return numeric_add(a, b.copy_negate() if not b.is_nan() else b)
 
 
 def numeric_mul(a: Decimal, b: Decimal) -> Decimal:

@@ -197,9 +197,9 @@ def _numeric_ops() -> None:
     _reg("%", n, n, n, N.numeric_mod)
     _reg("^", n, n, n, N.numeric_power)
     _reg_cmp(n, n, _numeric_cmp)
-    _ureg("-", n, n, lambda a: -a if not a.is_nan() else a)
+    _ureg("-", n, n, lambda a: a.copy_negate() if not a.is_nan() else a)
     _ureg("+", n, n, lambda a: a)
-    _ureg("@", n, n, abs)
+    _ureg("@", n, n, lambda a: a.copy_abs())
 
 
 # --------------------------------------------------------------------------- strings and patterns
@@ -495,7 +495,7 @@ _vec_ops()
 
 
 # --------------------------------------------------------------------------- resolution
-def _strict(fn: Impl, lcast: tuple[int, int] | None, rcast: tuple[int, int] | None) -> Impl:
+def _strict(fn: Impl, lcast: tuple[int, int] | None, rcast: tuple[int, int] | None, result: int = 0) -> Impl:
     takes_tz = "tzn" in getattr(fn, "__code__", compile("0", "", "eval")).co_varnames
 
     def impl(a: Any, b: Any, timezone: str = "UTC") -> Any:
@@ -505,9 +505,23 @@ def _strict(fn: Impl, lcast: tuple[int, int] | None, rcast: tuple[int, int] | No
             a = cast(a, lcast[0], lcast[1], timezone=timezone)
         if rcast:
             b = cast(b, rcast[0], rcast[1], timezone=timezone)
-        return fn(a, b, timezone) if takes_tz else fn(a, b)
+        try:
+            return fn(a, b, timezone) if takes_tz else fn(a, b)
+        except (OverflowError, ValueError, ArithmeticError) as e:
+            raise out_of_range(result) from e
 
     return impl
+
+
+def out_of_range(result_oid: int) -> RemError:
+    """The PostgreSQL error for a result that Python cannot represent."""
+    from engine.errors import DatetimeFieldOverflow, NumericValueOutOfRange
+
+    if result_oid == T.INTERVAL:
+        return DatetimeFieldOverflow("interval out of range")
+    if result_oid in (T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME, T.TIMETZ):
+        return DatetimeFieldOverflow(f"{'date' if result_oid == T.DATE else 'timestamp'} out of range")
+    return NumericValueOutOfRange("value out of range: overflow")
 
 
 def _poly(op: str, lo: int, ro: int, ctype_l: int, ctype_r: int) -> tuple[Impl, int] | None:
@@ -610,7 +624,7 @@ def binary_op(op: str, left_oid: int, right_oid: int) -> tuple[Impl, int]:
         ro = lo if any(c[0] == lo and c[1] == lo for c in cands) else ro
     for cl, cr, res, fn in cands:
         if cl == lo and cr == ro and fn is not None:
-            return _strict(fn, _c(left_oid, cl), _c(right_oid, cr)), res  # type: ignore[return-value]
+            return _strict(fn, _c(left_oid, cl), _c(right_oid, cr), res), res  # type: ignore[arg-type]
     # polymorphic candidates (arrays, text || anynonarray)
     arr = _array_op(key, left_oid, right_oid)
     if arr is not None:
@@ -638,7 +652,7 @@ def binary_op(op: str, left_oid: int, right_oid: int) -> tuple[Impl, int]:
         best.sort(key=lambda x: (x[0], x[1]), reverse=True)
         exact, pref, cl, cr, fn = best[0]
         res = _RES[(cl, cr, key)]
-        return _strict(fn, _c(left_oid, cl), _c(right_oid, cr)), res  # type: ignore[return-value]
+        return _strict(fn, _c(left_oid, cl), _c(right_oid, cr), res), res  # type: ignore[arg-type]
     raise UndefinedFunction(
         f"operator does not exist: {type_display_name(left_oid)} {op} {type_display_name(right_oid)}",
         hint="No operator matches the given name and argument types. You might need to add explicit type casts.",
@@ -681,14 +695,28 @@ def unary_op(op: str, oid: int) -> tuple[Impl, int]:
     arg = T.FLOAT8 if oid == T.UNKNOWN else oid
     for ca, res, fn in cands:
         if ca == arg:
-            return (lambda a, _f=fn: None if a is None else _f(a)), res
+            return _unary_impl(fn, None, res), res
     for ca, res, fn in sorted(cands, key=lambda c: not (T.by_oid(c[0]) and T.by_oid(c[0]).preferred)):  # type: ignore[union-attr]
         if can_cast(arg, ca, "i"):
-            return (lambda a, _f=fn, _s=arg, _d=ca: None if a is None else _f(cast(a, _s, _d))), res
+            return _unary_impl(fn, (oid, ca), res), res
     raise UndefinedFunction(
         f"operator does not exist: {op} {type_display_name(oid)}",
         hint="No operator matches the given name and argument type. You might need to add an explicit type cast.",
     )
+
+
+def _unary_impl(fn: Impl, conv: tuple[int, int] | None, res: int) -> Impl:
+    def impl(a: Any, timezone: str = "UTC") -> Any:
+        if a is None:
+            return None
+        if conv:
+            a = cast(a, conv[0], conv[1], timezone=timezone)
+        try:
+            return fn(a)
+        except (OverflowError, ValueError, ArithmeticError) as e:
+            raise out_of_range(res) from e
+
+    return impl
 
 
 def compare_any(impl: Impl, value: Any, array: list | None, *, all_: bool = False, timezone: str = "UTC") -> bool | None:

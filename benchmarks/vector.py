@@ -429,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     if not a.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(res, indent=1))
-        write_doc(text, f"Run: {time.strftime('%Y-%m-%d')}, {res['machine']}, faiss {res['faiss']}.")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        write_doc(text, f"Run: {time.strftime('%Y-%m-%d')}, {res['machine']}, faiss {res['faiss']}, load average at "
+                        f"the end {load}.")
     return 0
 
 

@@ -450,16 +450,18 @@ class VectorIndex:
     # ------------------------------------------------------------------ persistence helpers
     def snapshot(self) -> dict:
         """Consistent copy of the state for saving (call with nothing locked)."""
-        with self._graph, self._state:
-            hn, n = self._hnsw_n, self._n
-            return {
-                "graph": faiss.serialize_index(self._hnsw) if self._hnsw is not None and hn > 0 else None,
-                "uuids": self._uuids[:n].copy(), "alive": self._alive[:n].copy(),
-                "tail": self._vecs[hn:n].copy(), "hnsw_n": hn, "n": n, "seq": self.seq,
-                "dim": self.dim, "metric": self.metric,
-                "params": {"m": self.params.m, "ef_construction": self.params.ef_construction,
-                           "ef_search": self.params.ef_search},
-            }
+        with self._graph:  # the graph cannot change; commits (state only) go on while it is serialised
+            with self._state:
+                hn, n = self._hnsw_n, self._n
+                snap = {
+                    "uuids": self._uuids[:n].copy(), "alive": self._alive[:n].copy(),
+                    "tail": self._vecs[hn:n].copy(), "hnsw_n": hn, "n": n, "seq": self.seq,
+                    "dim": self.dim, "metric": self.metric,
+                    "params": {"m": self.params.m, "ef_construction": self.params.ef_construction,
+                               "ef_search": self.params.ef_search},
+                }
+            snap["graph"] = faiss.serialize_index(self._hnsw) if self._hnsw is not None and hn > 0 else None
+            return snap
 
     @classmethod
     def restore(cls, meta: dict, graph: faiss.Index | None, uuids: np.ndarray, alive: np.ndarray,

@@ -351,6 +351,23 @@ class VectorService:
         return [(u, 1.0 - d) for u, d in self.search(table, column, q, k, allowed_ids=allowed_ids,
                                                       ef_search=ef_search)]
 
+    def index_for(self, table: Any, column: str, op: str) -> VectorIndex | None:
+        """The index that can serve ``ORDER BY column <op> q LIMIT k`` (its metric matches ``op``), or None."""
+        from engine.vector.functions import OPERATOR_METRIC
+
+        idx = self.index(table, column)
+        return idx if idx is not None and OPERATOR_METRIC.get(op) == idx.metric else None
+
+    def order_by(self, table: Any, column: str, op: str, query: np.ndarray | Sequence[float], k: int, *,
+                 allowed_ids: AllowedSet | Iterable[uuid.UUID] | None = None, ef_search: int | None = None,
+                 ) -> list[tuple[uuid.UUID, float]] | None:
+        """``ORDER BY column <op> query LIMIT k`` through the index: ``(row id, operator value)`` ascending, or
+        None when no index serves ``op`` on that column (the planner then sorts exactly)."""
+        idx = self.index_for(table, column, op)
+        if idx is None:
+            return None
+        return self.search(table, column, query, k, allowed_ids=allowed_ids, metric=idx.metric, ef_search=ef_search)
+
     def exact_search(self, table: Any, column: str, query: np.ndarray | Sequence[float], k: int, *,
                      allowed_ids: AllowedSet | Iterable[uuid.UUID] | None = None, metric: str = "cosine",
                      ) -> list[tuple[uuid.UUID, float]]:

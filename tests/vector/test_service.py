@@ -152,3 +152,17 @@ def test_adapt_commit_ignores_unrelated():
     assert adapt_commit({"seq": 3, "rows": []}) is None
     c = adapt_commit({"seq": 3, "changes": [{"table": "t", "upserts": [], "deletes": [uuid.UUID(int=1)]}]})
     assert c.seq == 3 and c.changes[0].column == "embedding"
+
+
+def test_order_by_operator(svc):
+    from engine.vector.functions import OPERATORS
+
+    base, rid = clustered(300, D), ids(300)
+    svc.open_index("t", "v", dim=D, metric="l2")
+    svc.apply("t", "v", list(zip(rid, base * 2.0, strict=True)))
+    assert svc.order_by("t", "v", "<=>", base[0], 5) is None  # an l2 index cannot order by cosine distance
+    got = svc.order_by("t", "v", "<->", base[0], 5)
+    assert got[0][0] == rid[0]
+    for u, d in got:
+        assert d == pytest.approx(OPERATORS["<->"](base[0], base[rid.index(u)] * 2.0), abs=1e-5)
+    assert svc.order_by("nope", "v", "<->", base[0], 5) is None

@@ -343,6 +343,8 @@ function("cot", F8, arg_oids=(F8,))(lambda x: 1.0 / math.tan(x) if math.tan(x) !
 def factorial(n: int) -> Decimal:
     if n < 0:
         raise NumericValueOutOfRange("factorial of a negative number is undefined")
+    if n > 32177:
+        raise NumericValueOutOfRange("value overflows numeric format")
     return Decimal(math.factorial(n))
 
 

@@ -124,10 +124,14 @@ def numeric_power(a: Decimal, b: Decimal) -> Decimal:
     else:
         val = float(b) * math.log10(abs(float(a))) if float(a) != 0 else 0.0
         rscale = min(max(MIN_SIG_DIGITS - int(val), dscale(a), dscale(b), 0), 1000)
+    est = abs(float(b) * math.log10(abs(float(a)))) if float(a) not in (0.0, math.inf) else 0.0
+    if est > 10**6:
+        raise NumericValueOutOfRange("value overflows numeric format")
+    ctx = decimal.Context(prec=min(rscale + int(est) + 40, 3000), rounding=ROUND_HALF_UP, Emax=10**6, Emin=-(10**6))
     if b == b.to_integral_value() and abs(b) < 10**6:
-        r = CTX.power(a, int(b)) if b >= 0 else CTX.divide(1, CTX.power(a, -int(b)))
+        r = ctx.power(a, int(b)) if b >= 0 else ctx.divide(1, ctx.power(a, -int(b)))
     else:
-        r = CTX.power(a, b)
+        r = ctx.power(a, b)
     return round_scale(r, rscale)
 
 

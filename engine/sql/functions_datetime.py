@@ -22,7 +22,6 @@ from engine.errors import (
 )
 from engine.functions import function
 from engine.sql import datetime_ops as D
-from engine.sql.casts import NUMBERS
 from engine.textio_datetime import (
     EPOCH,
     MONTHS,
@@ -309,8 +308,6 @@ def _extract_interval(u: str, field: str, iv: T.Interval) -> Decimal:
     if u in table:
         return table[u]
     if u == "epoch":
-        secs = Decimal(iv.months // 12 * 365 * 86400 + iv.months % 12 * 30 * 86400) if iv.months >= 0 else \
-            -Decimal((-iv.months) // 12 * 365 * 86400 + (-iv.months) % 12 * 30 * 86400)
         secs = Decimal(int(iv.months / 12) * 36525 * 864) + Decimal((iv.months - int(iv.months / 12) * 12) * 30 * 86400)
         return secs + Decimal(iv.days * 86400) + Decimal(us).scaleb(-6)
     raise InvalidParameterValue(f'unit "{field}" not recognized for type interval')
@@ -698,7 +695,7 @@ def to_char_number(v: Decimal, fmt: str) -> str:
             fd = fd.rstrip("0") if "0" not in frac_part else fd
         s += "." + fd
     sign = "-" if v < 0 else " "
-    s = sign + s.lstrip() if fm else (s.rstrip() if False else _place_sign(s, sign))
+    s = sign + s.lstrip() if fm else _place_sign(s, sign)
     return s.strip() if fm else s
 
 
@@ -794,6 +791,3 @@ def to_timestamp1(epoch: float) -> dt.datetime:
     except OverflowError:
         raise DatetimeFieldOverflow(f'timestamp out of range: "{epoch}"') from None
 
-
-# numbers accepted where an interval count is needed
-_ = NUMBERS

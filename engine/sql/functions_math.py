@@ -29,10 +29,6 @@ def _ctx(rscale: int, d: Decimal) -> decimal.Context:
     return decimal.Context(prec=rscale + digits + 20, rounding=ROUND_HALF_UP, Emax=10**6, Emin=-(10**6))
 
 
-def _fin(d: Decimal) -> Decimal:
-    return d
-
-
 # --------------------------------------------------------------------------- abs, sign, rounding
 for _t in (I2, I4, I8):
     function("abs", _t, arg_oids=(_t,))(lambda x, _o=_t: check_int(abs(x), _o))

@@ -121,40 +121,48 @@ _unpack_i16 = _I16.unpack_from
 _unpack_i32 = _I32.unpack_from
 
 
+def _i16s(body: bytes, pos: int, n: int) -> tuple[int, ...]:
+    if n == 0:
+        return ()
+    if n == 1:
+        return (_unpack_i16(body, pos)[0],)
+    return struct.unpack_from(f"!{n}h", body, pos)
+
+
 def _decode_bind(body: bytes) -> m.Bind:
     """Bind, the hottest message: straight-line struct reads; any overrun is a framing fault."""
     try:
-        e1 = body.index(b"\0")
-        e2 = body.index(b"\0", e1 + 1)
-        portal, stmt = body[:e1].decode(), body[e1 + 1 : e2].decode()
+        e1 = body.index(0)
+        e2 = body.index(0, e1 + 1)
+        portal = body[:e1].decode() if e1 else ""
+        stmt = body[e1 + 1 : e2].decode() if e2 > e1 + 1 else ""
         pos = e2 + 1
         nf = _unpack_i16(body, pos)[0]
-        pos += 2
         if nf < 0:
             raise FramingError("invalid Bind message format")
-        fmts = struct.unpack_from(f"!{nf}h", body, pos) if nf else ()
-        pos += 2 * nf
+        fmts = _i16s(body, pos + 2, nf)
+        pos += 2 + 2 * nf
         npar = _unpack_i16(body, pos)[0]
         pos += 2
         if npar < 0:
             raise FramingError("invalid Bind message format")
         vals: list[bytes | None] = []
+        end = len(body)
         for _ in range(npar):
             ln = _unpack_i32(body, pos)[0]
             pos += 4
             if ln == -1:
                 vals.append(None)
-                continue
-            if ln < 0 or pos + ln > len(body):
+            elif ln < 0 or pos + ln > end:
                 raise FramingError("invalid Bind message format")
-            vals.append(body[pos : pos + ln])
-            pos += ln
+            else:
+                vals.append(body[pos : pos + ln])
+                pos += ln
         nr = _unpack_i16(body, pos)[0]
-        pos += 2
         if nr < 0:
             raise FramingError("invalid Bind message format")
-        rfmts = struct.unpack_from(f"!{nr}h", body, pos) if nr else ()
-        pos += 2 * nr
+        rfmts = _i16s(body, pos + 2, nr)
+        pos += 2 + 2 * nr
     except (ValueError, struct.error) as e:
         raise FramingError("invalid Bind message format") from e
     if pos != len(body):

@@ -29,6 +29,7 @@ from engine.errors import (
 )
 from engine.textio_datetime import (
     format_date,
+    format_datetime_styled,
     format_interval,
     format_time,
     format_timestamp,
@@ -569,6 +570,8 @@ def format_text(
     extra_float_digits: int = 1,
 ) -> str:
     """PostgreSQL 15's text output of ``value`` of type ``oid`` (``value`` must not be None)."""
+    if oid in (T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ) and datestyle[:3].upper() != "ISO":
+        return format_datetime_styled(value, datestyle, timezone if oid == T.TIMESTAMPTZ else None)
     simple = _SIMPLE.get(oid)
     if simple is not None:
         return simple(value)

@@ -42,8 +42,10 @@ _ABBREV_OFFSETS = {
 
 # ---------------------------------------------------------------- time zones
 @functools.lru_cache(maxsize=256)
-def tzinfo_for(name: str) -> dt.tzinfo:
-    """The tzinfo for a TimeZone setting or a zone written in a timestamp (named zone, abbreviation, offset)."""
+def tzinfo_for(name: str, iso: bool = False) -> dt.tzinfo:
+    """The tzinfo for a TimeZone setting / AT TIME ZONE argument (an offset like ``+05:30`` is POSIX: west
+    positive; a plain number ``-3`` is hours east), or with ``iso=True`` for a zone written inside a timestamp
+    literal (ISO 8601: east positive)."""
     n = name.strip()
     low = n.lower()
     if low in ("utc", "gmt", "z", "zulu", "etc/utc", "universal", "ut"):
@@ -51,7 +53,9 @@ def tzinfo_for(name: str) -> dt.tzinfo:
     m = re.fullmatch(r"([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?", n)
     if m:
         secs = int(m[2]) * 3600 + int(m[3] or 0) * 60 + int(m[4] or 0)
-        return dt.timezone(dt.timedelta(seconds=-secs if m[1] == "-" else secs))
+        plain_number = ":" not in n and len(n) <= 3  # SET TimeZone = '-03' means hours east, like an interval
+        east = (m[1] == "+") == (iso or plain_number)
+        return dt.timezone(dt.timedelta(seconds=secs if east else -secs))
     if low in _ABBREV_OFFSETS:
         return dt.timezone(dt.timedelta(hours=_ABBREV_OFFSETS[low]))
     try:
@@ -117,8 +121,55 @@ def format_timestamptz(ts: dt.datetime, timezone: str = "UTC") -> str:
         return format_timestamp(naive)
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
-    local = ts.astimezone(tzinfo_for(timezone))
+    try:
+        local = ts.astimezone(tzinfo_for(timezone))
+    except OverflowError:
+        raise DatetimeFieldOverflow("timestamp out of range") from None
     return format_timestamp(local.replace(tzinfo=None)) + format_offset(local.utcoffset())
+
+
+_DOW_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MON_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _style(datestyle: str) -> tuple[str, bool]:
+    """(output style ISO/SQL/POSTGRES/GERMAN, day-before-month) of a DateStyle setting."""
+    parts = [p.strip().upper() for p in datestyle.replace(" ", ",").split(",") if p.strip()]
+    style = next((p for p in parts if p in ("ISO", "SQL", "POSTGRES", "GERMAN")), "ISO")
+    dmy = any(p in ("DMY", "EUROPEAN", "EURO") for p in parts) or style == "GERMAN"
+    return style, dmy
+
+
+def format_datetime_styled(v: dt.date, datestyle: str, timezone: str | None = None) -> str:
+    """A date, timestamp or (with ``timezone``) timestamptz in a non-ISO DateStyle (SQL, Postgres, German)."""
+    style, dmy = _style(datestyle)
+    if isinstance(v, dt.datetime):
+        naive = v.replace(tzinfo=None)
+        if naive in (TS_POS_INF, TS_NEG_INF):
+            return format_timestamp(naive)
+    elif v in (DATE_POS_INF, DATE_NEG_INF):
+        return format_date(v)
+    abbrev = ""
+    if isinstance(v, dt.datetime) and timezone is not None:
+        zone = tzinfo_for(timezone)
+        v = (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(zone)
+        abbrev = (v.tzname() or "") if (isinstance(zone, ZoneInfo) or zone is UTC) else ""
+    y, m, d = f"{v.year:04d}", f"{v.month:02d}", f"{v.day:02d}"
+    if not isinstance(v, dt.datetime):
+        if style == "SQL":
+            return f"{d}/{m}/{y}" if dmy else f"{m}/{d}/{y}"
+        if style == "GERMAN":
+            return f"{d}.{m}.{y}"
+        return f"{d}-{m}-{y}" if dmy else f"{m}-{d}-{y}"
+    t = f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}{_frac(v.microsecond)}"
+    if style == "SQL":
+        out = (f"{d}/{m}/{y}" if dmy else f"{m}/{d}/{y}") + " " + t
+    elif style == "GERMAN":
+        out = f"{d}.{m}.{y} {t}"
+    else:
+        dow, mon = _DOW_ABBR[v.weekday()], _MON_ABBR[v.month - 1]
+        out = f"{dow} {d} {mon} {t} {y}" if dmy else f"{dow} {mon} {d} {t} {y}"
+    return out + (" " + abbrev if timezone is not None else "")
 
 
 def interval_fields(iv: Interval) -> tuple[int, int, int, int, int, int, int]:
@@ -203,6 +254,8 @@ def _year2(y: str) -> int:
     return v
 
 
+_PG_STYLE = re.compile(r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?([a-z]+)\s+(\d{1,2})\s+"
+                       r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)\s+(\d{4})(.*)")
 _DOW = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*")
 
 
@@ -277,7 +330,7 @@ def _tz_from(rest: str, text: str, typ: str) -> tuple[dt.tzinfo | None, str]:
         raise _bad(typ, text)
     z = m[1]
     try:
-        return tzinfo_for(z), ""
+        return tzinfo_for(z, True), ""
     except InvalidParameterValue:
         raise InvalidDatetimeFormat(f'time zone "{z}" not recognized') from None
 
@@ -329,6 +382,9 @@ def parse_timestamp(text: str, with_tz: bool, timezone: str = "UTC") -> dt.datet
     sp = _special(s, "timestamptz" if with_tz else "timestamp", timezone)
     if sp is not None:
         return sp  # type: ignore[return-value]
+    m = _PG_STYLE.fullmatch(s)
+    if m:  # DateStyle "Postgres" output: "Tue Jan 02 03:04:05 2024 UTC"
+        s = f"{m[1]} {m[2]} {m[4]} {m[3]}{m[5]}"
     d, rest = _split_date(s, text, typ)
     rest = rest.lstrip()
     if rest.startswith("t"):

@@ -19,18 +19,21 @@ CASES_DIR = Path(__file__).parent / "cases"
 
 
 def load_cases() -> list[tuple[str, str, str]]:
-    """(id, session TimeZone, expression) for every non-comment line of cases/*.txt.
+    """(id, session settings, expression) for every non-comment line of cases/*.txt.
 
-    A line ``# timezone: Zone/Name`` sets the session TimeZone for the rest of the file (default UTC)."""
+    Lines ``# timezone: Zone/Name`` and ``# datestyle: SQL, DMY`` set the session TimeZone/DateStyle for the
+    rest of the file (default UTC and ISO, MDY); settings travel as ``"timezone|datestyle"``."""
     out = []
     for f in sorted(CASES_DIR.glob("*.txt")):
-        tz = "UTC"
+        tz, ds = "UTC", "ISO, MDY"
         for i, line in enumerate(f.read_text().splitlines(), 1):
             s = line.strip()
             if s.lower().startswith("# timezone:"):
                 tz = s.split(":", 1)[1].strip()
+            elif s.lower().startswith("# datestyle:"):
+                ds = s.split(":", 1)[1].strip()
             elif s and not s.startswith("#"):
-                out.append((f"{f.stem}:{i}", tz, s))
+                out.append((f"{f.stem}:{i}", f"{tz}|{ds}", s))
     return out
 
 
@@ -44,9 +47,11 @@ def pg_conn(pg_dsn: str) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def pg_eval(conn: psycopg.Connection, expr: str, timezone: str = "UTC") -> tuple[str, object]:
+def pg_eval(conn: psycopg.Connection, expr: str, settings: str = "UTC|ISO, MDY") -> tuple[str, object]:
     """('ok', (type oid, [text of each row])) or ('err', sqlstate)."""
-    conn.execute("SELECT set_config('TimeZone', %s, false)", (timezone,))
+    timezone, datestyle = settings.split("|")
+    conn.execute("SELECT set_config('TimeZone', %s, false), set_config('DateStyle', %s, false)",
+                 (timezone, datestyle))
     try:
         cur = conn.execute(f"SELECT {expr}")
     except psycopg.Error as e:
@@ -60,21 +65,22 @@ def pg_eval(conn: psycopg.Connection, expr: str, timezone: str = "UTC") -> tuple
     return "ok", (res.ftype(0), vals)
 
 
-def rem_eval(expr: str, timezone: str = "UTC") -> tuple[str, object]:
+def rem_eval(expr: str, settings: str = "UTC|ISO, MDY") -> tuple[str, object]:
+    timezone, datestyle = settings.split("|")
     try:
         oid, val = evaluate(expr, timezone)
-        if isinstance(val, tuple) and val and val[0] == "rows":
-            return "ok", (oid, [None if v is None else format_text(oid, v, timezone=timezone) for v in val[1]])
-        return "ok", (oid, [None if val is None else format_text(oid, val, timezone=timezone)])
+        rows = val[1] if isinstance(val, tuple) and val and val[0] == "rows" else [val]
+        return "ok", (oid, [None if v is None else format_text(oid, v, timezone=timezone, datestyle=datestyle)
+                            for v in rows])
     except RemError as e:
         return "err", e.sqlstate
 
 
 @pytest.mark.pg_reference
-@pytest.mark.parametrize(("case_id", "timezone", "expr"), CASES, ids=[c[0] for c in CASES])
-def test_matches_postgres(pg_conn: psycopg.Connection, case_id: str, timezone: str, expr: str) -> None:
-    expected = pg_eval(pg_conn, expr, timezone)
-    got = rem_eval(expr, timezone)
+@pytest.mark.parametrize(("case_id", "settings", "expr"), CASES, ids=[c[0] for c in CASES])
+def test_matches_postgres(pg_conn: psycopg.Connection, case_id: str, settings: str, expr: str) -> None:
+    expected = pg_eval(pg_conn, expr, settings)
+    got = rem_eval(expr, settings)
     if expected[0] == "ok" and got[0] == "ok":
         (eoid, evals), (goid, gvals) = expected[1], got[1]  # type: ignore[misc]
         assert gvals == evals, f"{expr}: REM {gvals!r} != PostgreSQL {evals!r}"

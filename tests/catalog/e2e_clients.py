@@ -61,12 +61,16 @@ def test_psql_describe_table_equals_postgres(rem_cat: RemServer, pg_cat: str, co
     assert psql(rem_cat.dsn, command) == psql(pg_cat, command)
 
 
-def _table(out: str) -> tuple[list[str], set[str]]:
-    """Header lines and data rows of psql's aligned output (REM may list more objects: its core tables)."""
+def _cells(line: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in line.split("|"))
+
+
+def _table(out: str) -> tuple[tuple[str, ...], set[tuple[str, ...]]]:
+    """Header and data rows of psql's aligned output, cells stripped of the padding (REM may list more objects,
+    e.g. its rem_* views, which changes the column widths)."""
     lines = out.splitlines()
     sep = next(i for i, line in enumerate(lines) if line.startswith("---"))
-    rows = {line.strip() for line in lines[sep + 1:] if "|" in line}
-    return [lines[sep - 1].strip()], rows
+    return _cells(lines[sep - 1]), {_cells(line) for line in lines[sep + 1:] if "|" in line}
 
 
 @pytest.mark.parametrize("command", [r"\d", r"\dt", r"\di", r"\ds", r"\dn", r"\du"])

@@ -121,6 +121,9 @@ _DEFS: list[Guc] = [
     _g("quote_all_identifiers", "off", "bool", short_desc="When generating SQL fragments, quote all identifiers."),
     _g("plan_cache_mode", "auto", "enum", enumvals=("auto", "force_generic_plan", "force_custom_plan"),
        short_desc="Controls the planner's selection of custom or generic plan."),
+    _g("default_table_access_method", "heap", short_desc="Sets the default table access method for new tables."),
+    _g("default_tablespace", "", short_desc="Sets the default tablespace to create tables and indexes in."),
+    _g("timezone_abbreviations", "Default", short_desc="Selects a file of time zone abbreviations."),
     _g("rem.embedding_provider", "local:all-MiniLM-L6-v2", category="Customized Options",
        short_desc="REM: the default embedding provider."),
 ]

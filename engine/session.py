@@ -26,6 +26,12 @@ _pids = itertools.count(1000)
 _CACHE_SIZE = 512
 
 
+try:  # reg* casts ('t'::regclass) resolve names in the context bound here (engine.catalog)
+    from engine.catalog.regcasts import bind as _bind_catalog
+except ImportError:  # pragma: no cover - catalog not installed
+    _bind_catalog = None
+
+
 class ExecCtx:
     """The per-statement context (engine.context.ExecContext) given to functions and virtual tables."""
 
@@ -35,6 +41,8 @@ class ExecCtx:
         self.txn = txn
         self.txn_start = session.txn_start
         self.notices: list[Notice] = session._notices
+        if _bind_catalog is not None:
+            _bind_catalog(self)
 
     def check_interrupts(self) -> None:
         self.session.check_interrupts()
@@ -104,6 +112,8 @@ class RemSession:
             return st
         if self.transaction_status == "E" and first_word(sql) not in ("ROLLBACK", "ABORT", "COMMIT", "END"):
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
+        if _bind_catalog is not None:
+            _bind_catalog(ExecCtx(self, self.txn))
         try:
             st = prepare_statement(self, sql, list(param_oids))
         except RemError:
@@ -194,6 +204,10 @@ class RemSession:
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    def fail_transaction(self) -> None:
+        """An error outside the engine (protocol layer) inside a transaction block: the block fails."""
+        self._fail()
 
     def close(self) -> None:
         if self.closed:

@@ -102,6 +102,7 @@ FUNC_MAP: dict[type, tuple[str, tuple[str, ...]]] = {
     exp.Date: ("date", ("this",)), exp.Log: ("log", ("this", "expression")),
 }
 FUNC_MAP.update({
+    exp.CurrentSchemas: ("current_schemas", ("this",)), exp.CurrentDatabase: ("current_database", ()),
     exp.RowNumber: ("row_number", ()), exp.Rank: ("rank", ()), exp.DenseRank: ("dense_rank", ()),
     exp.Lag: ("lag", ("this", "offset", "default")), exp.Lead: ("lead", ("this", "offset", "default")),
     exp.FirstValue: ("first_value", ("this",)), exp.LastValue: ("last_value", ("this",)),
@@ -417,7 +418,31 @@ class Compiler:
         return self.c_Column(exp.Column(this=exp.to_identifier(node.name)), hint)
 
     def c_Dot(self, node: exp.Dot, hint: int | None) -> CE:
+        head, tail = node.this, node.expression
+        schema = head.name.lower() if isinstance(head, (exp.Identifier, exp.Column, exp.Var)) else ""
+        if schema in ("pg_catalog", "public", "information_schema") and isinstance(tail, exp.Func):
+            return self.compile(tail, hint)
         raise FeatureNotSupported(f"expression not supported: {node.sql(dialect=D.DIALECT)}")
+
+    _OPERATOR_NODES: dict[str, type] = {
+        "=": exp.EQ, "<>": exp.NEQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+        "~": exp.RegexpLike, "~*": exp.RegexpILike, "~~": exp.Like, "~~*": exp.ILike, "||": exp.DPipe,
+        "+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div, "%": exp.Mod, "@>": exp.ArrayContainsAll,
+    }
+
+    def c_Operator(self, node: exp.Expression, hint: int | None) -> CE:
+        """``a OPERATOR(pg_catalog.op) b`` as psql writes it."""
+        op = str(node.args.get("operator") or "").split(".")[-1].strip()
+        rhs = node.expression
+        if isinstance(rhs, exp.Collate):
+            rhs = rhs.this
+        if op in ("!~", "!~*", "!~~", "!~~*"):
+            cls = self._OPERATOR_NODES[op[1:]]
+            return self.c_Not(exp.Not(this=cls(this=node.this, expression=rhs)), hint)
+        cls = self._OPERATOR_NODES.get(op)
+        if cls is None:
+            raise FeatureNotSupported(f"operator {op} is not supported")
+        return self.compile(cls(this=node.this, expression=rhs), hint)
 
     # ---- logic
     def c_And(self, node: exp.And, hint: int | None) -> CE:
@@ -1504,6 +1529,12 @@ class Compiler:
 
     def c_Collate(self, node: exp.Expression, hint: int | None) -> CE:
         return self.compile(node.this, hint)
+
+    def c_CurrentSchemas(self, node: exp.Expression, hint: int | None) -> CE:
+        return self.c_call(node, hint)
+
+    def c_CurrentDatabase(self, node: exp.Expression, hint: int | None) -> CE:
+        return self.c_call(node, hint)
 
     def c_AtTimeZone(self, node: exp.Expression, hint: int | None) -> CE:
         a = self.compile(node.this)

@@ -81,6 +81,18 @@ class Rem(Postgres):
                                   "PG_TYPEOF", "OCTET_LENGTH", "BIT_LENGTH", "SQRT", "EXP", "LN", "ABS",
                                   "FLOOR", "CEIL", "UPPER", "LOWER", "LENGTH", "REPLACE", "POSITION")}}
 
+        def _parse_types(self, *args: Any, **kwargs: Any) -> Any:
+            t = super()._parse_types(*args, **kwargs)
+            if isinstance(t, (exp.ObjectIdentifier, exp.PseudoType)):  # oid[] / regtype[] (sqlglot stops at oid)
+                dims = ""
+                while (self._curr is not None and self._curr.token_type == TokenType.L_BRACKET
+                       and self._next is not None and self._next.token_type == TokenType.R_BRACKET):
+                    self._advance(2)
+                    dims += "[]"
+                if dims:
+                    return exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=t.name.lower() + dims)
+            return t
+
         def _parse_statement(self) -> Any:
             cur = self._curr
             nxt = self._next

@@ -147,7 +147,12 @@ class VirtualScan(Step):
         return f"on {self.vt.name}"
 
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
-        return [tuple(r) for r in self.vt.rows(st.ctx)]
+        key = ("vt", self.vt.schema, self.vt.name)  # catalog rows are fixed within one statement
+        rows = st.cache.get(key)  # type: ignore[call-overload]
+        if rows is None:
+            rows = [tuple(r) for r in self.vt.rows(st.ctx)]
+            st.cache[key] = rows  # type: ignore[index]
+        return rows
 
 
 class FunctionScan(Step):
@@ -243,7 +248,15 @@ class RecursiveCte(Step):
 
 
 def _clear_cte_caches(step: Step, st: ExecState) -> None:
-    st.cache.clear()
+    for k in [k for k in st.cache if not (isinstance(k, tuple) and k and k[0] in ("vt", "hash"))]:
+        del st.cache[k]
+
+
+def _pure(step: Step) -> bool:
+    """True when a step's rows cannot depend on outer rows (plain scans of tables or catalogs)."""
+    if isinstance(step, VirtualScan) or getattr(step, "_pure", False):
+        return True
+    return isinstance(step, Scan) and step.access is None
 
 
 def _flat(k: tuple[Any, ...]) -> bool:
@@ -303,6 +316,14 @@ class Filter(Step):
         return super().explain(depth)
 
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
+        if getattr(self, "_pure", False):
+            key = ("vt", "filter", id(self))
+            got = st.cache.get(key)  # type: ignore[call-overload]
+            if got is None:
+                p = self.pred
+                got = [r for r in self.child.run(st) if p(r, st)]
+                st.cache[key] = got  # type: ignore[index]
+            return got
         p = self.pred
         out = []
         for r in self.child.run(st):
@@ -367,6 +388,30 @@ class Join(Step):
         res = self.residual
         out: list[Row] = []
         rmatched = [False] * len(right) if self.kind in ("right", "full") else None
+        if self.lkeys and self.kind in ("inner", "cross") and len(left) > len(right) and _pure(self.left):
+            # probe a per-statement hash of the (large, outer-independent) left side with the right rows
+            key = ("hash", id(self))
+            ltable = st.cache.get(key)  # type: ignore[call-overload]
+            if ltable is None:
+                ltable = {}
+                lk = self.lkeys
+                for lrow in left:
+                    k = tuple(f(lrow, st) for f in lk)
+                    if None not in k:
+                        ltable.setdefault(_hashable(k), []).append(lrow)
+                st.cache[key] = ltable  # type: ignore[index]
+            nl = len(self.left.cols)
+            rk = self.rkeys
+            for rrow in right:
+                k = tuple(f(rrow, st) for f in rk)
+                if None in k:
+                    continue
+                for lrow in ltable.get(_hashable(k), ()):
+                    row = lrow + rrow
+                    if res is None or res(row, st):
+                        out.append(row)
+            del nl
+            return out
         if self.lkeys:
             table: dict[Any, list[int]] = {}
             rk = self.rkeys

@@ -134,7 +134,14 @@ class Planner:
         colnames = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
         if isinstance(node, exp.Table):
             inner = node.this
+            if isinstance(inner, exp.Dot) and isinstance(inner.expression, exp.Func):
+                inner = inner.expression  # pg_catalog.f(...)
             if isinstance(inner, exp.Func) or isinstance(inner, exp.Anonymous):
+                if node.args.get("ordinality"):
+                    fs = self.function_scan(inner, alias, colnames[:-1] if colnames else [], parent)
+                    oc = ColInfo(fs.cols[0].qual if fs.cols else alias, colnames[-1] if colnames else "ordinality",
+                                 T.INT8)
+                    return _Ordinality(fs, fs.cols + [oc])
                 return self.function_scan(inner, alias, colnames, parent)
             if node.args.get("sample"):
                 raise FeatureNotSupported("TABLESAMPLE is not supported")
@@ -267,11 +274,33 @@ class Planner:
                     from engine.errors import error
                     raise error("42712", f'table name "{a}" specified more than once')
                 aliases.add(a)
-        step = self.from_item(items[0], parent)
-        for it in items[1:]:
-            right = self.from_item(it, parent)
-            step = plan.Join(step, right, "cross", [], [], None, "")
-        for j in sel.args.get("joins") or []:
+        joins = list(sel.args.get("joins") or [])
+        # comma-separated FROM items (plain Join nodes without ON/USING/side/kind) are joined in a greedy order
+        # that follows the WHERE clause's equalities, with single-item conjuncts pushed down to their item
+        on_conds: list[exp.Expression] = []
+        while joins:
+            j = joins[0]
+            if not any(j.args.get(k) for k in ("on", "using", "side", "kind", "method")):
+                items.append(joins.pop(0).this)
+            elif (j.args.get("on") is not None and not j.args.get("using") and not j.args.get("side")
+                  and str(j.args.get("kind") or "").upper() in ("", "INNER") and not j.args.get("method")
+                  and not isinstance(j.this, exp.Lateral)):
+                on_conds.append(j.args["on"])  # inner join: ON is a WHERE conjunct
+                items.append(joins.pop(0).this)
+            else:
+                break
+        if len(items) == 1:
+            step = self.from_item(items[0], parent)
+        else:
+            where = sel.args.get("where")
+            pool = ([where.this] if where is not None else []) + on_conds
+            step = self._comma_join([self.from_item(it, parent) for it in items],
+                                    _and_all(pool) if pool else None, parent)
+            if on_conds:
+                comp = Compiler(Scope(step.cols, parent=parent, query=self.qi()), self, self.params)
+                cond = _and_all(on_conds)
+                step = plan.Filter(step, comp.predicate(cond), cond.sql(dialect=DIALECT))
+        for j in joins:
             right = self.from_item(j.this, parent)
             side = (j.args.get("side") or "").lower()
             kind_ = (j.args.get("kind") or "").lower()
@@ -322,6 +351,94 @@ class Planner:
             res_fn = comp.predicate(_and_all(residual)) if residual else None
             step = plan.Join(step, right, kind, lkeys, rkeys, res_fn, on.sql(dialect=DIALECT))
         return step
+
+    def _comma_join(self, steps: list[plan.Step], where: exp.Expression | None, parent: Scope | None) -> plan.Step:
+        conj = [c for c in _conjuncts(where)] if where is not None else []
+        owner: list[int] = []
+        for k, st_ in enumerate(steps):
+            owner += [k] * len(st_.cols)
+        full = Scope([c for st_ in steps for c in st_.cols], parent=parent, query=QueryInfo())
+
+        def items_of(e: exp.Expression) -> set[int] | None:
+            if any(isinstance(n, (exp.Subquery, exp.Select, exp.Exists, exp.Window)) or is_aggregate(n)
+                   for n in e.walk()):
+                return None
+            out: set[int] = set()
+            for c in e.find_all(exp.Column):
+                if isinstance(c.this, exp.Star):
+                    return None
+                try:
+                    d, i, _ = full.resolve(c.table or None, c.name)
+                except Exception:  # noqa: BLE001 - unresolvable here: leave it to the WHERE filter
+                    return None
+                if d == 0:
+                    out.add(owner[i])  # outer references are constants for one execution
+            return out
+
+        info = [(c, items_of(c)) for c in conj]
+        # push single-item conjuncts down (index access for table scans)
+        def has_outer(e: exp.Expression) -> bool:
+            for c in e.find_all(exp.Column):
+                try:
+                    if full.resolve(c.table or None, c.name)[0] > 0:
+                        return True
+                except Exception:  # noqa: BLE001
+                    return True
+            return False
+
+        for k in range(len(steps)):
+            mine = [c for c, its in info if its == {k} or (its == set() and k == 0)]
+            if mine:
+                comp = Compiler(Scope(steps[k].cols, parent=parent, query=self.qi()), self, self.params)
+                pure = plan._pure(steps[k]) and not any(has_outer(c) for c in mine)
+                steps[k] = pushdown(steps[k], _and_all(mine), comp)
+                if pure and isinstance(steps[k], plan.Filter) and plan._pure(steps[k].child):
+                    steps[k]._pure = True  # type: ignore[attr-defined]
+        equi = []
+        for c, its in info:
+            if isinstance(c, exp.EQ) and its is not None and len(its) == 2:
+                a, b = items_of(c.this), items_of(c.expression)
+                if a and b and len(a) == 1 and len(b) == 1 and a != b:
+                    equi.append((c, next(iter(a)), next(iter(b))))
+        done = [0]
+        current = steps[0]
+        remaining = list(range(1, len(steps)))
+        while remaining:
+            pick = next((k for k in remaining if any((x in done and y == k) or (y in done and x == k)
+                                                     for _, x, y in equi)), remaining[0])
+            remaining.remove(pick)
+            right = steps[pick]
+            lscope = Scope(current.cols, parent=parent, query=self.qi())
+            rscope = Scope(right.cols, parent=parent, query=self.qi())
+            lc, rc = Compiler(lscope, self, self.params), Compiler(rscope, self, self.params)
+            lkeys, rkeys, texts = [], [], []
+            for c, x, y in equi:
+                if (x in done and y == pick) or (y in done and x == pick):
+                    le, re_ = (c.this, c.expression) if x in done else (c.expression, c.this)
+                    a, b = lc.compile(le), rc.compile(re_)
+                    if family(a.oid) != family(b.oid) and T.UNKNOWN not in (a.oid, b.oid):
+                        continue  # leave mismatched types to the WHERE filter (it reports the error)
+                    if a.oid == T.UNKNOWN:
+                        a = lc.cast_ce(a, b.oid)
+                    if b.oid == T.UNKNOWN:
+                        b = rc.cast_ce(b, a.oid)
+                    lkeys.append(a.fn)
+                    rkeys.append(b.fn)
+                    texts.append(c.sql(dialect=DIALECT))
+            current = plan.Join(current, right, "inner" if lkeys else "cross", lkeys, rkeys, None,
+                                " AND ".join(texts))
+            done.append(pick)
+        if done == sorted(done):
+            return current
+        # restore the FROM order of the columns
+        offsets = {}
+        pos = 0
+        for k in done:
+            offsets[k] = pos
+            pos += len(steps[k].cols)
+        perm = [offsets[k] + i for k in range(len(steps)) for i in range(len(steps[k].cols))]
+        cols = [c for st_ in steps for c in st_.cols]
+        return _Permute(current, perm, cols)
 
     def _equi(self, on: exp.Expression, comp: Compiler, nleft: int) -> tuple[list[Any], list[Any], list[exp.Expression]]:
         lkeys: list[Any] = []
@@ -508,6 +625,9 @@ class Planner:
             wins += [n for o in order.expressions for n in _find_windows(o.this)]
         if wins:
             step, out_scope = self._windows(step, out_scope, wins, windows_named)
+        srfs = [n for e, _ in items for n in _find_srfs(e)]
+        if srfs:
+            step, out_scope = self._project_set(step, out_scope, srfs)
         ocomp = Compiler(out_scope, self, self.params)
         ocomp.clause = "SELECT"  # type: ignore[attr-defined]
         if having is not None:
@@ -542,11 +662,7 @@ class Planner:
                 elif isinstance(e, exp.Column) and not e.table and e.name in aliases:
                     k = aliases[e.name]
                 else:
-                    key = e.sql(dialect=DIALECT)
-                    for i, (ie, _) in enumerate(items):
-                        if ie.sql(dialect=DIALECT) == key:
-                            k = i
-                            break
+                    k = _match_item(e, items, scope)
                 if k is None:
                     if distinct is not None and not distinct.args.get("on"):
                         raise InvalidColumnReference("for SELECT DISTINCT, ORDER BY expressions must appear in select list")
@@ -699,6 +815,81 @@ class Planner:
                 okeys.append((comp.compile(o.this).fn, desc, bool(nf) if nf is not None else desc))
         return plan.AggCall(agg, [c.fn for c in ces], distinct, filt, okeys, star), agg.rt
 
+    def _project_set(self, step: plan.Step, scope: Scope, srfs: list[exp.Expression]) -> tuple[plan.Step, Scope]:
+        """Set-returning functions in the select list: one output row per element (PostgreSQL 10+ zipping)."""
+        from engine.functions import lookup as flookup
+
+        comp = Compiler(scope, self, self.params)
+        reps = dict(scope.replacements or {})
+        cols = list(scope.cols)
+        gens: list[Any] = []
+        seen: set[str] = set()
+        for node in srfs:
+            key = node.sql(dialect=DIALECT)
+            if key in seen:
+                continue
+            seen.add(key)
+            name = func_name(node) or "unnest"
+            args = list(node.expressions) if isinstance(node, (exp.Unnest,)) else func_args(node)
+            ces = [comp.compile(a) for a in args]
+            if name == "unnest":
+                ce0 = ces[0] if ces[0].oid != T.UNKNOWN else comp.cast_ce(ces[0], T.array_of(T.TEXT))
+                f0 = ce0.fn
+                oid = T.element_of(ce0.oid) or T.TEXT
+
+                def gen(r: Any, st: ExecState, f0: Any = f0) -> list[Any]:
+                    v = f0(r, st)
+                    if v is None:
+                        return []
+                    out: list[Any] = []
+                    stack = [v]
+                    while stack:  # multi-dimensional arrays unnest in row-major order
+                        x = stack.pop(0)
+                        if isinstance(x, list):
+                            stack[0:0] = x
+                        else:
+                            out.append(x)
+                    return out
+            elif name == "generate_series":
+                ces2, gcols, g = _generate_series(ces, name)
+                fns = [c.fn for c in ces2]
+                oid = gcols[0].oid
+
+                def gen(r: Any, st: ExecState, fns: Any = fns, g: Any = g) -> list[Any]:
+                    vals = [f(r, st) for f in fns]
+                    if any(v is None for v in vals):
+                        return []
+                    return [t[0] for t in g(vals)]
+            else:
+                fds = [f for f in flookup(name) if f.set_returning]
+                if not fds:
+                    raise FeatureNotSupported(f"function {name}() is not a set-returning function")
+                fd = fds[0]
+                fns = [c.fn for c in ces]
+                ocols = fd.columns or ((name, T.TEXT),)
+                oid = ocols[0][1] if len(ocols) == 1 else T.RECORD
+                impl, needs_ctx = fd.impl, fd.needs_ctx
+
+                def gen(r: Any, st: ExecState, fns: Any = fns, impl: Any = impl, needs_ctx: bool = needs_ctx,
+                        single: bool = len(ocols) == 1) -> list[Any]:
+                    vals = [f(r, st) for f in fns]
+                    if fd.strict and any(v is None for v in vals):
+                        return []
+                    res = impl(st.ctx, *vals) if needs_ctx else impl(*vals)
+                    out = []
+                    for x in res:
+                        t = tuple(x) if isinstance(x, (tuple, list)) and not single else x
+                        out.append(t[0] if single and isinstance(t, tuple) else t)
+                    return out
+            reps[("expr", key)] = (len(cols), oid, -1)
+            cols.append(ColInfo(None, name, oid))
+            gens.append(gen)
+        new_scope = Scope(cols, parent=scope.parent, query=scope.query, replacements=reps,
+                          grouped=scope.grouped, input_scope=scope.input_scope or scope)
+        if not scope.grouped:
+            new_scope.input_scope = scope
+        return _ProjectSet(step, gens, cols), new_scope
+
     def _windows(self, step: plan.Step, scope: Scope, wins: list[exp.Window],
                  named: dict[str, exp.Window]) -> tuple[plan.Step, Scope]:
         comp = Compiler(scope, self, self.params)
@@ -738,6 +929,65 @@ class _Strip(plan.Step):
     def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
         n = self.n
         return [r[:n] for r in self.child.run(st, limit)]
+
+
+class _ProjectSet(plan.Step):
+    label = "ProjectSet"
+
+    def __init__(self, child: plan.Step, gens: list[Any], cols: list[ColInfo]) -> None:
+        self.child, self.gens, self.cols = child, gens, cols
+
+    def children(self) -> list[plan.Step]:
+        return [self.child]
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        out = []
+        for r in self.child.run(st):
+            lists = [g(r, st) for g in self.gens]
+            n = max((len(x) for x in lists), default=0)
+            for i in range(n):
+                out.append(r + tuple(x[i] if i < len(x) else None for x in lists))
+        return out
+
+
+def _find_srfs(e: exp.Expression) -> list[exp.Expression]:
+    from engine.functions import lookup as flookup
+
+    out = []
+    for n in _walk_no_sub(e):
+        if isinstance(n, (exp.Explode, exp.Unnest, exp.ExplodingGenerateSeries, exp.GenerateSeries)):
+            out.append(n)
+        elif isinstance(n, exp.Anonymous) and any(f.set_returning for f in flookup(str(n.this).lower())):
+            out.append(n)
+    return out
+
+
+class _Ordinality(plan.Step):
+    """``f(...) WITH ORDINALITY``: a 1-based row number after the function's columns."""
+
+    label = "Function Scan"
+
+    def __init__(self, child: plan.Step, cols: list[ColInfo]) -> None:
+        self.child, self.cols = child, cols
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        return [r + (i,) for i, r in enumerate(self.child.run(st), 1)]
+
+
+class _Permute(plan.Step):
+    """Reorders the columns of joined rows back to the FROM clause's order."""
+
+    def __init__(self, child: plan.Step, perm: list[int], cols: list[ColInfo]) -> None:
+        self.child, self.perm, self.cols = child, perm, cols
+
+    def explain(self, depth: int = 0) -> list[str]:
+        return self.child.explain(depth)
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        from operator import itemgetter
+
+        get = itemgetter(*self.perm)
+        return [get(r) for r in self.child.run(st)]
 
 
 class _Relabel(plan.Step):
@@ -824,6 +1074,31 @@ def _generate_series(ces: list[CE], alias: str) -> tuple[list[CE], list[ColInfo]
     return ces, [ColInfo(alias, alias, t)], gen
 
 
+def _match_item(e: exp.Expression, items: list[tuple[exp.Expression, str | None]], scope: Scope) -> int | None:
+    """The select-list position computing the same value as ``e`` (same SQL, or the same resolved column)."""
+    key = e.sql(dialect=DIALECT)
+    for i, (ie, _) in enumerate(items):
+        if ie.sql(dialect=DIALECT) == key:
+            return i
+    if isinstance(e, exp.Column) and not isinstance(e.this, exp.Star):
+        try:
+            target = scope.resolve(e.table or None, e.name)[:2]
+        except Exception:  # noqa: BLE001
+            return None
+        for i, (ie, _) in enumerate(items):
+            if isinstance(ie, exp.Column) and not isinstance(ie.this, exp.Star):
+                idx = getattr(ie, "_rem_index", None)
+                got = (0, idx) if idx is not None else None
+                if got is None:
+                    try:
+                        got = scope.resolve(ie.table or None, ie.name)[:2]
+                    except Exception:  # noqa: BLE001
+                        continue
+                if got == target:
+                    return i
+    return None
+
+
 def _source_col(e: exp.Expression, scope: Scope) -> ColInfo | None:
     if isinstance(e, exp.Column) and not isinstance(e.this, exp.Star):
         try:
@@ -837,7 +1112,7 @@ def _source_col(e: exp.Expression, scope: Scope) -> ColInfo | None:
 def _conjuncts(e: exp.Expression) -> list[exp.Expression]:
     if isinstance(e, exp.And):
         return _conjuncts(e.this) + _conjuncts(e.expression)
-    if isinstance(e, exp.Paren) and isinstance(e.this, exp.And):
+    if isinstance(e, exp.Paren):
         return _conjuncts(e.this)
     return [e]
 

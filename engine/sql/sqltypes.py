@@ -10,7 +10,9 @@ from engine import types as T
 from engine.errors import UndefinedObject
 
 INTS = (T.INT2, T.INT4, T.INT8)
-NUMERICS = (T.INT2, T.INT4, T.INT8, T.NUMERIC, T.FLOAT4, T.FLOAT8, T.OID)
+REGS = (T.OID, T.REGCLASS, T.REGTYPE, T.REGPROC, T.REGPROCEDURE, T.REGOPER, T.REGNAMESPACE, T.REGROLE, 2204, 3734,
+        3769, 4191)
+NUMERICS = (T.INT2, T.INT4, T.INT8, T.NUMERIC, T.FLOAT4, T.FLOAT8) + REGS
 STRINGS = (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.UNKNOWN, T.CHAR)
 DATETIMES = (T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ)
 JSONS = (T.JSON, T.JSONB)
@@ -56,7 +58,9 @@ def family(oid: int) -> str:
             T.VECTOR: "vector"}.get(oid, f"o{oid}")
 
 
-_NUM_RANK = {T.INT2: 0, T.INT4: 1, T.OID: 1, T.INT8: 2, T.NUMERIC: 3, T.FLOAT4: 4, T.FLOAT8: 5}
+_NUM_RANK = {T.INT2: 0, T.INT4: 1, T.INT8: 2, T.NUMERIC: 3, T.FLOAT4: 4, T.FLOAT8: 5,
+             **{o: 1 for o in (T.OID, T.REGCLASS, T.REGTYPE, T.REGPROC, T.REGPROCEDURE, T.REGOPER,
+                               T.REGNAMESPACE, T.REGROLE)}}
 
 
 def numeric_result(a: int, b: int) -> int:
@@ -68,7 +72,7 @@ def numeric_result(a: int, b: int) -> int:
     if a in (T.FLOAT4, T.FLOAT8) or b in (T.FLOAT4, T.FLOAT8):
         return T.FLOAT4 if a == b == T.FLOAT4 else T.FLOAT8
     r = a if _NUM_RANK.get(a, 3) >= _NUM_RANK.get(b, 3) else b
-    return T.INT4 if r == T.OID else r
+    return T.INT8 if r in REGS else r
 
 
 def common_type(oids: list[int], context: str = "UNION") -> int:
@@ -103,7 +107,7 @@ def common_type(oids: list[int], context: str = "UNION") -> int:
     return first
 
 
-_DT_RE = re.compile(r"^\s*([A-Za-z_ .\"]+?)\s*(?:\(([^)]*)\))?\s*((?:\[\d*\])*)\s*$")
+_DT_RE = re.compile(r"^\s*([A-Za-z_ .\"][A-Za-z0-9_ .\"]*?)\s*(?:\(([^)]*)\))?\s*((?:\[\d*\])*)\s*$")
 _ALIASES = {
     "int": "int4", "integer": "int4", "smallint": "int2", "bigint": "int8", "double precision": "float8",
     "double": "float8", "real": "float4", "float": "float8", "decimal": "numeric", "boolean": "bool",
@@ -154,7 +158,8 @@ def datatype_oid(dt: exp.DataType) -> tuple[int, int]:
     """(oid, typmod) of a sqlglot DataType node."""
     text = dt.sql(dialect="postgres")
     if dt.this == exp.DataType.Type.USERDEFINED:
-        text = dt.args.get("kind") or text
+        kind = dt.args.get("kind")
+        text = (kind.sql(dialect="postgres") if isinstance(kind, exp.Expression) else str(kind)) if kind else text
     text = text.replace("TIMESTAMPTZ", "timestamptz")
     return parse_type_text(text)
 

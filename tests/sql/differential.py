@@ -141,4 +141,11 @@ def run_file(path: Path, rem_dsn: str, pg_dsn: str) -> tuple[int, list[str]]:
             d = compare(st, rem, pg)
             if d:
                 diffs.append(f"{path.name}:{st.line}: {st.sql}\n  {d}")
+        # leave the shared servers as found (other suites use the same REM server)
+        created = re.findall(r"create\s+table\s+(?:if\s+not\s+exists\s+)?(\w+)", path.read_text(), re.I)
+        for conn in (rc, pc):
+            if conn.info.transaction_status != 0:
+                conn.execute("rollback")
+            for t in dict.fromkeys(created):
+                conn.execute(f"drop table if exists {t}")
     return len(stmts), diffs

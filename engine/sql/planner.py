@@ -871,9 +871,9 @@ class Planner:
                 impl, needs_ctx = fd.impl, fd.needs_ctx
 
                 def gen(r: Any, st: ExecState, fns: Any = fns, impl: Any = impl, needs_ctx: bool = needs_ctx,
-                        single: bool = len(ocols) == 1) -> list[Any]:
+                        single: bool = len(ocols) == 1, strict: bool = fd.strict) -> list[Any]:
                     vals = [f(r, st) for f in fns]
-                    if fd.strict and any(v is None for v in vals):
+                    if strict and any(v is None for v in vals):
                         return []
                     res = impl(st.ctx, *vals) if needs_ctx else impl(*vals)
                     out = []

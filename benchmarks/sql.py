@@ -1,0 +1,166 @@
+"""SQL engine: REM next to PostgreSQL 15 on the same realistic table, same client (psycopg), same run.
+
+Measures get by key, indexed equality select, range select (indexed), full-scan aggregate, single-row INSERT
+latency, and bulk insert throughput (multi-row INSERT of 1,000 rows per statement, and executemany). Prints a
+table with REM/PostgreSQL ratios, writes benchmarks/results/sql.json and the "SQL" section of docs/benchmarks.md.
+
+    .venv/bin/python -m benchmarks.sql [--rows 1000000] [--n 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from tests.fix_pg import ReferencePostgres  # noqa: E402
+from tests.fix_server import RemServer  # noqa: E402
+
+DOC = ROOT / "docs" / "benchmarks.md"
+RESULTS = ROOT / "benchmarks" / "results" / "sql.json"
+BEGIN, END = "<!-- BEGIN sql (benchmarks/sql.py) -->", "<!-- END sql -->"
+CATEGORIES = 10_000  # ~100 rows per category at 1M rows
+KINDS = ("book", "film", "game", "song", "paper", "post", "talk", "tool", "toy", "map")
+
+REM_DDL = ("create table bench (id int primary key, name text not null, category text, kind text, "
+           "price numeric(10,2), qty int, created timestamptz) with (indexed_fields = 'category,price')")
+PG_DDL = [REM_DDL.split(" with (")[0], "create index on bench (category)", "create index on bench (price)"]
+
+
+def row(i: int) -> tuple[Any, ...]:
+    r = random.Random(i)
+    return (i, f"item {i}", f"cat{r.randrange(CATEGORIES)}", KINDS[i % len(KINDS)],
+            Decimal(r.randrange(100_000)) / 100, r.randrange(1000), "2024-01-01T00:00:00+00:00")
+
+
+def literal(v: Any) -> str:
+    return f"'{v}'" if isinstance(v, str) else str(v)
+
+
+def load(conn: psycopg.Connection, rows: int, batch: int = 1000) -> float:
+    """Insert ``rows`` rows with multi-row INSERTs; returns rows/s."""
+    t0 = time.perf_counter()
+    for start in range(0, rows, batch):
+        values = ", ".join("(" + ", ".join(literal(v) for v in row(i)) + ")"
+                           for i in range(start, min(rows, start + batch)))
+        conn.execute("insert into bench values " + values)
+    return rows / (time.perf_counter() - t0)
+
+
+def timed(conn: psycopg.Connection, sql: str, args: list[tuple[Any, ...]], fetch: bool = True,
+          warm: bool = True) -> float:
+    """Median latency in ms of ``sql`` over ``args`` (server-side prepared)."""
+    for a in args[:20] if warm else ():
+        cur = conn.execute(sql, a, prepare=True)
+        if fetch:
+            cur.fetchall()
+    samples = []
+    for a in args:
+        t0 = time.perf_counter()
+        cur = conn.execute(sql, a, prepare=True)
+        if fetch:
+            cur.fetchall()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1000
+
+
+def measure(dsn: str, ddl: list[str], rows: int, n: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("drop table if exists bench")
+        for d in ddl:
+            c.execute(d)
+        out["bulk_rows_s"] = load(c, rows)
+        rnd = random.Random(7)
+        out["get_ms"] = timed(c, "select * from bench where id = %s", [(rnd.randrange(rows),) for _ in range(n)])
+        out["eq_ms"] = timed(c, "select * from bench where category = %s",
+                             [(f"cat{rnd.randrange(CATEGORIES)}",) for _ in range(max(50, n // 10))])
+        span = Decimal(1000) * 100 / max(rows, 1)  # ~100 rows per range
+        lows = [Decimal(rnd.randrange(99_000)) / 100 for _ in range(max(50, n // 10))]
+        out["range_ms"] = timed(c, "select * from bench where price between %s and %s",
+                                [(lo, lo + span) for lo in lows])
+        out["agg_ms"] = timed(c, "select kind, count(*), sum(qty), max(price) from bench group by kind", [()] * 5)
+        base = rows + 10
+        out["insert_ms"] = timed(c, "insert into bench values (%s, %s, %s, %s, %s, %s, %s)",
+                                 [row(base + i) for i in range(n)], fetch=False, warm=False)
+        many = [row(base + n + 100 + i) for i in range(min(5000, max(500, rows // 20)))]
+        t0 = time.perf_counter()
+        with c.cursor() as cur:
+            cur.executemany("insert into bench values (%s, %s, %s, %s, %s, %s, %s)", many)
+        out["executemany_rows_s"] = len(many) / (time.perf_counter() - t0)
+    return out
+
+
+ROWS = [
+    ("get by key `where id = $1` (ms, median)", "get_ms"),
+    ("indexed equality, ~100 rows (ms, median)", "eq_ms"),
+    ("indexed range, ~100 rows (ms, median)", "range_ms"),
+    ("full-scan aggregate `group by kind` (ms, median)", "agg_ms"),
+    ("single-row INSERT (ms, median)", "insert_ms"),
+    ("bulk multi-row INSERT, 1,000 rows/statement (rows/s)", "bulk_rows_s"),
+    ("executemany INSERT (rows/s)", "executemany_rows_s"),
+]
+
+
+def render(rem: dict[str, float], pg: dict[str, float]) -> str:
+    lines = ["| measure | REM | PostgreSQL 15 | REM/PG |", "|---|---:|---:|---:|"]
+    for label, key in ROWS:
+        r, p = rem[key], pg[key]
+        fmt = "{:,.0f}" if key.endswith("_s") else "{:,.3f}"
+        lines.append(f"| {label} | {fmt.format(r)} | {fmt.format(p)} | {r / p:.2f}x |")
+    return "\n".join(lines)
+
+
+def write_doc(text: str, meta: str) -> None:
+    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    section = f"{BEGIN}\n## SQL\n\n`make bench` → `benchmarks/sql.py`. {meta}\n\n{text}\n{END}"
+    if BEGIN in doc and END in doc:
+        a, b = doc.index(BEGIN), doc.index(END) + len(END)
+        doc = doc[:a] + section + doc[b:]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.write_text(doc)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows in the table")
+    ap.add_argument("--n", type=int, default=2000, help="samples per point-query measure")
+    args = ap.parse_args(argv)
+    rem_srv, pg = RemServer(), ReferencePostgres()
+    rem_srv.start()
+    pg.start()
+    try:
+        rem = measure(rem_srv.dsn, [REM_DDL], args.rows, args.n)
+        ref = measure(pg.dsn, PG_DDL, args.rows, args.n)
+    finally:
+        rem_srv.cleanup()
+        pg.stop()
+    table = render(rem, ref)
+    meta = (f"{args.rows:,} rows of `bench(id int primary key, name, category (10,000 values, indexed), kind, "
+            f"price numeric (indexed), qty, created)`; {platform.machine()}, {os.cpu_count()} CPUs shared by client "
+            f"and server, Python {platform.python_version()}; psycopg, server-side prepared statements, "
+            f"{args.n} samples per point query. Lower ms and higher rows/s are better. Goals: point get ≤ 1.5x "
+            "PostgreSQL, indexed select < 10 ms, scan aggregate within 3x.")
+    print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"rem": rem, "postgres": ref, "rows": args.rows, "n": args.n}, indent=2) + "\n")
+    write_doc(table, meta)
+    return {"rem": rem, "postgres": ref}
+
+
+if __name__ == "__main__":
+    main()

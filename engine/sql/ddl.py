@@ -35,6 +35,14 @@ def _registry(session: Any) -> Any:
     return reg
 
 
+def _vectors(s: Any, method: str, table: Any) -> None:
+    """Tell the vector service about a table whose vector indexes may have changed (docs/vectors.md)."""
+    svc = getattr(s.db, "vectors", None)
+    f = getattr(svc, method, None) if svc is not None else None
+    if f is not None and table is not None:
+        f(table)
+
+
 def _ddl(sql: str, tag: str, fn: Any) -> Statement:
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
         notices = fn(s, txn) or []
@@ -346,6 +354,9 @@ def _create_index(sql: str, node: exp.Create) -> Statement:
             if col is None or col.type_oid != T.VECTOR and col.type_oid not in (T.array_of(T.FLOAT4), T.array_of(T.FLOAT8)):
                 raise FeatureNotSupported("hnsw indexes need a vector column")
             new.indexes.append(IndexDef(name=iname, columns=cols, method="hnsw", options=opts))
+            reg.alter(new)
+            _vectors(s, "table_changed", reg.get(tname))
+            return []
         else:
             if unique:
                 existing = _find_duplicates(s, txn, new, cols)
@@ -400,7 +411,9 @@ def _drop_tables(sql: str, node: exp.Drop) -> Statement:
                     continue
                 raise UndefinedTable(f'table "{n}" does not exist')
         for n, sch in names:
-            if reg.get(n, sch) is not None:
+            t = reg.get(n, sch)
+            if t is not None:
+                _vectors(s, "drop_table", t)
                 reg.drop(n, sch)
         return notices
     return _ddl(sql, "DROP TABLE", fn)
@@ -436,6 +449,8 @@ def _drop_index(sql: str, node: exp.Drop) -> Statement:
                     c.indexed = False
                 new.indexed_fields = [f for f in new.indexed_fields if f != ix.columns[0]]
             reg.alter(new)
+            if ix.method == "hnsw":
+                _vectors(s, "table_changed", reg.get(new.name))
         return notices
     return _ddl(sql, "DROP INDEX", fn)
 
@@ -532,6 +547,7 @@ def _alter_table(sql: str, node: exp.Alter) -> Statement:
                 raise FeatureNotSupported(f"ALTER TABLE action not supported: {a.sql(dialect=DIALECT)}")
         new.json_schema = {}
         reg.alter(new, defaults=defaults)
+        _vectors(s, "table_changed", reg.get(new.name))
         return notices
     st = _ddl(sql, "ALTER TABLE", fn)
     st.needs_txn = True

@@ -632,6 +632,8 @@ class Planner:
         ocomp.clause = "SELECT"  # type: ignore[attr-defined]
         if having is not None:
             step = plan.Filter(step, ocomp.predicate(having.this), having.this.sql(dialect=DIALECT))
+        if order is not None and not grouped and not wins and not srfs and distinct is None:
+            step = self._vector_topk(step, scope, order, sel, parent)
         # project
         ces: list[CE] = []
         cols: list[ColInfo] = []
@@ -815,6 +817,42 @@ class Planner:
                 okeys.append((comp.compile(o.this).fn, desc, bool(nf) if nf is not None else desc))
         return plan.AggCall(agg, [c.fn for c in ces], distinct, filt, okeys, star), agg.rt
 
+    def _vector_topk(self, step: plan.Step, scope: Scope, order: exp.Order, sel: exp.Select,
+                     parent: Scope | None) -> plan.Step:
+        """``ORDER BY vec <op> q LIMIT k`` on one table: nearest neighbours from the vector index (pgvector's
+        index scan), restricted to the rows WHERE admits; the exact path remains when there is no index."""
+        from engine.sql.dialect import CosineDistance, NegInnerProduct
+
+        scan = step.child if isinstance(step, plan.Filter) else step
+        if not isinstance(scan, plan.Scan) or sel.args.get("limit") is None:
+            return step
+        first = order.expressions[0]
+        e = first.this
+        metric = {CosineDistance: "cosine", NegInnerProduct: "ip", exp.Distance: "l2"}.get(type(e))
+        if metric is None or first.args.get("desc"):
+            return step
+        a, b = e.this, e.expression
+        if not isinstance(a, exp.Column):
+            a, b = b, a
+        if not isinstance(a, exp.Column) or any(isinstance(n, exp.Column) for n in b.walk()):
+            return step
+        try:
+            d, idx, ci = scope.resolve(a.table or None, a.name)
+        except Exception:  # noqa: BLE001
+            return step
+        if d != 0 or ci.oid != T.VECTOR:
+            return step
+        comp = Compiler(Scope([], parent=parent, query=self.qi()), self, self.params)
+        q = comp.compile(b, T.VECTOR)
+        q = comp.cast_ce(q, T.VECTOR) if q.oid != T.VECTOR else q
+        lim = sel.args["limit"]
+        lim_e = lim.args.get("expression") or lim.this
+        off = sel.args.get("offset")
+        k_ce = comp.compile(lim_e, T.INT8)
+        off_ce = comp.compile(off.args.get("expression") or off.this, T.INT8) if off is not None else None
+        return _VectorTopK(step, scan, scan.names[idx], metric, q.fn, k_ce.fn,
+                           off_ce.fn if off_ce is not None else None)
+
     def _project_set(self, step: plan.Step, scope: Scope, srfs: list[exp.Expression]) -> tuple[plan.Step, Scope]:
         """Set-returning functions in the select list: one output row per element (PostgreSQL 10+ zipping)."""
         from engine.functions import lookup as flookup
@@ -929,6 +967,54 @@ class _Strip(plan.Step):
     def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
         n = self.n
         return [r[:n] for r in self.child.run(st, limit)]
+
+
+class _VectorTopK(plan.Step):
+    """Rows of a table nearest to a query vector, from the vector service's index (ANN, like pgvector's HNSW)."""
+
+    label = "Index Scan"
+
+    def __init__(self, child: plan.Step, scan: plan.Scan, column: str, metric: str, q: Any, k: Any,
+                 offset: Any) -> None:
+        self.child, self.scan, self.column, self.metric = child, scan, column, metric
+        self.q, self.k, self.offset = q, k, offset
+        self.cols = child.cols
+
+    def detail(self) -> str:
+        return f"using {self.scan.table.name}_{self.column}_hnsw on {self.scan.table.name} (vector {self.metric})"
+
+    def children(self) -> list[plan.Step]:
+        return [self.child] if self.child is not self.scan else []
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        svc = getattr(st.ctx.db, "vectors", None)
+        td = st.ctx.db.registry.get(self.scan.table.name, self.scan.table.schema) if svc is not None else None
+        index = svc.index(td, self.column) if td is not None else None
+        if index is None or getattr(index, "metric", self.metric) != self.metric:
+            return self.child.run(st)  # no usable index: exact order by the Sort above
+        k = self.k((), st)
+        if k is None:
+            return self.child.run(st)
+        k += (self.offset((), st) or 0) if self.offset else 0
+        q = self.q((), st)
+        if q is None or k <= 0:
+            return []
+        names = self.scan.names
+        id_pos = names.index(td.id_column)
+        allowed = None
+        filtered: dict[Any, plan.Row] = {}
+        if self.child is not self.scan:
+            for r in self.child.run(st):
+                filtered[r[id_pos]] = r
+            allowed = list(filtered)
+            if not allowed:
+                return []
+        hits = svc.search(td, self.column, q, int(k), allowed_ids=allowed, metric=self.metric)
+        ids = [h[0] for h in hits]
+        if allowed is not None:
+            return [filtered[i] for i in ids if i in filtered]
+        rows = st.ctx.txn.get(td, ids)
+        return [tuple(r.get(n) for n in names) for r in rows if r is not None]
 
 
 class _ProjectSet(plan.Step):

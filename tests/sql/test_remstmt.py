@@ -48,3 +48,16 @@ def test_vector_operators(sess):
     rows = sess.rows("select '[1,0]'::vector <=> '[0,1]'::vector, '[1,2]'::vector <-> '[1,2]'::vector, "
                      "'[1,2]'::vector <#> '[3,4]'::vector")
     assert rows == [(1.0, 0.0, -11.0)]
+
+
+def test_order_by_vector_distance_uses_the_index(sess):
+    sess.run("create table vv (id int primary key, tag text, emb vector(2))")
+    vals = ", ".join(f"({i}, '{'a' if i % 2 else 'b'}', '[{i}, {(i * 7) % 11 + 1}]')" for i in range(1, 120))
+    sess.run("insert into vv values " + vals)
+    exact = sess.rows("select id from vv order by emb <-> '[30, 3]', id limit 4")
+    sess.run("create index on vv using hnsw (emb vector_l2_ops)")
+    plan = [r[0] for r in sess.rows("explain select id from vv order by emb <-> '[30, 3]' limit 4")]
+    assert any("Index Scan using vv_emb_hnsw" in line for line in plan)
+    assert sess.rows("select id from vv order by emb <-> '[30, 3]', id limit 4") == exact
+    odd = sess.rows("select id from vv where tag = 'a' order by emb <-> $1::text::vector limit 3", ("[30, 3]",))
+    assert odd and all(r[0] % 2 == 1 for r in odd)

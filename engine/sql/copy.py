@@ -158,8 +158,8 @@ def prepare_copy(session: Any, sql: str, c: Cursor, given: list[int]) -> Stateme
     td = reg.get(name, schema or "public") if reg is not None else None
     if td is None:
         raise UndefinedTable(f'relation "{name}" does not exist')
-    if colnames is None:
-        colnames = [col.name for col in td.columns if not col.hidden]
+    if colnames is None:  # COPY FROM fills the declared columns (the system id is derived), TO shows SELECT *'s
+        colnames = [col.name for col in td.columns if not col.hidden and not (direction == "in" and col.system)]
     cols = []
     for n in colnames:
         col = td.column(n)

@@ -205,6 +205,14 @@ class RemSession:
     def cancel(self) -> None:
         self._cancel.set()
 
+    def take_notifications(self) -> list[tuple[int, str, str]]:
+        """NOTIFY messages for this session's LISTEN channels since the last call: (sender pid, channel, payload).
+
+        Optional protocol hook: the wire layer sends them as NotificationResponse after ReadyForQuery."""
+        out = getattr(self, "notifications", None) or []
+        self.notifications = []
+        return out
+
     def fail_transaction(self) -> None:
         """An error outside the engine (protocol layer) inside a transaction block: the block fails."""
         self._fail()

@@ -121,3 +121,13 @@ def test_discard_and_deallocate(sess):
     with pytest.raises(InvalidSqlStatementName):
         sess.run("deallocate p1")
     assert sess.run("discard all").tag == "DISCARD ALL"
+
+
+def test_listen_notify_queue(db):
+    a, b = db.session("rem", "rem"), db.session("rem", "rem")
+    for s, sql in ((a, "listen jobs"), (b, "notify jobs, 'hello'"), (b, "notify other, 'x'")):
+        s.execute(s.prepare(sql))
+    assert a.take_notifications() == [(b.process_id, "jobs", "hello")]
+    assert a.take_notifications() == [] and b.take_notifications() == []
+    a.close()
+    b.close()

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".venv" / "cache"
 EXPECTED = Path(__file__).with_name("sqlalchemy_expected_failures.txt")
 PLUGIN = "tests.external.sqla_suite_plugin"
+MANUAL = "# --- kept by --write-expected: driver-specific or flaky entries, edited by hand ---"
 _SUFFIX = re.compile(r"_postgresql\+\w+?_[\d_]+$")
 
 
@@ -126,8 +127,13 @@ def run_suite(url: str, junit: Path, *, tree: Path | None = None, timeout: float
 
 def load_expected(path: Path = EXPECTED) -> set[str]:
     """Test ids listed in the expected-failures file (``#`` comments and blank lines ignored)."""
+    return load_expected_text(path.read_text())
+
+
+def load_expected_text(text: str) -> set[str]:
+    """Test ids in the text of an expected-failures list."""
     ids = set()
-    for line in path.read_text().splitlines():
+    for line in text.splitlines():
         line = line.split(" #", 1)[0].strip()
         if line and not line.startswith("#"):
             ids.add(line)
@@ -174,10 +180,15 @@ def write_expected(out: Outcomes, path: Path = EXPECTED, header: str = "") -> No
     groups: dict[str, list[str]] = defaultdict(list)
     for tid in sorted(out.failing):
         groups[cause(tid, out.message.get(tid, ""))].append(tid)
+    old = path.read_text() if path.exists() else ""
+    manual = old[old.index(MANUAL):].rstrip("\n").splitlines() if MANUAL in old else [MANUAL]
+    kept = load_expected_text("\n".join(manual))
     lines = [f"# {ln}" if ln else "#" for ln in header.splitlines()]
     for reason, ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        lines += ["", f"# {reason} ({len(ids)})", *ids]
-    path.write_text("\n".join(lines) + "\n")
+        ids = [t for t in ids if t not in kept]
+        if ids:
+            lines += ["", f"# {reason} ({len(ids)})", *ids]
+    path.write_text("\n".join([*lines, "", *manual]) + "\n")
 
 
 def merge(into: Outcomes, other: Outcomes) -> None:

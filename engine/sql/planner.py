@@ -280,6 +280,8 @@ class Planner:
         on_conds: list[exp.Expression] = []
         while joins:
             j = joins[0]
+            if isinstance(j.this, exp.Lateral):
+                break
             if not any(j.args.get(k) for k in ("on", "using", "side", "kind", "method")):
                 items.append(joins.pop(0).this)
             elif (j.args.get("on") is not None and not j.args.get("using") and not j.args.get("side")
@@ -301,6 +303,9 @@ class Planner:
                 cond = _and_all(on_conds)
                 step = plan.Filter(step, comp.predicate(cond), cond.sql(dialect=DIALECT))
         for j in joins:
+            if isinstance(j.this, exp.Lateral):
+                step = self._lateral(step, j, parent)
+                continue
             right = self.from_item(j.this, parent)
             side = (j.args.get("side") or "").lower()
             kind_ = (j.args.get("kind") or "").lower()
@@ -439,6 +444,34 @@ class Planner:
         perm = [offsets[k] + i for k in range(len(steps)) for i in range(len(steps[k].cols))]
         cols = [c for st_ in steps for c in st_.cols]
         return _Permute(current, perm, cols)
+
+    def _lateral(self, left: plan.Step, j: exp.Join, parent: Scope | None) -> plan.Step:
+        """``[CROSS|LEFT] JOIN LATERAL (subquery) alias [ON …]``: the subquery runs once per left row."""
+        lat = j.this
+        sub = lat.this
+        if not isinstance(sub, exp.Subquery):
+            raise FeatureNotSupported("LATERAL is only supported on subqueries")
+        alias_node = lat.args.get("alias")
+        alias = alias_node.name if alias_node is not None and alias_node.name else "unnamed_subquery"
+        colnames = [c.name for c in alias_node.columns] if alias_node is not None and alias_node.columns else []
+        lscope = Scope(left.cols, parent=parent, query=self.qi())
+        qi = QueryInfo()
+        self.qstack.append(qi)
+        try:
+            inner = self.query(sub.this, lscope)
+        finally:
+            self.qstack.pop()
+        rcols = self._rename(inner.cols, alias, colnames)
+        side = (j.args.get("side") or "").lower()
+        kind = "left" if side == "left" else "inner"
+        if side in ("right", "full"):
+            raise FeatureNotSupported(f"{side.upper()} JOIN LATERAL is not supported")
+        pred = None
+        on = j.args.get("on")
+        if on is not None:
+            comp = Compiler(Scope(left.cols + rcols, parent=parent, query=self.qi()), self, self.params)
+            pred = comp.predicate(on)
+        return _LateralJoin(left, inner, kind, pred, left.cols + rcols)
 
     def _equi(self, on: exp.Expression, comp: Compiler, nleft: int) -> tuple[list[Any], list[Any], list[exp.Expression]]:
         lkeys: list[Any] = []
@@ -1015,6 +1048,35 @@ class _VectorTopK(plan.Step):
             return [filtered[i] for i in ids if i in filtered]
         rows = st.ctx.txn.get(td, ids)
         return [tuple(r.get(n) for n in names) for r in rows if r is not None]
+
+
+class _LateralJoin(plan.Step):
+    label = "Nested Loop"
+
+    def __init__(self, left: plan.Step, right: plan.Step, kind: str, pred: Any, cols: list[ColInfo]) -> None:
+        self.left, self.right, self.kind, self.pred, self.cols = left, right, kind, pred, cols
+
+    def children(self) -> list[plan.Step]:
+        return [self.left, self.right]
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        out = []
+        rnull = (None,) * len(self.right.cols)
+        for lrow in self.left.run(st):
+            st.outer.append(lrow)
+            try:
+                rrows = self.right.run(st)
+            finally:
+                st.outer.pop()
+            matched = False
+            for rrow in rrows:
+                row = lrow + rrow
+                if self.pred is None or self.pred(row, st):
+                    out.append(row)
+                    matched = True
+            if not matched and self.kind == "left":
+                out.append(lrow + rnull)
+        return out
 
 
 class _ProjectSet(plan.Step):

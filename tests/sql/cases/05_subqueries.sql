@@ -35,3 +35,7 @@ select x from (select 1 as x) a, (select 2 as y) b;
 select name from q_customers where id in (select id from q_orders where false);
 select * from (select 1) as s(a);
 select a from (select 1 as a, 2 as b) s where b = 2;
+select c.name, o.n from q_customers c cross join lateral (select count(*) as n from q_orders o where o.customer_id = c.id) o order by c.id;
+select c.name, t.total from q_customers c left join lateral (select total from q_orders o where o.customer_id = c.id order by total desc nulls last limit 1) t on true order by c.id;
+select c.name, x.v from q_customers c, lateral (select c.id * 10 as v) x where x.v > 15 order by 1;
+select c.name, t.id from q_customers c join lateral (select id from q_orders o where o.customer_id = c.id) t on t.id > 10 order by 2;

@@ -1,5 +1,4 @@
-"""The replay corpus against a running REM (collected by pytest once renamed test_replay.py; run it explicitly
-with ``pytest tests/catalog/e2e_replay.py`` while the SQL engine lacks what docs/compatibility.md lists): every captured client statement runs and returns the same column
+"""The replay corpus against a running REM: every captured client statement runs and returns the same column
 names and type OIDs as PostgreSQL 15 (both servers hold the same ``docs`` table)."""
 
 from __future__ import annotations
@@ -13,6 +12,25 @@ from tests.catalog.replay import DOCS_DDL, load_corpus
 from tests.fix_server import RemServer
 
 CORPUS = load_corpus()
+# Known SQL-engine gaps (docs/compatibility.md), CockroachDB-blocklist style: strict, so a fix shows up as XPASS
+# and the entry must go.
+KNOWN_GAPS: dict[str, str] = {
+    "bi_tools-13": "keyword as column alias (AS select)",
+    "pgbench-1": "LATERAL",
+    "pgjdbc-1": "unquoted aliases not folded to lower case",
+    "pgjdbc-2": "unquoted aliases not folded to lower case",
+    "pgjdbc-4": "field of a composite function result",
+    "pgjdbc-5": "field of a composite function result",
+    "pgjdbc-7": "unquoted aliases not folded to lower case",
+    "psql-4": "output name of CASE (reloftype)",
+    "psql-5": "output name of a scalar subquery (pg_get_expr)",
+    "psql-7": "output name of CASE (array_to_string)",
+    "psql-12": "output name of CASE (reloftype)",
+    "psql-13": "output name of a scalar subquery (pg_get_expr)",
+    "sqlalchemy_inspector-1": "NOT LIKE … ESCAPE loses the NOT",
+}
+PARAMS = [pytest.param(c, s, id=c, marks=[pytest.mark.xfail(reason=KNOWN_GAPS[c], strict=True)] if c in KNOWN_GAPS
+                       else []) for c, s in CORPUS]
 # statements whose rows must agree too: they only see the docs table, schemas and types both servers share
 SAME_ROWS = {"psql-5", "psql-6", "psql-15", "sqlalchemy_inspector-1", "sqlalchemy_inspector-2",
              "sqlalchemy_inspector-3", "sqlalchemy_inspector-10", "pgjdbc-1", "pgjdbc-3"}
@@ -43,7 +61,7 @@ def servers(rem_cat: RemServer, pg_dsn: str) -> Iterator[tuple[tuple[psycopg.Con
     pg[0].close()
 
 
-@pytest.mark.parametrize("cid,sql", CORPUS, ids=[c for c, _ in CORPUS])
+@pytest.mark.parametrize("cid,sql", PARAMS)
 def test_corpus_statement_on_rem(servers: tuple, cid: str, sql: str) -> None:
     (rem, rem_oid), (pg, pg_oid) = servers
     pg_cur = pg.execute(sql.replace("{docs_oid}", str(pg_oid)))

@@ -900,6 +900,10 @@ class Planner:
             if key in seen:
                 continue
             seen.add(key)
+            field = None
+            if isinstance(node, exp.Dot):
+                field = node.expression.name
+                node = _unschema(node.this.this)
             name = func_name(node) or "unnest"
             args = list(node.expressions) if isinstance(node, (exp.Unnest,)) else func_args(node)
             ces = [comp.compile(a) for a in args]
@@ -939,21 +943,31 @@ class Planner:
                 fns = [c.fn for c in ces]
                 ocols = fd.columns or ((name, T.TEXT),)
                 oid = ocols[0][1] if len(ocols) == 1 else T.RECORD
+                pick = None
+                if field is not None:
+                    names_ = [c[0] for c in ocols]
+                    if field not in names_:
+                        raise UndefinedColumn(f'column "{field}" not found in data type record')
+                    pick = names_.index(field)
+                    oid = ocols[pick][1]
                 impl, needs_ctx = fd.impl, fd.needs_ctx
 
                 def gen(r: Any, st: ExecState, fns: Any = fns, impl: Any = impl, needs_ctx: bool = needs_ctx,
-                        single: bool = len(ocols) == 1, strict: bool = fd.strict) -> list[Any]:
+                        single: bool = len(ocols) == 1, strict: bool = fd.strict, pick: Any = pick) -> list[Any]:
                     vals = [f(r, st) for f in fns]
                     if strict and any(v is None for v in vals):
                         return []
                     res = impl(st.ctx, *vals) if needs_ctx else impl(*vals)
                     out = []
                     for x in res:
+                        if pick is not None:
+                            out.append(x[pick])
+                            continue
                         t = tuple(x) if isinstance(x, (tuple, list)) and not single else x
                         out.append(t[0] if single and isinstance(t, tuple) else t)
                     return out
             reps[("expr", key)] = (len(cols), oid, -1)
-            cols.append(ColInfo(None, name, oid))
+            cols.append(ColInfo(None, field or name, oid))
             gens.append(gen)
         new_scope = Scope(cols, parent=scope.parent, query=scope.query, replacements=reps,
                           grouped=scope.grouped, input_scope=scope.input_scope or scope)
@@ -1101,13 +1115,31 @@ class _ProjectSet(plan.Step):
 def _find_srfs(e: exp.Expression) -> list[exp.Expression]:
     from engine.functions import lookup as flookup
 
-    out = []
-    for n in _walk_no_sub(e):
+    def is_srf(n: exp.Expression) -> bool:
         if isinstance(n, (exp.Explode, exp.Unnest, exp.ExplodingGenerateSeries, exp.GenerateSeries)):
+            return True
+        return isinstance(n, exp.Anonymous) and any(f.set_returning for f in flookup(str(n.this).lower()))
+
+    out = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (exp.Subquery, exp.Select, exp.SetOperation)):
+            continue
+        if isinstance(n, exp.Dot) and isinstance(n.this, exp.Paren) and is_srf(_unschema(n.this.this)):
+            out.append(n)  # (f(x)).field
+            continue
+        if is_srf(n):
             out.append(n)
-        elif isinstance(n, exp.Anonymous) and any(f.set_returning for f in flookup(str(n.this).lower())):
-            out.append(n)
+            continue
+        stack.extend(reversed(list(n.iter_expressions())))
     return out
+
+
+def _unschema(n: exp.Expression) -> exp.Expression:
+    if isinstance(n, exp.Dot) and isinstance(n.expression, exp.Func):
+        return n.expression
+    return n
 
 
 class _Ordinality(plan.Step):

@@ -477,6 +477,14 @@ class Aggregate(Step):
         keys = self.keys
         groups: dict[Any, tuple[Row, list[Any]]] = {}
         aggs = self.aggs
+        from engine.sql import arrow_agg
+
+        if len(rows) >= arrow_agg.MIN_ROWS and (self.grouped or rows):
+            spec = getattr(self, "_arrow", False)
+            if spec is False:
+                spec = self._arrow = arrow_agg.plan_spec(keys, aggs, self.child.cols)
+            if spec is not None:
+                return arrow_agg.aggregate(rows, spec, self.child.cols, aggs)
         cols = [getattr(f, "_col", None) for f in keys]
         if all(c is not None for c in cols):
             keyget: Callable[[Row], Any] = itemgetter(*cols) if len(cols) > 1 else (

@@ -87,3 +87,15 @@ def test_bulk_insert_fast_path_matches_parser(sess):
     from engine.errors import SyntaxError_
     with pytest.raises(SyntaxError_):
         sess.run("insert into bulk values " + ", ".join(rows[:100]) + ", (1")
+
+
+def test_arrow_group_by_matches_row_path(sess):
+    sess.run("create table ag (id int primary key, g int, t text, n numeric(8,2), q bigint)")
+    sess.run("insert into ag select i, i % 5, case when i % 4 = 0 then null else 't' || (i % 9) end, "
+             "(i % 50) * 0.25, i * 7 from generate_series(1, 2500) as s(i)")
+    arrow = sess.rows("select g, count(*), count(t), sum(q), avg(q), min(t), max(n) from ag group by g order by g")
+    rowwise = sess.rows("select g, count(*) filter (where true), count(t) filter (where true), "
+                        "sum(q) filter (where true), avg(q) filter (where true), min(t) filter (where true), "
+                        "max(n) filter (where true) from ag group by g order by g")
+    assert arrow == rowwise and len(arrow) == 5
+    assert [str(r[4]) for r in arrow] == [str(r[4]) for r in rowwise]

@@ -74,19 +74,21 @@ def aggregate(rows: list[tuple[Any, ...]], spec: Any, cols: list[Any], aggs: lis
     arrays = {}
     for i in needed:
         arrays[f"c{i}"] = pa.array([r[i] for r in rows], type=_arrow_type(cols[i].oid, cols[i].typmod))
-    arrays["one"] = pa.array([1] * len(rows), type=pa.int8())
-    table = pa.table(arrays)
+    one = pa.array([1] * len(rows), type=pa.int8())
     reqs = []
-    for kind, i in specs:
+    for j, (kind, i) in enumerate(specs):  # one input column per aggregate: output names stay unique
+        col = f"a{j}"
+        arrays[col] = one if i is None else arrays[f"c{i}"]
         if kind == "count_all":
-            reqs.append(("one", "count", pa.compute.CountOptions(mode="all")))
+            reqs.append((col, "count", pa.compute.CountOptions(mode="all")))
         elif kind == "count":
-            reqs.append((f"c{i}", "count", pa.compute.CountOptions(mode="only_valid")))
+            reqs.append((col, "count", pa.compute.CountOptions(mode="only_valid")))
         elif kind == "avg":
-            reqs.append((f"c{i}", "sum"))
-            reqs.append((f"c{i}", "count", pa.compute.CountOptions(mode="only_valid")))
+            reqs.append((col, "sum"))
+            reqs.append((col, "count", pa.compute.CountOptions(mode="only_valid")))
         else:
-            reqs.append((f"c{i}", kind))
+            reqs.append((col, kind))
+    table = pa.table(arrays)
     keys = [f"c{i}" for i in kidx]
     if keys:
         res = table.group_by(keys, use_threads=False).aggregate(reqs)

@@ -56,11 +56,9 @@ def const(value: Any, oid: int, name: str = "?column?", strength: int = 0) -> CE
 
 
 def do_cast(v: Any, from_oid: int, to_oid: int, typmod: int = -1) -> Any:
-    """Cast through engine.sql.casts when present (the types engineer's module), else the fallback table."""
-    try:
-        from engine.sql.casts import cast  # type: ignore[import-not-found]
-    except ImportError:
-        from engine.sql._cast_fallback import cast
+    """``v::to_oid(typmod)`` through engine.sql.casts (the one cast table)."""
+    from engine.sql.casts import cast
+
     return cast(v, from_oid, to_oid, typmod)
 
 

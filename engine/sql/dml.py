@@ -25,7 +25,7 @@ from engine.errors import (
     WrongObjectType,
 )
 from engine.sql import plan
-from engine.sql.compiler import CE, Compiler, do_cast
+from engine.sql.compiler import CE, Compiler
 from engine.sql.dialect import DIALECT
 from engine.sql.planner import pushdown, table_cols
 from engine.sql.scope import ColInfo, ExecState, Scope
@@ -55,12 +55,9 @@ def assign(v: Any, from_oid: int, col: Any) -> Any:
         return None
     if from_oid == col.type_oid and col.typmod < 0:
         return v
-    try:
-        from engine.sql.casts import cast  # type: ignore[import-not-found]
+    from engine.sql.casts import cast
 
-        return cast(v, from_oid, col.type_oid, col.typmod, explicit=False)
-    except ImportError:
-        return do_cast(v, from_oid, col.type_oid, col.typmod)
+    return cast(v, from_oid, col.type_oid, col.typmod, explicit=False)
 
 
 def compile_default(session: Any, col: Any) -> Any:

@@ -1,6 +1,6 @@
 """REM's built-in schemas: the JSON Schema files under ``schema/`` and the SQL surface the CLI relies on.
 
-``schema/core/*.json`` are registered by :func:`ensure_core_schemas` (``rem init`` and every database open;
+``schema/core/*.json`` are registered by :func:`ensure_core_schemas` (``rem init``, a server's first start;
 idempotent). ``schema/templates/*.json`` are starting points for ``rem schema add --template``. The files are
 found relative to the source tree (the project is installed editable, ``pip install -e .``).
 
@@ -146,6 +146,20 @@ def ensure_core_schemas(db: Any) -> list[str]:
     return done
 
 
+def ensure_core_schemas_on_first_start(db: Any) -> list[str]:
+    """Register the core schemas the first time a server opens this store (issue: "on first server start").
+
+    A flag in the store's ``meta`` column family remembers it, so a core table the user later drops stays
+    dropped; ``rem init`` / ``SELECT rem_init()`` register missing ones again on request.
+    """
+    store = db.store
+    if store is None or store.get_flag("core_schemas_registered"):
+        return []
+    done = ensure_core_schemas(db)
+    store.set_flag("core_schemas_registered", True)
+    return done
+
+
 # --- SQL surface ---------------------------------------------------------------------------------------------
 
 
@@ -253,6 +267,7 @@ def _register_sql_surface() -> None:
 _register_sql_surface()
 
 __all__ = [
-    "CORE_SCHEMAS", "SCHEMA_DIR", "core_schemas", "ensure_core_schemas", "from_template",
+    "CORE_SCHEMAS", "SCHEMA_DIR", "core_schemas", "ensure_core_schemas", "ensure_core_schemas_on_first_start",
+    "from_template",
     "jsonable", "normalize", "table_name", "templates",
 ]

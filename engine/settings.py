@@ -42,6 +42,7 @@ class Settings:
     openai_base_url: str | None = None
     worker_threads: int = 8
     dsn: str | None = None  # P8_DSN: the CLI talks to this server instead of opening the data dir
+    core_schemas: bool = True  # P8_CORE_SCHEMAS: register the core schemas on a server's first start
     extra: dict[str, str] = field(default_factory=dict)  # every P8_* variable as read
 
     @classmethod
@@ -73,5 +74,6 @@ class Settings:
             openai_base_url=e.get("P8_OPENAI_BASE_URL") or None,
             worker_threads=get_int("P8_WORKER_THREADS", 8),
             dsn=e.get("P8_DSN") or None,
+            core_schemas=e.get("P8_CORE_SCHEMAS", "on").lower() not in ("off", "false", "0", "no"),
             extra={k: v for k, v in e.items() if k.startswith("P8_")},
         )

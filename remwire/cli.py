@@ -50,6 +50,11 @@ async def _serve(settings: Settings) -> int:
         _say(f"rem: cannot open data dir {settings.data_dir}: {e}")
         return 1
     try:
+        if settings.core_schemas:
+            from engine.coreschemas import ensure_core_schemas_on_first_start
+
+            for name in ensure_core_schemas_on_first_start(db):
+                _say(f"registered core schema {name}")
         if settings.admin_password:
             db.set_password(settings.admin_user, settings.admin_password)
         elif settings.auth == "scram":

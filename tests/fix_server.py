@@ -36,7 +36,8 @@ class RemServer:
         self.port = free_port()
         self.auth = auth
         self.password = password
-        self.env = {**os.environ, **(env or {})}
+        # Core schemas off unless asked: most tests compare catalogs with PostgreSQL and want none of ours.
+        self.env = {**os.environ, "P8_CORE_SCHEMAS": "off", **(env or {})}
         self.proc: subprocess.Popen[str] | None = None
         self._pump: threading.Thread | None = None
         self.log: list[str] = []

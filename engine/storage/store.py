@@ -493,6 +493,15 @@ class RemStore:
             out.append(codec.decode_obj(v))
         return out
 
+    # ------------------------------------------------------------------ flags
+    def get_flag(self, name: str) -> Any:
+        """A small persistent value in the ``meta`` CF (``flag:<name>``), or None."""
+        raw = self.rocks.cf["meta"].get(b"flag:" + name.encode())
+        return codec.decode_obj(raw) if raw is not None else None
+
+    def set_flag(self, name: str, value: Any) -> None:
+        self.writer.apply([("meta", b"flag:" + name.encode(), codec.encode_obj(value))])
+
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         """Release every snapshot and handle, then the RocksDB lock."""

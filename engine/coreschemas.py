@@ -111,18 +111,21 @@ def normalize(doc: Any) -> dict[str, Any]:
     return doc
 
 
+def _snake(name: str) -> str:
+    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    return re.sub(r"[^a-zA-Z0-9_]+", "_", s).strip("_").lower() or "t"
+
+
 def table_name(doc: dict[str, Any]) -> str:
     """The table a schema defines, as the registry names it: ``name`` / ``table_name`` / ``short_name``, else the
-    last part of ``fully_qualified_name``, else ``title`` in snake case (``MyDoc`` → ``my_doc``)."""
+    last part of ``fully_qualified_name`` or else ``title``, in snake case (``x.MyDoc`` → ``my_doc``), so that
+    a Pydantic model's table is queried without quotes."""
     for key in ("name", "table_name", "short_name"):
         if isinstance(doc.get(key), str) and doc[key].strip():
             return doc[key]
-    if isinstance(doc.get("fully_qualified_name"), str) and doc["fully_qualified_name"].strip():
-        return doc["fully_qualified_name"].rsplit(".", 1)[-1]
-    title = doc.get("title")
-    if isinstance(title, str) and title.strip():
-        s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", title)
-        return re.sub(r"[^a-zA-Z0-9_]+", "_", s).strip("_").lower() or "t"
+    for derived in (doc.get("fully_qualified_name"), doc.get("title")):
+        if isinstance(derived, str) and derived.strip():
+            return _snake(derived.rsplit(".", 1)[-1])
     raise InvalidParameterValue("invalid JSON Schema: it needs a short_name (or a title) to name the table")
 
 

@@ -99,6 +99,10 @@ class _BadLine(RemError):
     sqlstate = "22P02"
 
 
+def _rows(n: int) -> str:
+    return "1 row" if n == 1 else f"{n} rows"
+
+
 def _insert_batch(db: Any, table: str, size: int, fmt: str | None) -> None:
     with Progress(f"insert {table}") as bar:
         up = Upserter(db, table, size, bar)
@@ -119,13 +123,13 @@ def _insert_batch(db: Any, table: str, size: int, fmt: str | None) -> None:
                         continue
                     problem = "expected a non-empty JSON object"
                 up.flush()
-                raise _BadLine(f"line {lineno}: {problem}; {up.written} rows before it were written")
+                raise _BadLine(f"line {lineno}: {problem}; {_rows(up.written)} before it were written")
             up.flush()
         except _BadLine:
             raise
         except RemError as e:
             raise error(e.sqlstate, f"{e.message} (in the batch starting at line {first_line}); "
-                        f"{up.written} rows before it were written", hint=e.hint) from None
+                        f"{_rows(up.written)} before it were written", hint=e.hint) from None
     emit(["table", "written"], [(table, up.written)], fmt)
 
 

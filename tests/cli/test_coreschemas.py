@@ -82,3 +82,9 @@ def test_pydantic_model_schema_accepted() -> None:
 def test_invalid_schemas(doc: object) -> None:
     with pytest.raises(InvalidParameterValue, match="invalid JSON Schema"):
         cs.normalize(doc)
+
+
+def test_derived_table_names_are_snake_case() -> None:
+    assert cs.table_name({"fully_qualified_name": "x.models.MyNote"}) == "my_note"
+    assert cs.table_name({"title": "Article"}) == "article"
+    assert cs.table_name({"short_name": "Keep_As_Given", "title": "Other"}) == "Keep_As_Given"

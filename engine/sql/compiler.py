@@ -151,7 +151,9 @@ def is_aggregate(node: exp.Expression) -> bool:
 def func_args(node: exp.Expression) -> list[exp.Expression]:
     """Arguments of a function node in PostgreSQL call order."""
     if isinstance(node, exp.Anonymous):
-        return list(node.expressions)
+        from engine.sql.named_args import bind
+
+        return bind(str(node.this).lower(), list(node.expressions))
     if isinstance(node, exp.Pad):
         keys: tuple[str, ...] = ("this", "expression", "fill_pattern")
     elif isinstance(node, exp.Trim):

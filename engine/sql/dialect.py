@@ -4,8 +4,10 @@ Adds ``<=>`` (cosine distance; sqlglot reads it as MySQL's null-safe equality), 
 and the statements ``SEARCH``, ``TRAVERSE``, ``LOOKUP`` and ``FUZZY``::
 
     SEARCH tbl 'text'|$1 [WHERE ...] [LIMIT n]          SEARCH 'text' IN tbl [WHERE ...] [LIMIT n]
-    TRAVERSE FROM x [DEPTH n] [DIRECTION out|in|both] [TYPE 'r'] [LIMIT n]
-    TRAVERSE [rel, ...] WITH LOOKUP 'key' [DEPTH n] [LIMIT n]
+    TRAVERSE FROM x [DEPTH n] [DIRECTION out|in|both] [TYPE r [, ...]] [WHERE condition] [LIMIT n]
+    TRAVERSE [rel, ...] WITH LOOKUP 'key' [DEPTH n] [DIRECTION d] [WHERE condition] [LIMIT n]
+
+Relation types are strings, parameters or bare names (kept as written, case included).
     LOOKUP 'k1', 'k2', ...
     FUZZY 'text' [IN tbl] [THRESHOLD x] [LIMIT n]
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
+from sqlglot.errors import ParseError
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import TokenType
@@ -38,7 +41,8 @@ class Search(exp.Expression):
 class Traverse(exp.Expression):
     """``TRAVERSE FROM x …`` or ``TRAVERSE [rels] WITH LOOKUP 'key' …``."""
 
-    arg_types = {"this": True, "depth": False, "direction": False, "rel": False, "limit": False, "rels": False}
+    arg_types = {"this": True, "depth": False, "direction": False, "rel": False, "where": False, "limit": False,
+                 "rels": False}
 
 
 class Lookup(exp.Expression):
@@ -54,6 +58,18 @@ class Fuzzy(exp.Expression):
 
 
 _T_NEG_IP = TokenType.DCOLONQMARK  # a spare TokenType the Postgres dialect never uses
+# words that end a relation-type list (a relation type spelled like one must be quoted)
+_REM_WORDS = frozenset({"WITH", "FROM", "DEPTH", "DIRECTION", "TYPE", "WHERE", "LIMIT", "LOOKUP"})
+
+# the grammar of each REM statement, shown as the hint of a 42601 syntax error
+GRAMMAR = {
+    "SEARCH": "SEARCH 'text' IN table [WHERE condition] [LIMIT n]  |  SEARCH table 'text' [WHERE condition] [LIMIT n]",
+    "TRAVERSE": "TRAVERSE FROM 'id or key' [DEPTH n] [DIRECTION out|in|both] [TYPE 'rel' [, ...]] [WHERE condition]"
+                " [LIMIT n]  |  TRAVERSE [rel [, ...]] WITH LOOKUP 'key' [DEPTH n] [DIRECTION out|in|both]"
+                " [WHERE condition] [LIMIT n]",
+    "LOOKUP": "LOOKUP 'key' [, 'key' ...]",
+    "FUZZY": "FUZZY 'text' [IN table] [THRESHOLD x] [LIMIT n]",
+}
 
 
 class Rem(Postgres):
@@ -99,74 +115,102 @@ class Rem(Postgres):
             if cur is not None and cur.token_type == TokenType.VAR and (
                     nxt is None or nxt.token_type not in (TokenType.EQ, TokenType.DOT, TokenType.L_PAREN)):
                 w = cur.text.upper()
-                if w == "SEARCH":
+                parse = {"SEARCH": self._parse_rem_search, "TRAVERSE": self._parse_rem_traverse,
+                         "LOOKUP": self._parse_rem_lookup, "FUZZY": self._parse_rem_fuzzy}.get(w)
+                if parse is not None:
                     self._advance()
-                    return self._parse_rem_search()
-                if w == "TRAVERSE":
-                    self._advance()
-                    return self._parse_rem_traverse()
-                if w == "LOOKUP":
-                    self._advance()
-                    return self._parse_rem_lookup()
-                if w == "FUZZY":
-                    self._advance()
-                    return self._parse_rem_fuzzy()
+                    try:
+                        node = parse()
+                        if (self._index < len(self._tokens) and self._curr is not None
+                                and self._curr.token_type != TokenType.SEMICOLON):
+                            self._rem_error(f"{self._curr.text!r} cannot follow {w}")
+                        return node
+                    except ParseError as e:
+                        e.hint = f"{w} grammar: {GRAMMAR[w]}"  # type: ignore[attr-defined]
+                        raise
             return super()._parse_statement()
+
+        def _rem_error(self, message: str) -> None:
+            """A syntax error in a REM statement, at the current token or at the end of the input."""
+            self.raise_error(message if self._curr is not None else f"{message}: end of input")
 
         def _parse_rem_search(self) -> Any:
             if self._curr is not None and self._curr.token_type in (TokenType.STRING, TokenType.PARAMETER,
                                                                       TokenType.PLACEHOLDER):
                 query = self._parse_bitwise()
                 if not self._match(TokenType.IN):
-                    self.raise_error("Expected IN <table> after SEARCH 'text'")
+                    self._rem_error("SEARCH 'text' needs IN <table>")
                 table = self._parse_table_parts()
             else:
                 table = self._parse_table_parts()
-                query = self._parse_bitwise() or self.raise_error("SEARCH expects a query string")
+                query = self._parse_bitwise() or self._rem_error("SEARCH expects a query string")
             return self.expression(Search(this=table, query=query, where=self._parse_where(),
                                           limit=self._parse_limit()))
 
         def _parse_rem_traverse(self) -> Any:
-            rels = None
-            start = None
+            rels: list[exp.Expression] = []
             if self._match(TokenType.FROM):
                 start = self._parse_bitwise()
             else:
                 if not self._match(TokenType.WITH):
-                    rels = self._parse_csv(self._parse_bitwise)
+                    rels = self._parse_rem_rels()
                     if not self._match(TokenType.WITH):
-                        self.raise_error("Expected FROM or WITH LOOKUP after TRAVERSE")
+                        self._rem_error("TRAVERSE needs FROM or WITH LOOKUP")
                 if not self._match_text_seq("LOOKUP"):
-                    self.raise_error("Expected LOOKUP after TRAVERSE ... WITH")
+                    self._rem_error("TRAVERSE ... WITH needs LOOKUP")
                 start = self._parse_bitwise()
             if start is None:
-                self.raise_error("TRAVERSE expects a start")
+                self._rem_error("TRAVERSE expects a start (an id or a key)")
             depth = direction = rel = None
             while self._curr is not None:
                 if self._match_text_seq("DEPTH"):
-                    depth = self._parse_number()
+                    depth = self._parse_bitwise() or self._rem_error("DEPTH expects a number")
                 elif self._match_text_seq("DIRECTION"):
                     if not self._curr or self._curr.text.upper() not in ("OUT", "IN", "BOTH"):
-                        self.raise_error("DIRECTION must be out, in or both")
+                        self._rem_error("DIRECTION must be out, in or both")
                     direction = exp.var(self._curr.text.lower())
                     self._advance()
                 elif self._match(TokenType.TYPE) or self._match_text_seq("TYPE"):
-                    rels_t = self._parse_csv(self._parse_bitwise)
+                    rels_t = self._parse_rem_rels()
                     rel = rels_t[0] if len(rels_t) == 1 else exp.Tuple(expressions=rels_t)
                 else:
                     break
             return self.expression(Traverse(this=start, depth=depth, direction=direction, rel=rel,
-                                            limit=self._parse_limit(),
+                                            where=self._parse_where(), limit=self._parse_limit(),
                                             rels=exp.Tuple(expressions=rels) if rels else None))
+
+        def _parse_rem_rels(self) -> list[exp.Expression]:
+            """Relation types: strings, parameters or bare names (case kept), optionally in ``[...]``."""
+            out: list[exp.Expression] = []
+            while True:
+                tok = self._curr
+                if tok is None:
+                    self._rem_error("a relation type is missing")
+                    return out
+                if tok.token_type == TokenType.L_BRACKET:
+                    self._advance()
+                    out += self._parse_rem_rels()
+                    if not self._match(TokenType.R_BRACKET):
+                        self._rem_error("the relation types need a closing ]")
+                elif tok.token_type in (TokenType.STRING, TokenType.PARAMETER, TokenType.PLACEHOLDER):
+                    out.append(self._parse_bitwise())
+                elif (tok.token_type == TokenType.IDENTIFIER
+                      or (tok.text.replace("$", "_").isidentifier() and tok.text.upper() not in _REM_WORDS)):
+                    out.append(exp.Literal.string(tok.text))
+                    self._advance()
+                else:
+                    self._rem_error("a relation type is a name or a string")
+                if not self._match(TokenType.COMMA):
+                    return out
 
         def _parse_rem_lookup(self) -> Any:
             keys = self._parse_csv(self._parse_bitwise)
             if not keys or any(k is None for k in keys):
-                self.raise_error("LOOKUP expects one or more keys")
+                self._rem_error("LOOKUP expects one or more keys")
             return self.expression(Lookup(expressions=keys))
 
         def _parse_rem_fuzzy(self) -> Any:
-            text = self._parse_bitwise() or self.raise_error("FUZZY expects a text")
+            text = self._parse_bitwise() or self._rem_error("FUZZY expects a text")
             table = threshold = None
             while self._curr is not None:
                 if self._match(TokenType.IN):
@@ -189,7 +233,9 @@ class Rem(Postgres):
                  if e.args.get("rels") else f"TRAVERSE FROM {self.sql(e, 'this')}"),
                 e.args.get("depth") and f"DEPTH {self.sql(e, 'depth')}",
                 e.args.get("direction") and f"DIRECTION {self.sql(e, 'direction')}",
-                e.args.get("rel") and f"TYPE {self.sql(e, 'rel')}"])) + self.sql(e, "limit"),
+                e.args.get("rel") and "TYPE " + (self.expressions(e.args["rel"], flat=True)
+                                                 if isinstance(e.args["rel"], exp.Tuple) else self.sql(e, "rel")),
+                e.args.get("where") and self.sql(e, "where").strip()])) + self.sql(e, "limit"),
             Lookup: lambda self, e: f"LOOKUP {self.expressions(e, flat=True)}",
             Fuzzy: lambda self, e: " ".join(filter(None, [
                 f"FUZZY {self.sql(e, 'this')}",

@@ -1,7 +1,8 @@
 """REM statements served by the graph and vector services attached to the database:
 
 ``LOOKUP 'k1', 'k2'`` → graph.lookup; ``TRAVERSE FROM x [DEPTH n] [DIRECTION d] [TYPE 'a', 'b'] [LIMIT n]`` and
-``TRAVERSE [rel, …] WITH LOOKUP 'key' …`` → graph.traverse; ``FUZZY 'text' [IN t] [THRESHOLD x] [LIMIT n]`` →
+``TRAVERSE [rel, …] WITH LOOKUP 'key' …`` → graph.traverse (with ``WHERE``: planned as a SELECT over
+``rem_traverse``); ``FUZZY 'text' [IN t] [THRESHOLD x] [LIMIT n]`` →
 graph.fuzzy; ``SEARCH 'text' IN t [WHERE …] [LIMIT n]`` → vectors.search_text over the rows WHERE admits,
 returning the table's columns plus ``similarity``. 0A000 when the service is not attached.
 """
@@ -73,16 +74,14 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
         return Statement(sql, finish_params(params, given), cols, run_lookup, needs_txn=True, kind="rem")
 
     if isinstance(node, Traverse):
+        type_nodes = traverse_types(node)
+        if node.args.get("where") is not None:
+            return _traverse_where(session, sql, node, type_nodes, params, given)
         start = val(node.this, T.TEXT)
         depth = val(node.args.get("depth"), T.INT4, 1)
         direction = node.args.get("direction")
         dname = direction.name if direction is not None else "out"
-        rels_node = node.args.get("rels")
-        rel = node.args.get("rel")
-        type_fns = [val(exp.Literal.string(e.name) if isinstance(e, exp.Column) and not e.table else e, T.TEXT)
-                    for e in (rels_node.expressions if rels_node is not None else [])]
-        if rel is not None:
-            type_fns += [val(e, T.TEXT) for e in (rel.expressions if isinstance(rel, exp.Tuple) else [rel])]
+        type_fns = [val(e, T.TEXT) for e in type_nodes]
         limit = limit_of(node, None)
         cols = _cols(_TRAVERSE)
 
@@ -117,6 +116,56 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
     if isinstance(node, Search):
         return _search(session, sql, node, params, given, val, limit_of)
     raise FeatureNotSupported(f"{type(node).__name__.upper()} is not supported")
+
+
+def traverse_types(node: Traverse) -> list[exp.Expression]:
+    """The relation types of a TRAVERSE (``TRAVERSE a, b WITH LOOKUP …`` and ``TYPE …``) as expressions."""
+    out: list[exp.Expression] = []
+    for part in (node.args.get("rels"), node.args.get("rel")):
+        if part is None:
+            continue
+        for e in part.expressions if isinstance(part, exp.Tuple) else [part]:
+            out.append(exp.Literal.string(e.name) if isinstance(e, exp.Column) and not e.table else e)
+    return out
+
+
+def _traverse_where(session: Any, sql: str, node: Traverse, types: list[exp.Expression], params: dict[int, int],
+                    given: list[int]) -> Statement:
+    """``TRAVERSE … WHERE p [LIMIT n]`` planned as ``SELECT * FROM rem_traverse(…) WHERE p [LIMIT n]``.
+
+    The predicate sees TRAVERSE's columns; any other bare name that is a column of some table reads that
+    field of the reached entity as text (``data->>'name'``). LIMIT counts the rows the predicate keeps."""
+    from engine.sql.statements import prepare_query
+
+    direction = node.args.get("direction")
+    text = exp.DataType.build("text")
+    args = [exp.Cast(this=node.this.copy(), to=text),
+            node.args["depth"].copy() if node.args.get("depth") is not None else exp.Literal.number(1),
+            exp.Literal.string(direction.name if direction is not None else "out"),
+            exp.Array(expressions=[exp.Cast(this=t.copy(), to=text.copy()) for t in types]) if types
+            else exp.Null()]
+    pred = _entity_fields(session, node.args["where"].this.copy())
+    sel = exp.Select(expressions=[exp.Star()],
+                     where=exp.Where(this=pred), limit=node.args["limit"].copy() if node.args.get("limit") else None)
+    sel.set("from_", exp.From(this=exp.Table(this=exp.Anonymous(this="rem_traverse", expressions=args))))
+    st = prepare_query(session, sql, sel, params, given)
+    st.kind = "rem"
+    return st
+
+
+def _entity_fields(session: Any, pred: exp.Expression) -> exp.Expression:
+    """Bare column names that are not TRAVERSE columns but fields of some table → ``data->>'name'``."""
+    own = {n for n, _ in _TRAVERSE}
+    reg = getattr(session.db, "registry", None)
+    fields = {c.name for t in (reg.tables() if reg is not None else []) for c in t.visible_columns}
+
+    def swap(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, exp.Column) and not n.table and n.name not in own and n.name in fields:
+            return exp.JSONExtractScalar(this=exp.column("data"), only_json_types=True,
+                                         expression=exp.JSONPath(expressions=[exp.JSONPathRoot(),
+                                                                              exp.JSONPathKey(this=n.name)]))
+        return n
+    return pred.transform(swap)
 
 
 def _state(s: Any, txn: Any, values: list[Any]) -> ExecState:

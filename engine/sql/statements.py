@@ -89,7 +89,9 @@ def parse_one(sql: str) -> exp.Expression:
     try:
         nodes = DIALECT.parser(error_level=None).parse(tokens, sql)
     except ParseError as e:
-        raise syntax_error(sql, e) from None
+        err = syntax_error(sql, e)
+        err.hint = getattr(e, "hint", None)  # the grammar of a REM statement (engine.sql.dialect.GRAMMAR)
+        raise err from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise SyntaxError_("syntax error at end of input", position=len(sql) + 1)

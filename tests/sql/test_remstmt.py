@@ -61,3 +61,17 @@ def test_order_by_vector_distance_uses_the_index(sess):
     assert sess.rows("select id from vv order by emb <-> '[30, 3]', id limit 4") == exact
     odd = sess.rows("select id from vv where tag = 'a' order by emb <-> $1::text::vector limit 3", ("[30, 3]",))
     assert odd and all(r[0] % 2 == 1 for r in odd)
+
+
+def test_named_arguments_variadic_and_traverse_where(sess):
+    sess.run("create table nodes (name text primary key, color text)")
+    sess.run("insert into nodes values ('a', 'red'), ('b', 'blue'), ('c', 'red')")
+    assert sess.one("select rem_add_edge(src => 'a', rel_type => 'Next', dst => 'b')") is True
+    assert sess.one("select rem_add_edge('b', 'c', rel_type => 'Next', weight => 0.5)") is True
+    assert sess.rows("select key, depth, weight from rem_traverse('a', depth => 2, types => ARRAY['Next'])") == [
+        ("b", 1, 1.0), ("c", 2, 0.5)]
+    assert sess.rows("select key from rem_traverse('c', direction => 'in', depth => 3)") == [("b",), ("a",)]
+    assert sess.rows("select key from rem_lookup(VARIADIC ARRAY['c', 'a'])") == [("c",), ("a",)]
+    assert [r[2] for r in sess.rows("TRAVERSE FROM 'a' DEPTH 2 WHERE color = 'red'")] == ["c"]
+    assert [r[2] for r in sess.rows("TRAVERSE Next WITH LOOKUP 'a' DEPTH 2 WHERE depth = 1")] == ["b"]
+    assert sess.rows("TRAVERSE next WITH LOOKUP 'a' DEPTH 2") == []

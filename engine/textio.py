@@ -478,6 +478,9 @@ def format_vector(v: Any) -> str:
     return "[" + ",".join(format_float4(float(x)) for x in np.asarray(v, dtype=np.float32)) + "]"
 
 
+_VECTOR_PLAIN = str.maketrans("", "", "0123456789eE+-. \t\n\r,")  # characters of a plain decimal list
+
+
 def parse_vector(text: str, typmod: int = -1) -> np.ndarray:
     s = text.strip()
     if not (s.startswith("[") and s.endswith("]")):
@@ -486,6 +489,18 @@ def parse_vector(text: str, typmod: int = -1) -> np.ndarray:
     body = s[1:-1].strip()
     if not body:
         raise DataException("vector must have at least 1 dimension")
+    if not body.translate(_VECTOR_PLAIN):  # plain decimals only: parse all at once (NaN/inf can't occur)
+        try:
+            arr64 = np.array(list(map(float, body.split(","))), dtype=np.float64)
+        except ValueError:
+            raise InvalidTextRepresentation(f'invalid input syntax for type vector: "{text}"') from None
+        with np.errstate(over="ignore"):
+            arr = arr64.astype(np.float32)
+        if not np.isfinite(arr).all():
+            raise DataException("infinite value not allowed in vector")
+        if typmod > 0 and len(arr) != typmod:
+            raise DataException(f"expected {typmod} dimensions, not {len(arr)}")
+        return arr
     vals = []
     for part in body.split(","):
         p = part.strip()

@@ -80,6 +80,16 @@ class Txn(Protocol):
     def find_conflict(self, table: TableDef, row: Row) -> Row | None:
         """The visible row that ``row`` would collide with (same id/key/primary key/unique columns), or None."""
 
+    def conflicts(self, table: TableDef, rows: Sequence[Row], columns: Sequence[str] | None = None
+                  ) -> list[tuple[Row | None, tuple[Any, ...]]]:
+        """Per proposed row: the visible row it collides with on the arbiter ``columns`` (None: any unique
+        constraint) and its hashable conflict keys; one batched read for all rows."""
+
+    def upsert(self, table: TableDef, inserts: Sequence[Row], updates: Sequence[Row],
+               olds: Sequence[Row] | None = None) -> tuple[list[Row], list[Row]]:
+        """Buffer new rows and new versions (``olds``: the stored rows they replace) as one batch: edges of
+        updated rows merge by (dst, rel_type); one embedder call for every new or changed embedded text."""
+
     def insert(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
         """Validate, assign ids and system fields, buffer; UniqueViolation on a key already present."""
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import errors as E
 from engine.ids import derive_id, id_source, key_text
+from engine.schema import fkeys
 from engine.schema.model import IndexDef, TableDef
 from engine.schema.validate import validator_for
 from engine.storage import codec
@@ -169,6 +170,12 @@ class RemTxn:
         else:
             out = [tup(r) for r in rows]
         return out
+
+    def column_view(self, table: TableDef) -> Any:
+        """Arrow columns of every visible row (:class:`engine.storage.columns.ColumnView`: the statement's
+        snapshot plus this transaction's writes), or None when the row cache cannot serve the snapshot."""
+        self._s()
+        return self._store.column_view(table, self.snapshot_seq, self._ov.get(table.oid))
 
     def get(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         out: list[Row | None] = []
@@ -367,6 +374,98 @@ class RemTxn:
                     return dict(r)
         return None
 
+    def conflicts(self, table: TableDef, rows: Sequence[Row], columns: Sequence[str] | None = None
+                  ) -> list[tuple[Row | None, tuple[Any, ...]]]:
+        """For each proposed row: the visible row it collides with (or None) and its conflict keys (hashable;
+        two proposed rows sharing one collide with each other). ``columns`` is the arbiter (the id, key field
+        or primary key, or a unique index's columns); None checks every unique constraint. The id candidates
+        of all rows are read with one batched get."""
+        t = table
+        cols = list(columns) if columns else None
+        by_id = cols is None or cols == [t.id_column] or (bool(t.primary_key) and cols == list(t.primary_key)) \
+            or (t.key_field is not None and cols == [t.key_field])
+        ixs = [ix for ix in t.indexes if ix.unique and ix.method == "btree" and not ix.primary
+               and (cols is None or list(ix.columns) == cols)]
+        n = len(rows)
+        found: list[Row | None] = [None] * n
+        keys: list[list[Any]] = [[] for _ in range(n)]
+        cands: list[uuid.UUID | None] = [None] * n
+        if by_id:
+            for k, r in enumerate(rows):
+                c = self._candidate_id(t, r)
+                cands[k] = c
+                if c is not None:
+                    keys[k].append(("id", c))
+            want = list(dict.fromkeys(c for c in cands if c is not None))
+            got = dict(zip(want, self._visible_many(t, want), strict=True))
+            for k, c in enumerate(cands):
+                hit = got.get(c) if c is not None else None
+                if hit is not None:
+                    found[k] = dict(hit)
+        for ix in ixs:
+            for k, r in enumerate(rows):
+                vals = [r.get(c) for c in ix.columns]
+                if any(v is None for v in vals):
+                    continue
+                try:
+                    keys[k].append((ix.oid, encode_values(vals)))
+                except TypeError:
+                    continue
+                if found[k] is None:
+                    other = self._unique_hit(t, ix, r, cands[k])
+                    hit = self._visible(t, other) if other is not None else None
+                    if hit is not None:
+                        found[k] = dict(hit)
+        return [(f, tuple(k)) for f, k in zip(found, keys, strict=True)]
+
+    def _visible_many(self, t: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        """Visible rows by id (overlay first, then the statement view in one batched read); not copied."""
+        ov = self._ov.get(t.oid) or {}
+        dcol = tinfo(t).deleted_at
+        out: list[Row | None] = [None] * len(ids)
+        need: list[int] = []
+        for k, i in enumerate(ids):
+            if i in ov:
+                r = ov[i]
+                out[k] = r if r is not None and r.get(dcol) is None else None
+            else:
+                need.append(k)
+        if need:
+            for k, r in zip(need, self._committed_many(t, [ids[k] for k in need]), strict=True):
+                out[k] = r
+        return out
+
+    def _committed_many(self, t: TableDef, ids: list[uuid.UUID]) -> list[Row | None]:
+        """Live committed rows by id at the statement view: the row cache when it covers the view, else one
+        RocksDB multi_get when nothing was committed since the view (the latest state IS the view then;
+        checked under the commit lock), else point reads of the view's snapshot."""
+        self._s()
+        got = self._store.cache.get_many(t.oid, ids, self.snapshot_seq)
+        if got is not None:
+            return [dict(r) if r is not None else None for r in got]
+        keys = [entity_key(t.oid, i) for i in ids]
+        w = self._store.writer
+        raws = vecs = None
+        with w.lock:
+            if w.seq == self.snapshot_seq:
+                raws = self._rocks.cf["entities"].get(keys)
+                if t.embedding_fields:
+                    vecs = self._rocks.cf["embeddings"].get(keys)
+        if raws is None:
+            return [self._committed(t, i) for i in ids]
+        ecol = t.system_column("embedding") if t.embedding_fields else None
+        out: list[Row | None] = []
+        for k, raw in enumerate(raws):
+            if raw is None or codec.is_deleted(raw):
+                out.append(None)
+                continue
+            row = codec.decode_row(raw)
+            if ecol is not None:
+                v = vecs[k] if vecs is not None else None
+                row[ecol] = codec.decode_vector(v) if v is not None else None
+            out.append(row)
+        return out
+
     # ------------------------------------------------------------------ writes
     def _candidate_id(self, t: TableDef, row: Row) -> uuid.UUID | None:
         v = row.get(t.id_column) if not t.primary_key else None
@@ -508,6 +607,18 @@ class RemTxn:
             r[col] = v
 
     def insert(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
+        pos = len(self._undo)
+        try:
+            out = self._insert_rows(table, rows)
+            if table.embedding_fields:
+                self._embed(table, out)
+        except BaseException:
+            self._revert(pos)
+            raise
+        return [dict(r) for r in out]
+
+    def _insert_rows(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
+        """Validate and buffer new rows (no embedding yet); the caller reverts to its undo mark on failure."""
         t = table
         val = validator_for(t)
         now = _now()
@@ -547,76 +658,109 @@ class RemTxn:
                 insert = (t.oid not in self._ov or id_ not in self._ov[t.oid])
                 self._put(t, id_, r, insert=insert)
                 out.append(r)
-            if t.embedding_fields:
-                self._embed(t, out)
+            fkeys.check_rows(self, t, out)
+        except BaseException:
+            self._revert(pos)
+            raise
+        return out
+
+    def update(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
+        """Replace rows (matched by id); an ``edges`` value replaces the row's edge list."""
+        pos = len(self._undo)
+        try:
+            to_embed: list[Row] = []
+            out = self._update_rows(table, rows, to_embed)
+            if to_embed:
+                self._embed(table, to_embed)
         except BaseException:
             self._revert(pos)
             raise
         return [dict(r) for r in out]
 
-    def update(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
+    def upsert(self, table: TableDef, inserts: Sequence[Row], updates: Sequence[Row],
+               olds: Sequence[Row] | None = None) -> tuple[list[Row], list[Row]]:
+        """One ``INSERT … ON CONFLICT DO UPDATE`` batch: buffer new rows and new versions of existing ones, then
+        embed every row whose embedded text is new or changed in ONE embedder call (unchanged text keeps its
+        stored vector). Edges of updated rows merge into the stored ones by (dst, rel_type). All or nothing."""
+        t = table
+        pos = len(self._undo)
+        try:
+            ins = self._insert_rows(t, inserts)
+            to_embed = [r for r in ins if t.embedding_fields and r.get(t.system_column("embedding")) is None]
+            upd = self._update_rows(t, updates, to_embed, olds=olds, merge_edges=True)
+            if to_embed and t.embedding_fields:
+                self._embed(t, to_embed)
+        except BaseException:
+            self._revert(pos)
+            raise
+        return [dict(r) for r in ins], [dict(r) for r in upd]
+
+    def _update_rows(self, table: TableDef, rows: Sequence[Row], to_embed: list[Row],
+                     olds: Sequence[Row | None] | None = None, merge_edges: bool = False) -> list[Row]:
+        """Validate and buffer new versions; rows needing an embedding are appended to ``to_embed``."""
         t = table
         val = validator_for(t)
         now = _now()
         idc = t.id_column
         sc = t.system_column
-        pos = len(self._undo)
+        ed = sc("edges")
         out: list[Row] = []
-        to_embed: list[Row] = []
-        try:
-            for src in rows:
-                raw_id = src.get(idc)
-                if raw_id is None:
-                    raise E.InternalError(f'update of "{t.name}" needs the row id column "{idc}"')
-                id_ = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(str(raw_id))
-                old = self._visible(t, id_)
-                if old is None:
-                    continue
-                r = val.check(src)
-                r[sc("entity_type")] = t.name
-                r[sc("created_at")] = old.get(sc("created_at"))
-                r[sc("modified_at")] = now
-                r[sc("deleted_at")] = None
-                r[sc("edges")] = self._edges(t, src.get(sc("edges"), old.get(sc("edges"))), now)
-                new_id = id_
-                old_src = id_source(old, t.key_field, t.primary_key)
-                new_src = id_source(r, t.key_field, t.primary_key)
-                if old_src is not None and new_src is not None and (
-                        old_src[0] != new_src[0] or key_text(old_src[1]) != key_text(new_src[1])
-                        or (old_src[0] == "uri" and old.get("chunk_ordinal") != r.get("chunk_ordinal"))):
-                    new_id = derive_id(t.name, r, t.key_field, t.primary_key)
-                r[idc] = new_id
-                if new_id != id_ and self._visible(t, new_id) is not None:
-                    name, cols = id_constraint(t)
-                    raise unique_error(t, name, cols, [r.get(c) for c in cols])
-                for ix in t.indexes:
-                    if ix.unique and not ix.primary and ix.method == "btree":
-                        hit = self._unique_hit(t, ix, r, new_id)
-                        if hit is not None and hit != id_:
-                            raise unique_error(t, ix.name, ix.columns, [r.get(c) for c in ix.columns])
-                if t.embedding_fields:
-                    ecol = sc("embedding")
-                    changed = any(r.get(f) != old.get(f) for f in t.embedding_fields)
-                    emb = src.get(ecol)
-                    if changed and (emb is None or _same_vector(emb, old.get(ecol))):
-                        r[ecol] = None
-                        to_embed.append(r)
-                    else:
-                        r[ecol] = None if emb is None else validator_for_vector(emb, t)
-                        if r[ecol] is None:
-                            to_embed.append(r)
-                if new_id != id_:
-                    self._put(t, id_, None)
-                    self._put(t, new_id, r, insert=True)
+        fk_olds = fkeys.before_update(self, t, rows, olds)
+        for k, src in enumerate(rows):
+            raw_id = src.get(idc)
+            if raw_id is None:
+                raise E.InternalError(f'update of "{t.name}" needs the row id column "{idc}"')
+            id_ = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(str(raw_id))
+            old = olds[k] if olds is not None else self._visible(t, id_)
+            if old is None:
+                continue
+            r = val.check(src)
+            r[sc("entity_type")] = t.name
+            r[sc("created_at")] = old.get(sc("created_at"))
+            r[sc("modified_at")] = now
+            r[sc("deleted_at")] = None
+            given = src.get(ed, old.get(ed))
+            if given is old.get(ed):
+                r[ed] = list(given or [])
+            elif merge_edges:
+                r[ed] = merge_edges_by_target(old.get(ed) or [], self._edges(t, given, now))
+            else:
+                r[ed] = self._edges(t, given, now)
+            new_id = id_
+            old_src = id_source(old, t.key_field, t.primary_key)
+            new_src = id_source(r, t.key_field, t.primary_key)
+            if old_src is not None and new_src is not None and (
+                    old_src[0] != new_src[0] or key_text(old_src[1]) != key_text(new_src[1])
+                    or (old_src[0] == "uri" and old.get("chunk_ordinal") != r.get("chunk_ordinal"))):
+                new_id = derive_id(t.name, r, t.key_field, t.primary_key)
+            r[idc] = new_id
+            if new_id != id_ and self._visible(t, new_id) is not None:
+                name, cols = id_constraint(t)
+                raise unique_error(t, name, cols, [r.get(c) for c in cols])
+            for ix in t.indexes:
+                if ix.unique and not ix.primary and ix.method == "btree":
+                    hit = self._unique_hit(t, ix, r, new_id)
+                    if hit is not None and hit != id_:
+                        raise unique_error(t, ix.name, ix.columns, [r.get(c) for c in ix.columns])
+            if t.embedding_fields:
+                ecol = sc("embedding")
+                changed = any(r.get(f) != old.get(f) for f in t.embedding_fields)
+                emb = src.get(ecol)
+                if changed and (emb is None or _same_vector(emb, old.get(ecol))):
+                    r[ecol] = None
+                    to_embed.append(r)
                 else:
-                    self._put(t, id_, r)
-                out.append(r)
-            if to_embed:
-                self._embed(t, to_embed)
-        except BaseException:
-            self._revert(pos)
-            raise
-        return [dict(r) for r in out]
+                    r[ecol] = None if emb is None else validator_for_vector(emb, t)
+                    if r[ecol] is None:
+                        to_embed.append(r)
+            if new_id != id_:
+                self._put(t, id_, None)
+                self._put(t, new_id, r, insert=True)
+            else:
+                self._put(t, id_, r)
+            out.append(r)
+        fkeys.after_update(self, t, fk_olds, out)
+        return out
 
     def delete(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row]:
         t = table
@@ -635,6 +779,7 @@ class RemTxn:
                     new[t.system_column("embedding")] = None
                 self._put(t, i, new)
                 out.append(dict(old))
+            fkeys.on_delete(self, t, out)
         except BaseException:
             self._revert(pos)
             raise
@@ -734,3 +879,19 @@ def iter_range(it: Any, lock: threading.Lock, start: bytes, end: bytes | None, v
 def _same_vector(a: Any, b: Any) -> bool:
     import numpy as np
     return b is not None and np.array_equal(np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32))
+
+
+def merge_edges_by_target(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Upsert's edge merge: an edge with the (dst, rel_type) of a stored one replaces it (weight, properties;
+    the stored ``created_at`` is kept), other new edges are appended, other stored edges are kept."""
+    out = [dict(e) for e in old]
+    where = {(e.get("dst"), e.get("rel_type")): i for i, e in enumerate(out)}
+    for e in new:
+        k = (e.get("dst"), e.get("rel_type"))
+        i = where.get(k)
+        if i is None:
+            where[k] = len(out)
+            out.append(e)
+        else:
+            out[i] = {**e, "created_at": out[i].get("created_at") or e.get("created_at")}
+    return out

@@ -307,6 +307,9 @@ def _prepare_conflict(session: Any, conflict: exp.OnConflict, td: Any, alias: st
     action = str(conflict.args.get("action") or "").upper()
     keys = conflict.args.get("conflict_keys") or []
     keycols = [k.this.name if isinstance(k, exp.Ordered) else k.name for k in keys]
+    for n in keycols:
+        if n and td.column(n) is None:
+            raise UndefinedColumn(f'column "{n}" does not exist')
     if conflict.args.get("constraint"):
         cname = conflict.args["constraint"].name
         hit = [ix for ix in td.indexes if ix.name == cname] + [c for c in td.constraints if c.name == cname]
@@ -314,30 +317,32 @@ def _prepare_conflict(session: Any, conflict: exp.OnConflict, td: Any, alias: st
             from engine.errors import UndefinedObject
             raise UndefinedObject(f'constraint "{cname}" for table "{td.name}" does not exist')
         keycols = list(hit[0].columns)
-    if keycols:
-        ok = (keycols == td.primary_key or (td.key_field and keycols == [td.key_field])
-              or any(ix.unique and ix.columns == keycols for ix in td.indexes)
-              or any(c.kind in ("p", "u") and c.columns == keycols for c in td.constraints)
-              or keycols == [td.id_column])
-        if not ok:
+    if keycols:  # the arbiter: a unique constraint with exactly these columns, in any order
+        options = [list(td.primary_key), [td.key_field] if td.key_field else [], [td.id_column]]
+        options += [list(ix.columns) for ix in td.indexes if ix.unique]
+        options += [list(c.columns) for c in td.constraints if c.kind in ("p", "u")]
+        match = next((o for o in options if o and len(o) == len(keycols) and set(o) == set(keycols)), None)
+        if match is None:
             raise InvalidColumnReference(
                 "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+        keycols = match
+    arbiter = keycols or None
     if "NOTHING" in action:
         def do_nothing(t: Any, txn: Any, rows: list[dict[str, Any]], st: ExecState) -> list[dict[str, Any]]:
-            done = []
-            seen: set[Any] = set()
-            for row in rows:
-                if txn.find_conflict(t, row) is not None:
-                    continue
-                done.extend(txn.insert(t, [row]))
-                seen.add(done[-1].get(t.id_column))
-            return done
+            claimed: set[Any] = set()
+            todo: list[dict[str, Any]] = []
+            for row, (old, keys) in zip(rows, txn.conflicts(t, rows, arbiter), strict=True):
+                if old is not None or any(k in claimed for k in keys):
+                    continue  # collides with a stored row or with a row this statement inserts
+                claimed.update(keys)
+                todo.append(row)
+            return txn.insert(t, todo) if todo else []
         return do_nothing
     if "UPDATE" not in action:
         raise FeatureNotSupported(f"ON CONFLICT {action} is not supported")
     if not keycols:
-        raise InvalidColumnReference("ON CONFLICT DO UPDATE requires inference specification or constraint name",
-                                     hint="For example, ON CONFLICT (column_name).")
+        raise SyntaxError_("ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                           hint="For example, ON CONFLICT (column_name).")
     cols, names = table_cols(td, alias)
     ex_cols = [ColInfo("excluded", c.name, c.oid, c.typmod, hidden=c.hidden) for c in cols]
     scope = Scope(cols + ex_cols)
@@ -346,46 +351,65 @@ def _prepare_conflict(session: Any, conflict: exp.OnConflict, td: Any, alias: st
     for e in conflict.expressions:
         if not isinstance(e, exp.EQ):
             raise FeatureNotSupported("ON CONFLICT DO UPDATE SET form not supported")
-        target = e.this
-        cname = target.name
+        cname = e.this.name
         col = td.column(cname)
-        if col is None or (col.system and col.role != "id"):
+        if col is None or (col.system and col.role not in ("id", "edges")):
             raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
         ce = comp.compile(e.expression, col.type_oid)
         sets.append((cname, _assign_fn(ce, col)))
     where = conflict.args.get("where")
     wfn = comp.predicate(where.this) if where is not None else None
     checks = Checks(session, td, alias)
-    def do_update(t: Any, txn: Any, rows: list[dict[str, Any]], st: ExecState) -> list[dict[str, Any]]:
-        done: list[dict[str, Any]] = []
-        touched: set[Any] = set()
-        for row in rows:
-            old = txn.find_conflict(t, row)
-            if old is None:
-                done.extend(txn.insert(t, [row]))
-                touched.add(done[-1].get(t.id_column))
-                continue
-            oid_ = old.get(t.id_column)
-            if oid_ in touched:
+    return _Upsert(arbiter, names, sets, wfn, checks)
+
+
+class _Upsert:
+    """``ON CONFLICT (…) DO UPDATE`` set-at-a-time, with PostgreSQL's semantics.
+
+    One batched lookup finds the stored row each proposed row collides with on the arbiter; rows are then
+    decided in statement order (insert, update, or skip when the WHERE is not true); a second proposed row
+    hitting a key this statement already inserted or updated is error 21000; finally ONE ``Txn.upsert`` buffers
+    inserts and updates together and embeds only rows whose embedded text is new or changed."""
+
+    def __init__(self, arbiter: list[str] | None, names: list[str], sets: list[tuple[str, Any]], wfn: Any,
+                 checks: Checks) -> None:
+        self.arbiter, self.names, self.sets, self.wfn, self.checks = arbiter, names, sets, wfn, checks
+
+    def __call__(self, t: Any, txn: Any, rows: list[dict[str, Any]], st: ExecState) -> list[dict[str, Any]]:
+        names = self.names
+        idc = t.id_column
+        claimed: set[Any] = set()
+        plan_: list[tuple[str, int]] = []  # ("i" | "u", index into inserts | updates), in statement order
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        olds: list[dict[str, Any]] = []
+        for row, (old, keys) in zip(rows, txn.conflicts(t, rows, self.arbiter), strict=True):
+            if any(k in claimed for k in keys):
                 raise CardinalityViolation("ON CONFLICT DO UPDATE command cannot affect row a second time",
                                            hint="Ensure that no rows proposed for insertion within the same "
                                                 "command have duplicate constrained values.")
-            excluded = dict(old)
-            excluded.update(row)
-            tup = tuple(old.get(k) for k in names) + tuple(excluded.get(k) if k in row else None for k in names)
-            if wfn is not None and not wfn(tup, st):
+            if old is None:
+                claimed.update(keys)
+                plan_.append(("i", len(inserts)))
+                inserts.append(row)
+                continue
+            excluded = {k: row.get(k) for k in names}
+            if excluded.get(idc) is None:
+                excluded[idc] = next((k[1] for k in keys if k[0] == "id"), None)
+            tup = tuple(old.get(k) for k in names) + tuple(excluded[k] for k in names)
+            if self.wfn is not None and not self.wfn(tup, st):
                 continue
             new = dict(old)
-            for cname, f in sets:
+            for cname, f in self.sets:
                 new[cname] = f(tup, st)
-            checks.check(new, st)
-            upd = txn.update(t, [new])
-            touched.add(oid_)
-            if upd:
-                touched.add(upd[0].get(t.id_column))
-            done.extend(upd)
-        return done
-    return do_update
+            self.checks.check(new, st)
+            claimed.update(keys)
+            claimed.add(("id", old.get(idc)))
+            plan_.append(("u", len(updates)))
+            updates.append(new)
+            olds.append(old)
+        ins, upd = txn.upsert(t, inserts, updates, olds)
+        return [ins[k] if kind == "i" else upd[k] for kind, k in plan_]
 
 
 # ------------------------------------------------------------------ UPDATE / DELETE
@@ -423,7 +447,7 @@ def _update(session: Any, sql: str, node: exp.Update, params: dict[int, int], gi
             raise FeatureNotSupported("UPDATE SET (a, b) = … is not supported")
         cname = target.name
         col = td.column(cname)
-        if col is None or col.system:
+        if col is None or (col.system and col.role != "edges"):  # edges: replaced, like any column
             raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
         if col.identity == "a":
             raise GeneratedAlways(f'column "{cname}" can only be updated to DEFAULT',

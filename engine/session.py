@@ -3,6 +3,7 @@ plan cache, cursors, cancel and statement_timeout. Statements are prepared by en
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import secrets
@@ -12,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+from engine import types as T
 from engine.api import Column, CopySpec, Notice, Result
 from engine.errors import (
     InFailedSqlTransaction,
@@ -21,9 +23,29 @@ from engine.errors import (
 )
 from engine.guc import GucState
 from engine.sql.statements import Statement, first_word, prepare_statement
+from engine.textio import parse_int
 
 _pids = itertools.count(1000)
 _CACHE_SIZE = 512
+_FAILED_OK = frozenset({"ROLLBACK", "ABORT", "COMMIT", "END"})
+_UNSAFE = "unsafe-template"
+_LIFTED_TYPES = frozenset({T.INT2, T.INT4, T.INT8, T.TEXT, T.VARCHAR, T.NAME})
+
+
+def bind_literals(oids: Sequence[int], values: Sequence[int | str]) -> list[Any] | None:
+    """Literal values as parameters of the template's types (strings through the type's input function);
+    None when one does not convert (the full parse then reports the error as PostgreSQL would)."""
+    out: list[Any] = []
+    for oid, v in zip(oids, values, strict=True):
+        if isinstance(v, str) and oid in (T.INT2, T.INT4, T.INT8):
+            try:
+                v = parse_int(v, oid)
+            except RemError:
+                return None
+        elif isinstance(v, int) and oid not in (T.INT4, T.INT8):
+            return None
+        out.append(v)
+    return out
 
 
 try:  # reg* casts ('t'::regclass) resolve names in the context bound here (engine.catalog)
@@ -63,6 +85,8 @@ class Cursor:
 class RemSession:
     """One client session (implements engine.api.Session)."""
 
+    normalize_literals = True  # reuse plans of simple-query statements that differ only in literals
+
     def __init__(self, db: Any, user: str, database: str, params: dict[str, str] | None = None) -> None:
         self.db = db
         self.user = user
@@ -91,6 +115,7 @@ class RemSession:
         self.named_statements: dict[str, Any] = {}  # protocol-level statements the wire layer registers
         self.listening: set[str] = set()
         self._cache: OrderedDict[tuple[str, tuple[int, ...]], Statement] = OrderedDict()
+        self._templates: OrderedDict[tuple[str, tuple[int, ...]], Statement] = OrderedDict()
         self._cancel = threading.Event()
         self._deadline: float | None = None
         self._notices: list[Notice] = []
@@ -107,11 +132,17 @@ class RemSession:
         key = (sql, tuple(param_oids))
         st = self._cache.get(key)
         version = self.schema_version()
+        if self.transaction_status == "E" and not (st.allowed_in_failed if st is not None
+                                                   else first_word(sql) in _FAILED_OK):
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
         if st is not None and st.version == version:
             self._cache.move_to_end(key)
             return st
-        if self.transaction_status == "E" and first_word(sql) not in ("ROLLBACK", "ABORT", "COMMIT", "END"):
-            raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
+        if not param_oids and self.normalize_literals:
+            st = self._prepare_normalized(sql, version)
+            if st is not None:
+                self._remember(key, st)
+                return st
         if _bind_catalog is not None:
             _bind_catalog(ExecCtx(self, self.txn))
         try:
@@ -130,10 +161,61 @@ class RemSession:
             raise InternalError(f"internal error: {type(e).__name__}: {e}") from e
         st.version = version
         if st.cacheable:
-            self._cache[key] = st
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+            self._remember(key, st)
         return st
+
+    def _remember(self, key: tuple[str, tuple[int, ...]], st: Statement) -> None:
+        self._cache[key] = st
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _prepare_normalized(self, sql: str, version: int) -> Statement | None:
+        """``sql`` with its literals bound as parameters of a cached template plan (engine.sql.normalize), or
+        None when the statement has no liftable literal or the template cannot stand for it."""
+        from engine.sql.normalize import normalize
+
+        norm = normalize(sql)
+        if norm is None:
+            return None
+        tkey = (norm.template, norm.param_oids)
+        tpl = self._templates.get(tkey)
+        if tpl is None or tpl.version != version:
+            tpl = self._plan_template(norm.template, list(norm.param_oids), version)
+            self._templates[tkey] = tpl
+            if len(self._templates) > _CACHE_SIZE:
+                self._templates.popitem(last=False)
+        else:
+            self._templates.move_to_end(tkey)
+        if tpl.kind == _UNSAFE:
+            return None
+        values = bind_literals(tpl.param_oids, norm.values)
+        if values is None:
+            return None
+        run = tpl.run
+
+        def bound(sess: Any, txn: Any, params: list[Any]) -> Result:
+            return run(sess, txn, values)
+
+        return dataclasses.replace(tpl, sql=sql, param_oids=[], given_oids=[], run=bound)
+
+    def _plan_template(self, template: str, oids: list[int], version: int) -> Statement:
+        """The plan of a literal-free template; a marker statement (kind _UNSAFE) when it cannot be used."""
+        if _bind_catalog is not None:
+            _bind_catalog(ExecCtx(self, self.txn))
+        try:
+            tpl = prepare_statement(self, template, oids)
+        except (RemError, RecursionError):
+            tpl = None
+        except Exception:  # noqa: BLE001 - the full path reports whatever this was
+            tpl = None
+        ok = (tpl is not None and tpl.cacheable and tpl.kind == "select" and not tpl.is_empty
+              and len(tpl.param_oids) == len(oids)
+              and all(o in _LIFTED_TYPES for o in tpl.param_oids))
+        if not ok:
+            tpl = Statement(template, [], None, kind=_UNSAFE)
+        assert tpl is not None
+        tpl.version = version
+        return tpl
 
     def execute(self, prepared: Any, params: Sequence[Any] = ()) -> Result:
         st: Statement = prepared
@@ -230,6 +312,7 @@ class RemSession:
         self.cursors.clear()
         self.sql_prepared.clear()
         self._cache.clear()
+        self._templates.clear()
         unregister = getattr(self.db, "unregister_session", None)
         if unregister:
             unregister(self)

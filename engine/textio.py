@@ -351,6 +351,8 @@ def _quote_array_elem(s: str, delim: str = ",") -> str:
 
 
 def format_array(elem_oid: int, value: list, **kw: Any) -> str:
+    if elem_oid == T.UUID and all(type(x) is uuid.UUID for x in value):
+        return "{" + ",".join(map(str, value)) + "}"  # a uuid's text never needs quoting
     t = T.by_oid(elem_oid)
     delim = t.delim if t else ","
 

@@ -87,9 +87,30 @@ class AggArray(list):
     """json_agg's result: ``[1, 2]``, or rows/arrays separated by ``", \n "``."""
 
 
+_FLAT_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _flat_jsonb(v: dict[Any, Any]) -> str | None:
+    """jsonb text of a flat object of strings, integers, booleans, nulls and plain floats through the C json
+    encoder (its escapes and ", "/": " separators are PostgreSQL's); None when ``v`` needs the general path."""
+    flat = _FLAT_TYPES
+    for k, x in v.items():
+        tx = type(x)
+        if tx not in flat and (tx is not float or not math.isfinite(x) or "e" in repr(x)) or type(k) is not str:
+            return None
+    return _dumps({k: v[k] for k in sorted(v, key=sort_key)} if len(v) > 1 else v)
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
 def format_json(v: Any, *, sort: bool = True, compact: bool = False) -> str:
     """JSON text as PostgreSQL prints jsonb (``{"a": 1, "b": [1, 2]}``); ``sort`` orders keys like jsonb;
     ``compact`` prints without spaces, like json built by row_to_json/to_json (``{"a":1,"b":[1,2]}``)."""
+    if sort and not compact and type(v) is dict:
+        fast = _flat_jsonb(v)
+        if fast is not None:
+            return fast
     parts: list[str] = []
     _emit(v, parts, sort, (",", ":") if compact else (", ", ": "))
     return "".join(parts)

@@ -32,3 +32,5 @@ __all__ = [
     "RegOid", "bind", "functions", "information_schema", "misc", "namespaces", "pg_types", "procs", "reg_cast",
     "regcasts", "relations", "roles", "settings_view",
 ]
+
+import engine.sql.sequences  # noqa: E402,F401  (nextval / currval / setval / lastval over the registry)

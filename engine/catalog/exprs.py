@@ -80,3 +80,75 @@ def _pg(e: exp.Expression, typ: int, top: bool) -> str:
             return f"({_pg(e.left, 0, False)} {op} {_pg(e.right, 0, False)})"
     sql = e.sql(dialect="postgres")
     return _CALL.sub(lambda m: m.group(1).lower() + "(", sql)
+
+
+_CMP = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=", exp.Like: "~~",
+        exp.ILike: "~~*", **_OPS, exp.Mod: "%"}
+
+
+def check_expr(text: str | None) -> str | None:
+    """A CHECK constraint's expression as PostgreSQL deparses it (``(x > 0)``, ``((a > 1) AND (a < 5))``,
+    ``(b <> 'hi'::text)``); the stored text when it does not parse."""
+    if text is None:
+        return None
+    try:
+        node = sqlglot.parse_one(text, read="postgres")
+        return _dep(node) if node is not None else text
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError, AttributeError, TypeError):
+        return text
+
+
+def _dep(e: exp.Expression) -> str:
+    from engine.catalog.names import quote_ident
+
+    if isinstance(e, exp.Paren):
+        return _dep(e.this)
+    if isinstance(e, exp.Column):
+        return quote_ident(e.name) if not e.table else f"{quote_ident(e.table)}.{quote_ident(e.name)}"
+    if isinstance(e, exp.Literal):
+        if e.is_string:
+            return "'" + str(e.this).replace("'", "''") + "'::text"
+        return str(e.this)
+    if isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal) and not e.this.is_string:
+        return f"'-{e.this.this}'::integer" if "." not in str(e.this.this) else f"'-{e.this.this}'::numeric"
+    if isinstance(e, exp.Boolean):
+        return "true" if e.this else "false"
+    if isinstance(e, exp.Null):
+        return "NULL"
+    if isinstance(e, (exp.And, exp.Or)):
+        op = "AND" if isinstance(e, exp.And) else "OR"
+        parts: list[str] = []
+
+        def flat(x: exp.Expression) -> None:
+            x = x.this if isinstance(x, exp.Paren) else x
+            if type(x) is type(e):
+                flat(x.left)
+                flat(x.right)
+            else:
+                parts.append(_dep(x))
+        flat(e)
+        return "(" + f" {op} ".join(parts) + ")"
+    if isinstance(e, exp.Not):
+        inner = e.this.this if isinstance(e.this, exp.Paren) else e.this
+        if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
+            return f"({_dep(inner.this)} IS NOT NULL)"
+        return f"(NOT {_dep(e.this)})"
+    if isinstance(e, exp.Is) and isinstance(e.expression, exp.Null):
+        return f"({_dep(e.this)} IS NULL)"
+    if isinstance(e, exp.Between):
+        x = _dep(e.this)
+        return f"(({x} >= {_dep(e.args['low'])}) AND ({x} <= {_dep(e.args['high'])}))"
+    if isinstance(e, exp.In) and e.expressions:
+        return f"({_dep(e.this)} = ANY (ARRAY[{', '.join(_dep(x) for x in e.expressions)}]))"
+    for cls, op in _CMP.items():
+        if type(e) is cls:
+            return f"({_dep(e.left)} {op} {_dep(e.right)})"
+    if isinstance(e, exp.Cast):
+        oid = _cast_type(e.to)
+        return f"{_dep(e.this)}::{_type_name(oid)}" if oid else e.sql(dialect="postgres")
+    if isinstance(e, exp.Func) and not isinstance(e, exp.Anonymous):
+        sql = e.sql(dialect="postgres")
+        return _CALL.sub(lambda m: m.group(1).lower() + "(", sql)
+    if isinstance(e, exp.Anonymous):
+        return f"{str(e.this).lower()}({', '.join(_dep(a) for a in e.expressions)})"
+    return e.sql(dialect="postgres")

@@ -120,10 +120,18 @@ def _pg_sequences(ctx: Any) -> Iterator[dict[str, Any]]:
     snap = snapshot(ctx)
     for s in snap.sequences:
         rel = snap.by_oid[s.oid]
-        yield {"schemaname": rel.schema, "sequencename": rel.name, "sequenceowner": _owner(ctx),
-               "data_type": RegOid(s.type_oid, {20: "bigint", 21: "smallint", 23: "integer"}.get(s.type_oid, "")),
+        d = s.defn
+        typ = d.type_oid if d is not None else s.type_oid
+        row = {"schemaname": rel.schema, "sequencename": rel.name, "sequenceowner": _owner(ctx),
+               "data_type": RegOid(typ, {20: "bigint", 21: "smallint", 23: "integer"}.get(typ, "")),
                "start_value": 1, "min_value": 1, "max_value": SEQ_MAX.get(s.type_oid), "increment_by": 1,
                "cycle": False, "cache_size": 1, "last_value": None}
+        if d is not None:
+            reg = getattr(getattr(ctx, "db", None), "registry", None)
+            row.update({"start_value": d.start, "min_value": d.minvalue, "max_value": d.maxvalue,
+                        "increment_by": d.increment, "cycle": d.cycle, "cache_size": d.cache,
+                        "last_value": reg.currval(d.key) if reg is not None else None})
+        yield row
 
 
 def _live_rows(ctx: Any, t: Any) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from engine import types
 from engine.catalog import _pg_data, oids
+from engine.catalog.exprs import check_expr
 from engine.virtual import VirtualTable, all_virtual
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'(?:::regclass)?\)", re.I)
@@ -78,9 +79,10 @@ class Sequence:
     """A sequence owned by a serial/identity column."""
 
     oid: int
-    relid: int
+    relid: int  # 0 for a standalone sequence
     attnum: int
     type_oid: int
+    defn: Any = None  # the registry's SequenceDef (start, increment, bounds …) when it has one
 
 
 @dataclass
@@ -198,14 +200,20 @@ def _add_table(snap: Snapshot, t: Any) -> None:
         m = _NEXTVAL.search(a.default or "")
         if a.identity or m:
             seq_name = m.group(1).split(".")[-1].strip('"') if m else f"{t.name}_{a.name}_seq"
-            seq = Sequence(oids.derived(oids.SEQUENCE, t.oid, a.attnum), t.oid, a.attnum,
-                           a.type_oid if a.type_oid in (types.INT2, types.INT4, types.INT8) else types.INT8)
-            snap.sequences.append(seq)
-            srel = Rel(seq.oid, t.schema, seq_name, "S", rowtype=0)
-            srel.attrs = [Attr(seq.oid, "last_value", types.INT8, 1, not_null=True),
-                          Attr(seq.oid, "log_cnt", types.INT8, 2, not_null=True),
-                          Attr(seq.oid, "is_called", types.BOOL, 3, not_null=True)]
-            snap.add(srel)
+            defn = _SEQDEFS.get((t.schema, seq_name))
+            if m and not a.identity and (defn is None or defn.owner_table != t.name):
+                pass  # a default that calls a standalone sequence: not owned by this column
+            else:
+                seq = Sequence(defn.oid if defn is not None and defn.oid else
+                               oids.derived(oids.SEQUENCE, t.oid, a.attnum), t.oid, a.attnum,
+                               a.type_oid if a.type_oid in (types.INT2, types.INT4, types.INT8) else types.INT8,
+                               defn)
+                snap.sequences.append(seq)
+                srel = Rel(seq.oid, t.schema, seq_name, "S", rowtype=0)
+                srel.attrs = [Attr(seq.oid, "last_value", types.INT8, 1, not_null=True),
+                              Attr(seq.oid, "log_cnt", types.INT8, 2, not_null=True),
+                              Attr(seq.oid, "is_called", types.BOOL, 3, not_null=True)]
+                snap.add(srel)
         if a.default is not None and not a.identity:
             from engine.catalog.exprs import default_expr
 
@@ -247,7 +255,7 @@ def _add_table(snap: Snapshot, t: Any) -> None:
             continue
         coid = c.oid or oids.derived(oids.CONSTRAINT, t.oid, k + 1)
         con = Constraint(coid, t.oid, c.name, c.kind, [attnum.get(n, 0) for n in c.columns], list(c.columns),
-                         expr=c.expr)
+                         expr=check_expr(c.expr) if c.kind == "c" else c.expr)
         if c.kind in ("p", "u"):
             index = idx_by_cols.get(tuple(c.columns))
             if index is None or (c.kind == "p" and not index.primary and index.name != c.name):
@@ -260,7 +268,9 @@ def _add_table(snap: Snapshot, t: Any) -> None:
             con.indid = index.oid
         elif c.kind == "f":
             con.ref_colnames = list(c.ref_columns)
-            ref_schema, _, ref_name = (c.ref_table or "").rpartition(".")
+            ref_schema, ref_name = getattr(c, "ref_schema", None), c.ref_table or ""
+            if ref_schema is None:
+                ref_schema, _, ref_name = ref_name.rpartition(".")
             con._ref = (ref_schema or t.schema, ref_name)  # type: ignore[attr-defined]
             con.on_update = _action(getattr(c, "on_update", None))
             con.on_delete = _action(getattr(c, "on_delete", None))
@@ -308,9 +318,24 @@ def _resolve_fks(snap: Snapshot) -> None:
 
 
 def _registry_tables(ctx: Any) -> list[Any]:
+    """Tables and views of the registry (views are TableDefs of kind 'v')."""
     db = getattr(ctx, "db", None)
     reg = getattr(db, "registry", None)
-    return list(reg.tables()) if reg is not None else []
+    if reg is None:
+        return []
+    views = reg.views() if hasattr(reg, "views") else []
+    return list(reg.tables()) + list(views)
+
+
+def _registry_extras(ctx: Any) -> tuple[dict[str, int], list[Any], int]:
+    """(user schemas, sequence definitions, generation) of the registry, empty when it has none."""
+    reg = getattr(getattr(ctx, "db", None), "registry", None)
+    if reg is None or not hasattr(reg, "schemas"):
+        return {}, [], 0
+    return dict(reg.schemas()), list(reg.sequence_defs()), int(getattr(reg, "generation", 0))
+
+
+_SEQDEFS: dict[tuple[str, str], Any] = {}  # (schema, name) → SequenceDef while a snapshot is being built
 
 
 _CACHE: dict[tuple[Any, ...], Snapshot] = {}
@@ -336,16 +361,29 @@ def _snapshot(ctx: Any) -> Snapshot:
         from engine.catalog.regcasts import _LAST
 
         _LAST["db"] = ctx.db
+    user_schemas, seqdefs, gen = _registry_extras(ctx)
     key = (tuple(id(v) for v in all_virtual()),
-           tuple((t.schema, t.name, t.oid, t.version, id(t), len(t.columns), len(t.indexes)) for t in tables))
+           tuple((t.schema, t.name, t.oid, t.version, id(t), len(t.columns), len(t.indexes)) for t in tables),
+           gen, tuple(user_schemas), tuple(id(d) for d in seqdefs))
     snap = _CACHE.get(key)
     if snap is not None:
         return snap
     snap = Snapshot()
     for rel in _static():
         snap.add(rel)
+    _SEQDEFS.clear()
+    _SEQDEFS.update({(d.schema, d.name): d for d in seqdefs})
     for t in tables:
         _add_table(snap, t)
+    for d in seqdefs:
+        if d.owner_table is None and (d.schema, d.name) not in snap.by_name:
+            seq = Sequence(d.oid, 0, 0, d.type_oid, d)
+            snap.sequences.append(seq)
+            srel = Rel(seq.oid, d.schema, d.name, "S", rowtype=0)
+            srel.attrs = [Attr(seq.oid, "last_value", types.INT8, 1, not_null=True),
+                          Attr(seq.oid, "log_cnt", types.INT8, 2, not_null=True),
+                          Attr(seq.oid, "is_called", types.BOOL, 3, not_null=True)]
+            snap.add(srel)
     _resolve_fks(snap)
     for i in snap.indexes:
         snap.index_by_oid[i.oid] = i
@@ -358,7 +396,7 @@ def _snapshot(ctx: Any) -> Snapshot:
     for c in snap.constraints:
         snap.constraint_by_oid[c.oid] = c
     names = ["pg_catalog", "pg_toast", "information_schema", "public"]
-    names += sorted({r.schema for r in snap.rels} - set(names))
+    names += sorted(({r.schema for r in snap.rels} | set(user_schemas)) - set(names))
     snap.schemas = {n: oids.namespace_oid(n) for n in names}
     if len(_CACHE) > 8:
         _CACHE.clear()

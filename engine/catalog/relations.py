@@ -175,6 +175,11 @@ register("pg_catalog", "pg_description", _pg_description)
 
 def _pg_sequence(ctx: Any) -> Iterator[dict[str, Any]]:
     for s in snapshot(ctx).sequences:
+        d = s.defn
+        if d is not None:
+            yield {"seqrelid": s.oid, "seqtypid": d.type_oid, "seqstart": d.start, "seqincrement": d.increment,
+                   "seqmax": d.maxvalue, "seqmin": d.minvalue, "seqcache": d.cache, "seqcycle": d.cycle}
+            continue
         yield {"seqrelid": s.oid, "seqtypid": s.type_oid, "seqstart": 1, "seqincrement": 1,
                "seqmax": SEQ_MAX.get(s.type_oid, SEQ_MAX[types.INT8]), "seqmin": 1, "seqcache": 1,
                "seqcycle": False}
@@ -186,6 +191,8 @@ register("pg_catalog", "pg_sequence", _pg_sequence, per_snapshot=True)
 def _pg_depend(ctx: Any) -> Iterator[dict[str, Any]]:
     snap = snapshot(ctx)
     for s in snap.sequences:
+        if not s.relid:
+            continue
         rel = snap.by_oid[s.relid]
         ident = any(a.attnum == s.attnum and a.identity for a in rel.attrs)
         yield {"classid": oids.PG_CLASS, "objid": s.oid, "objsubid": 0, "refclassid": oids.PG_CLASS,

@@ -32,6 +32,7 @@ class ColumnDef:
     indexed: bool = False  # has a field index (equality/range lookups)
     embedding_provider: str | None = None  # per-field override of the default embedding provider
     role: str | None = None  # system columns: which system field this is ('id', 'entity_type', 'created_at', …)
+    seq_options: dict[str, Any] | None = None  # identity: START/INCREMENT/MINVALUE/MAXVALUE/CACHE/CYCLE given
 
 
 @dataclass
@@ -55,9 +56,14 @@ class ConstraintDef:
     kind: str
     columns: list[str] = field(default_factory=list)
     expr: str | None = None  # CHECK expression text
-    ref_table: str | None = None
+    ref_table: str | None = None  # foreign keys: referenced table, ``schema.name`` when not in the table's schema
     ref_columns: list[str] = field(default_factory=list)
     oid: int = 0
+    on_delete: str = "a"  # foreign keys: pg_constraint.confdeltype ('a' no action, 'r', 'c', 'n', 'd')
+    on_update: str = "a"  # foreign keys: confupdtype
+    deferrable: bool = False
+    deferred: bool = False
+    ref_schema: str | None = None  # foreign keys: schema of ref_table (None: the table's own schema)
 
 
 @dataclass
@@ -83,6 +89,7 @@ class TableDef:
     kind: str = "r"  # pg_class.relkind: 'r' table, 'v' view
     rowtype_oid: int = 0  # pg_type OID of the table's row type
     indexed_fields: list[str] = field(default_factory=list)  # fields with a field index (REM's indexed_fields)
+    view_sql: str | None = None  # views: the defining query (expanded by the planner)
 
     def system_column(self, role: str) -> str:
         """The column name playing system role ``role`` ('id', 'created_at', …).

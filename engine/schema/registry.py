@@ -20,6 +20,7 @@ from engine import errors as E
 from engine import types as T
 from engine.schema import typemap
 from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
+from engine.schema.sequences import SequenceDef
 from engine.storage.keys import TABLE
 from engine.write import count_key
 
@@ -75,6 +76,10 @@ class SchemaRegistry:
         self._by_name: dict[tuple[str, str], int] = {}
         self._seq_last: dict[str, int] = {}  # last value handed out, per sequence
         self._seq_logged: dict[str, int] = {}  # value stored in meta (>= last)
+        self._seqdefs: dict[str, SequenceDef] = {}  # by value key (name, or schema.name outside public)
+        self._schemas: dict[str, int] = {}
+        self._views: dict[tuple[str, str], TableDef] = {}
+        self.generation = 0  # bumped on every change (caches keyed on registry state)
         cf = store.rocks.cf["schemas"]
         for k, v in cf.items(from_key=b"T"):
             if not k.startswith(b"T"):
@@ -82,6 +87,23 @@ class SchemaRegistry:
             t = table_from_json(v)
             self._by_oid[t.oid] = t
             self._by_name[(t.schema, t.name)] = t.oid
+        meta = store.rocks.cf["meta"]
+        for prefix, load in ((b"seqdef:", self._load_seqdef), (b"nsp:", self._load_schema),
+                             (b"view:", self._load_view)):
+            for k, v in meta.items(from_key=prefix):
+                if not k.startswith(prefix):
+                    break
+                load(k[len(prefix):].decode(), v)
+
+    def _load_seqdef(self, key: str, v: bytes) -> None:
+        self._seqdefs[key] = SequenceDef.from_json(orjson.loads(v))
+
+    def _load_schema(self, name: str, v: bytes) -> None:
+        self._schemas[name] = int.from_bytes(v, "big")
+
+    def _load_view(self, key: str, v: bytes) -> None:
+        t = table_from_json(v)
+        self._views[(t.schema, t.name)] = t
 
     # --- reads
     def get(self, name: str, schema: str = "public") -> TableDef | None:
@@ -113,50 +135,164 @@ class SchemaRegistry:
             self._store.writer.apply([("meta", b"next_oid", (first + n).to_bytes(8, "big"))])
             return first
 
+    @staticmethod
+    def seq_key(sequence: str) -> str:
+        """The stored key of a sequence name (``public.x`` and ``x`` are the same sequence)."""
+        s = sequence.replace('"', "")
+        return s[len("public."):] if s.startswith("public.") else s
+
     def _seq_load(self, sequence: str) -> None:
         if sequence not in self._seq_last:
             raw = self._store.rocks.cf["meta"].get(b"seq:" + sequence.encode())
-            v = int.from_bytes(raw, "big", signed=True) if raw else 0
+            d = self._seqdefs.get(sequence)
+            v = int.from_bytes(raw, "big", signed=True) if raw else (d.initial_last if d else 0)
             self._seq_last[sequence] = self._seq_logged[sequence] = v
+
+    def _seq_write(self, sequence: str, value: int) -> None:
+        self._store.writer.apply([("meta", b"seq:" + sequence.encode(), value.to_bytes(16, "big", signed=True))])
+
+    def sequence_def(self, sequence: str) -> SequenceDef | None:
+        """The definition of a sequence (None for a legacy serial sequence: start 1, increment 1)."""
+        return self._seqdefs.get(self.seq_key(sequence))
 
     def nextval(self, sequence: str) -> int:
         """Advance a sequence. Like PostgreSQL, 32 values are logged ahead (one write per 32 calls); after a crash
         the sequence resumes past the logged value (a gap, never a reused value)."""
         with self._lock:
+            sequence = self.seq_key(sequence)
+            d = self._seqdefs.get(sequence)
             self._seq_load(sequence)
-            v = self._seq_last[sequence] + 1
-            if v > self._seq_logged[sequence]:
-                logged = v + SEQ_LOG_AHEAD - 1
-                self._store.writer.apply([("meta", b"seq:" + sequence.encode(),
-                                           logged.to_bytes(8, "big", signed=True))])
-                self._seq_logged[sequence] = logged
+            last = self._seq_last[sequence]
+            v = d.advance(last) if d else last + 1
+            inc = d.increment if d else 1
+            logged = self._seq_logged[sequence]
+            if (v > logged if inc > 0 else v < logged) or (d is not None and d.cycle and v != last + inc):
+                ahead = v + inc * (SEQ_LOG_AHEAD - 1)
+                if d is not None:
+                    assert d.minvalue is not None and d.maxvalue is not None
+                    ahead = min(max(ahead, d.minvalue), d.maxvalue)
+                self._seq_write(sequence, ahead)
+                self._seq_logged[sequence] = ahead
             self._seq_last[sequence] = v
             return v
 
-    def setval(self, sequence: str, value: int) -> int:
-        """Set a sequence's last value (the next nextval returns value + 1)."""
+    def setval(self, sequence: str, value: int, is_called: bool = True) -> int:
+        """Set a sequence's last value (the next nextval returns value + increment, or value when not called)."""
         with self._lock:
-            k = b"seq:" + sequence.encode()
-            self._store.writer.apply([("meta", k, int(value).to_bytes(8, "big", signed=True))])
-            self._seq_last[sequence] = self._seq_logged[sequence] = int(value)
+            sequence = self.seq_key(sequence)
+            d = self._seqdefs.get(sequence)
+            if d is not None:
+                assert d.minvalue is not None and d.maxvalue is not None
+                if not d.minvalue <= value <= d.maxvalue:
+                    raise E.NumericValueOutOfRange(
+                        f'setval: value {value} is out of bounds for sequence "{d.name}" ({d.minvalue}..{d.maxvalue})')
+            last = int(value) if is_called else int(value) - (d.increment if d else 1)
+            self._seq_write(sequence, last)
+            self._seq_last[sequence] = self._seq_logged[sequence] = last
             return value
 
     def currval(self, sequence: str) -> int | None:
         """The sequence's last value (None when never advanced)."""
         with self._lock:
+            sequence = self.seq_key(sequence)
             self._seq_load(sequence)
             v = self._seq_last[sequence]
+            d = self._seqdefs.get(sequence)
+            if d is not None:
+                return None if v == d.initial_last else v
             return v if v else None
 
     def flush_sequences(self) -> None:
         """Store every sequence's exact last value (clean shutdown: no gap after a restart)."""
         with self._lock:
             ops: list[tuple[str, bytes, bytes | None]] = [
-                ("meta", b"seq:" + n.encode(), v.to_bytes(8, "big", signed=True))
+                ("meta", b"seq:" + n.encode(), v.to_bytes(16, "big", signed=True))
                 for n, v in self._seq_last.items() if self._seq_logged.get(n) != v]
             if ops:
                 self._store.writer.apply(ops)
             self._seq_logged.update(self._seq_last)
+
+    # --- sequences as objects (CREATE SEQUENCE, serial/identity)
+    def sequence_defs(self) -> list[SequenceDef]:
+        return sorted(self._seqdefs.values(), key=lambda d: d.oid)
+
+    def create_sequence(self, d: SequenceDef, *, replace: bool = False) -> SequenceDef:
+        """Register a sequence (42P07 if the name is taken, unless ``replace``); it starts over at START."""
+        with self._lock:
+            if not replace and (d.key in self._seqdefs or self.get(d.name, d.schema) is not None
+                                or self.get_view(d.name, d.schema) is not None):
+                raise E.DuplicateTable(f'relation "{d.name}" already exists')
+            old = self._seqdefs.get(d.key)
+            d.oid = old.oid if old is not None and old.oid else self.allocate_oids(1)
+            self._store.writer.apply([("meta", b"seqdef:" + d.key.encode(), orjson.dumps(d.to_json())),
+                                      ("meta", b"seq:" + d.key.encode(),
+                                       d.initial_last.to_bytes(16, "big", signed=True))])
+            self._seqdefs[d.key] = d
+            self._seq_last[d.key] = self._seq_logged[d.key] = d.initial_last
+            self.generation += 1
+            return d
+
+    def drop_sequence(self, key: str) -> None:
+        with self._lock:
+            key = self.seq_key(key)
+            self._store.writer.apply([("meta", b"seqdef:" + key.encode(), None),
+                                      ("meta", b"seq:" + key.encode(), None)])
+            self._seqdefs.pop(key, None)
+            self._seq_last.pop(key, None)
+            self._seq_logged.pop(key, None)
+            self.generation += 1
+
+    # --- schemas (namespaces)
+    def schemas(self) -> dict[str, int]:
+        """User schemas (name → OID); ``public`` always exists."""
+        return {"public": 2200, **self._schemas}
+
+    def create_schema(self, name: str) -> int:
+        with self._lock:
+            if name in self.schemas() or name in ("pg_catalog", "information_schema", "pg_toast"):
+                raise E.DuplicateSchema(f'schema "{name}" already exists')
+            oid = self.allocate_oids(1)
+            self._store.writer.apply([("meta", b"nsp:" + name.encode(), oid.to_bytes(8, "big"))])
+            self._schemas[name] = oid
+            self.generation += 1
+            return oid
+
+    def drop_schema(self, name: str) -> None:
+        with self._lock:
+            self._store.writer.apply([("meta", b"nsp:" + name.encode(), None)])
+            self._schemas.pop(name, None)
+            self.generation += 1
+
+    # --- views (stored as SQL, expanded by the planner)
+    def get_view(self, name: str, schema: str = "public") -> TableDef | None:
+        return self._views.get((schema, name))
+
+    def views(self) -> list[TableDef]:
+        return sorted(self._views.values(), key=lambda t: t.oid)
+
+    def put_view(self, view: TableDef) -> TableDef:
+        """Create or replace a view (kind 'v', ``view_sql`` set, columns as the query yields them)."""
+        with self._lock:
+            old = self._views.get((view.schema, view.name))
+            if old is None:
+                view.oid = self.allocate_oids(1)
+                view.rowtype_oid = self.allocate_oids(1)
+            else:
+                view.oid, view.rowtype_oid = old.oid, old.rowtype_oid
+            for i, c in enumerate(view.columns, 1):
+                c.attnum = i
+            view.kind = "v"
+            self._store.writer.apply([("meta", b"view:" + f"{view.schema}.{view.name}".encode(),
+                                       table_to_json(view))])
+            self._views[(view.schema, view.name)] = view
+            self.generation += 1
+            return view
+
+    def drop_view(self, name: str, schema: str = "public") -> None:
+        with self._lock:
+            self._store.writer.apply([("meta", b"view:" + f"{schema}.{name}".encode(), None)])
+            self._views.pop((schema, name), None)
+            self.generation += 1
 
     def sequences(self) -> dict[str, int]:
         """Every sequence's last value."""
@@ -182,14 +318,12 @@ class SchemaRegistry:
             t.rowtype_oid = self.allocate_oids(1)
             self._assign_oids(t)
             t.version = max(1, table.version or 1)
-            seqs = [m.group(1).split(".")[-1] for c in t.columns if c.default for m in [_NEXTVAL.search(c.default)] if m]
-            seqs += [f"{t.name}_{c.name}_seq" for c in t.columns if c.identity]
-            ops: list[tuple[str, bytes, bytes | None]] = []
-            for s in seqs:
-                if self._store.rocks.cf["meta"].get(b"seq:" + s.encode()) is None:
-                    ops.append(("meta", b"seq:" + s.encode(), (0).to_bytes(8, "big", signed=True)))
-            ops.append(("meta", count_key(t.oid), (0).to_bytes(8, "big", signed=True)))
+            ops: list[tuple[str, bytes, bytes | None]] = [("meta", count_key(t.oid), (0).to_bytes(8, "big", signed=True))]
             self._persist(t, ops)
+            for d in owned_sequences(t):
+                prev = self._seqdefs.get(d.key)
+                if prev is None or prev.owner_table == t.name:
+                    self.create_sequence(d, replace=True)
             self._store.cache.start_empty(t)
             return t
 
@@ -231,6 +365,21 @@ class SchemaRegistry:
                 self._by_name[(t.schema, t.name)] = t.oid
             return t
 
+    def set_description(self, table: TableDef) -> TableDef:
+        """Store changed descriptions (COMMENT ON TABLE/COLUMN) of the current version; rows untouched."""
+        with self._lock:
+            cur = self._by_oid.get(table.oid)
+            if cur is None:
+                raise E.UndefinedTable(f'relation "{table.name}" does not exist')
+            t = copy.deepcopy(cur)
+            t.description = table.description
+            for c in t.columns:
+                src = table.column(c.name)
+                if src is not None:
+                    c.description = src.description
+            self._persist(t, [])
+            return t
+
     def drop(self, name: str, schema: str = "public", *, if_exists: bool = False) -> bool:
         with self._lock:
             t = self.get(name, schema)
@@ -245,6 +394,10 @@ class SchemaRegistry:
             self._store.writer.apply(ops)
             self._by_oid.pop(t.oid, None)
             self._by_name.pop((t.schema, t.name), None)
+            for d in list(self._seqdefs.values()):
+                if d.owner_table == t.name and d.schema == t.schema:
+                    self.drop_sequence(d.key)
+            self.generation += 1
             return True
 
     # --- internals
@@ -266,6 +419,7 @@ class SchemaRegistry:
         self._store.writer.apply(ops)
         self._by_oid[t.oid] = t
         self._by_name[(t.schema, t.name)] = t.oid
+        self.generation += 1
         self._store.table_changed(t)
 
     def _assign_oids(self, t: TableDef) -> None:
@@ -371,6 +525,23 @@ class SchemaRegistry:
         if not t.json_schema:
             t.json_schema = schema_of_table(t)
         return t
+
+
+def owned_sequences(t: TableDef) -> list[SequenceDef]:
+    """The sequences behind a table's serial and identity columns (named ``<table>_<column>_seq``)."""
+    out = []
+    for c in t.columns:
+        if c.system:
+            continue
+        m = _NEXTVAL.search(c.default or "")
+        name = f"{t.name}_{c.name}_seq"
+        if not c.identity and not (m and m.group(1).replace('"', "").split(".")[-1] == name):
+            continue
+        opts = dict(c.seq_options or {})
+        typ = c.type_oid if c.type_oid in (T.INT2, T.INT4, T.INT8) else T.INT8
+        out.append(SequenceDef(name=name, schema=t.schema, type_oid=typ, owner_table=t.name, owner_column=c.name,
+                               **opts))
+    return out
 
 
 def schema_of_table(t: TableDef) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from engine.errors import (
     WrongObjectType,
 )
 from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
+from engine.sql.ddl_constraints import check_def, choose_name, fk_def, table_constraint
 from engine.sql.dialect import DIALECT
 from engine.sql.sqltypes import datatype_oid
 from engine.sql.statements import Statement
@@ -57,6 +58,8 @@ def _ddl(sql: str, tag: str, fn: Any) -> Statement:
 
 
 def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int], given: list[int]) -> Statement:
+    from engine.sql import schemas, views
+
     if isinstance(node, exp.Create):
         kind = str(node.args.get("kind") or "").upper()
         if kind == "TABLE":
@@ -65,6 +68,18 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
             return _create_table(sql, node)
         if kind == "INDEX":
             return _create_index(sql, node)
+        if kind == "VIEW":
+            if node.args.get("materialized") or any(
+                    isinstance(p, exp.MaterializedProperty)
+                    for p in (node.args.get("properties").expressions if node.args.get("properties") else [])):
+                raise FeatureNotSupported("CREATE MATERIALIZED VIEW is not supported")
+            return views.create_view(session, sql, node)
+        if kind == "SCHEMA":
+            return schemas.create_schema(sql, node)
+        if kind == "TYPE":
+            from engine.sql.enums import create_type
+
+            return create_type(sql, node)
         raise FeatureNotSupported(f"CREATE {kind} is not supported")
     if isinstance(node, exp.Drop):
         kind = str(node.args.get("kind") or "").upper()
@@ -72,6 +87,16 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
             return _drop_tables(sql, node)
         if kind == "INDEX":
             return _drop_index(sql, node)
+        if kind == "VIEW":
+            if node.args.get("materialized"):
+                raise FeatureNotSupported("DROP MATERIALIZED VIEW is not supported")
+            return views.drop_view(sql, node)
+        if kind == "SCHEMA":
+            return schemas.drop_schema(sql, node)
+        if kind == "TYPE":
+            from engine.sql.enums import drop_type
+
+            return drop_type(sql, node)
         raise FeatureNotSupported(f"DROP {kind} is not supported")
     if isinstance(node, exp.Alter):
         if str(node.args.get("kind") or "").upper() != "TABLE":
@@ -83,8 +108,10 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
 
 
 # ------------------------------------------------------------------ CREATE TABLE
-def column_def(cd: exp.ColumnDef, table: str, constraints: list[ConstraintDef], pk: list[str]) -> ColumnDef:
+def column_def(cd: exp.ColumnDef, table: str, constraints: list[ConstraintDef], pk: list[str],
+               taken: set[str] | None = None) -> ColumnDef:
     """A ColumnDef (plus table-level constraints it implies) from a sqlglot column definition."""
+    taken = taken if taken is not None else {c.name for c in constraints}
     name = cd.name
     kind = cd.args.get("kind")
     if kind is None:
@@ -101,70 +128,48 @@ def column_def(cd: exp.ColumnDef, table: str, constraints: list[ConstraintDef], 
         col.not_null = True
     for cc in cd.args.get("constraints") or []:
         k = cc.args.get("kind")
+        cname = cc.name or None
         if isinstance(k, exp.NotNullColumnConstraint):
             col.not_null = not k.args.get("allow_null")
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             pk.append(name)
             col.not_null = True
+            if cname:
+                constraints.append(ConstraintDef(name=cname, kind="p", columns=[name]))
         elif isinstance(k, exp.UniqueColumnConstraint):
-            constraints.append(ConstraintDef(name=f"{table}_{name}_key", kind="u", columns=[name]))
+            constraints.append(ConstraintDef(name=cname or choose_name(table, [name], "key", taken), kind="u",
+                                             columns=[name]))
         elif isinstance(k, exp.DefaultColumnConstraint):
             d = k.this
             col.default = None if isinstance(d, exp.Null) else d.sql(dialect=DIALECT)
         elif isinstance(k, exp.CheckColumnConstraint):
-            cname = cc.name or f"{table}_{name}_check"
-            constraints.append(ConstraintDef(name=cname, kind="c", columns=[name], expr=k.this.sql(dialect=DIALECT)))
+            constraints.append(check_def(cname, k.this, table, taken))
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
             if k.args.get("expression") is not None:
                 raise FeatureNotSupported("generated columns are not supported")
             col.identity = "a" if k.this else "d"
             col.not_null = True
             col.default = f"nextval('{table}_{name}_seq'::regclass)"
+            col.json_schema = None
+            _identity_options(k, col)
         elif isinstance(k, exp.Reference):
-            ref = k.this
-            rt = ref.this.name if isinstance(ref, exp.Schema) else ref.name
-            rcols = [e.name for e in ref.expressions] if isinstance(ref, exp.Schema) else []
-            constraints.append(ConstraintDef(name=f"{table}_{name}_fkey", kind="f", columns=[name], ref_table=rt,
-                                             ref_columns=rcols))
+            constraints.append(fk_def(cname, [name], k, table, taken))
         elif isinstance(k, exp.CollateColumnConstraint):
             pass
         elif isinstance(k, (exp.NullColumnConstraint,)) or k is None:
             pass
         else:
             raise FeatureNotSupported(f"column constraint not supported: {cc.sql(dialect=DIALECT)}")
+    if cd.args.get("constraints") and any(c.name for c in constraints):
+        taken.update(c.name for c in constraints)
     return col
 
 
-def _table_constraint(e: exp.Expression, table: str, constraints: list[ConstraintDef], pk: list[str]) -> None:
-    if isinstance(e, exp.PrimaryKey):
-        pk.extend(c.name for c in e.expressions)
-        return
-    name = None
-    items = [e]
-    if isinstance(e, exp.Constraint):
-        name = e.name
-        items = list(e.expressions)
-    for it in items:
-        if isinstance(it, exp.PrimaryKey) or isinstance(it, exp.PrimaryKeyColumnConstraint):
-            pk.extend(c.name for c in it.expressions)
-        elif isinstance(it, (exp.UniqueColumnConstraint, exp.Unique)) or type(it).__name__ == "UniqueColumnConstraint":
-            target = it.this
-            cols = [c.name for c in (target.expressions if isinstance(target, exp.Schema) else [])]
-            constraints.append(ConstraintDef(name=name or f"{table}_{'_'.join(cols)}_key", kind="u", columns=cols))
-        elif isinstance(it, exp.CheckColumnConstraint):
-            cols = sorted({c.name for c in it.this.find_all(exp.Column)})
-            constraints.append(ConstraintDef(name=name or f"{table}_check", kind="c", columns=cols,
-                                             expr=it.this.sql(dialect=DIALECT)))
-        elif isinstance(it, exp.ForeignKey):
-            ref = it.args.get("reference")
-            rs = ref.this if ref is not None else None
-            constraints.append(ConstraintDef(
-                name=name or f"{table}_{'_'.join(c.name for c in it.expressions)}_fkey", kind="f",
-                columns=[c.name for c in it.expressions],
-                ref_table=rs.this.name if isinstance(rs, exp.Schema) else (rs.name if rs else None),
-                ref_columns=[c.name for c in rs.expressions] if isinstance(rs, exp.Schema) else []))
-        else:
-            raise FeatureNotSupported(f"table constraint not supported: {it.sql(dialect=DIALECT)}")
+def _identity_options(k: exp.Expression, col: ColumnDef) -> None:
+    """GENERATED … AS IDENTITY (START WITH … INCREMENT BY … MINVALUE … MAXVALUE … CACHE … CYCLE)."""
+    from engine.sql.sequences import identity_options
+
+    identity_options(k, col)
 
 
 def _rem_options(node: exp.Create) -> dict[str, str]:
@@ -186,25 +191,35 @@ def _rem_options(node: exp.Create) -> dict[str, str]:
     return out
 
 
+def _explicit_names(items: list[exp.Expression]) -> set[str]:
+    """Constraint names given in the statement (generated names avoid them)."""
+    out = {e.name for e in items if isinstance(e, exp.Constraint)}
+    for e in items:
+        if isinstance(e, exp.ColumnDef):
+            out.update(cc.name for cc in e.args.get("constraints") or [] if cc.name)
+    return out
+
+
 def build_table(node: exp.Create) -> TableDef:
     schema_node = node.this
     tbl = schema_node.this if isinstance(schema_node, exp.Schema) else schema_node
     name = tbl.name
-    schema = tbl.db or "public"
-    if schema not in ("public",):
-        raise FeatureNotSupported(f'schema "{schema}" is not supported (tables live in public)')
+    schema = tbl.db or ""  # "": the creation schema, decided when the statement runs
     cols: list[ColumnDef] = []
     constraints: list[ConstraintDef] = []
     pk: list[str] = []
     seen: set[str] = set()
-    for e in schema_node.expressions if isinstance(schema_node, exp.Schema) else []:
+    items = list(schema_node.expressions) if isinstance(schema_node, exp.Schema) else []
+    taken = {f"{name}_pkey"} | _explicit_names(items)
+    for e in items:
         if isinstance(e, exp.ColumnDef):
             if e.name in seen:
                 raise DuplicateColumn(f'column "{e.name}" specified more than once')
             seen.add(e.name)
-            cols.append(column_def(e, name, constraints, pk))
-        else:
-            _table_constraint(e, name, constraints, pk)
+            cols.append(column_def(e, name, constraints, pk, taken))
+    for e in items:
+        if not isinstance(e, exp.ColumnDef):
+            table_constraint(e, name, constraints, pk, taken)
     if len(pk) != len(set(pk)):
         raise InvalidParameterValue("multiple primary keys for table are not allowed", sqlstate="42P16")
     for c in pk:
@@ -242,11 +257,25 @@ def _create_table(sql: str, node: exp.Create) -> Statement:
     if_not_exists = bool(node.args.get("exists"))
 
     def fn(s: Any, txn: Any) -> list[Notice]:
+        from engine.sql.ddl_constraints import resolve_foreign_keys
+        from engine.sql.schemas import creation_schema, find_table
+
         reg = _registry(s)
-        if if_not_exists and reg.get(td.name, td.schema) is not None:
-            return [Notice(f'relation "{td.name}" already exists, skipping', sqlstate="42P07")]
-        _check_not_virtual(td.name)
-        reg.create(copy.deepcopy(td))
+        t = copy.deepcopy(td)
+        t.schema = creation_schema(s, td.schema or None)
+        if reg.get(t.name, t.schema) is not None or reg.get_view(t.name, t.schema) is not None \
+                or reg.sequence_def(f"{t.schema}.{t.name}") is not None:
+            if if_not_exists:
+                return [Notice(f'relation "{t.name}" already exists, skipping', sqlstate="42P07")]
+            from engine.errors import DuplicateTable
+            raise DuplicateTable(f'relation "{t.name}" already exists')
+        _check_not_virtual(t.name)
+        if t.schema != "public":
+            for c in t.columns:
+                if c.default == f"nextval('{t.name}_{c.name}_seq'::regclass)":
+                    c.default = f"nextval('{t.schema}.{t.name}_{c.name}_seq'::regclass)"
+        resolve_foreign_keys(t, lambda n, sch: find_table(s, n, sch))
+        reg.create(t)
         return []
     return _ddl(sql, "CREATE TABLE", fn)
 
@@ -278,13 +307,16 @@ def _create_table_as(session: Any, sql: str, node: exp.Create) -> Statement:
 
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
         from engine.session import ExecCtx
+        from engine.sql.schemas import creation_schema
 
         reg = _registry(s)
-        if if_not_exists and reg.get(td.name) is not None:
+        new = copy.deepcopy(td)
+        new.schema = creation_schema(s, tbl.db or None)
+        if if_not_exists and reg.get(td.name, new.schema) is not None:
             return Result(tag="SELECT 0", notices=[Notice(f'relation "{td.name}" already exists, skipping',
                                                           sqlstate="42P07")])
         rows = step.run(ExecState(params, ExecCtx(s, txn)))
-        t = reg.create(copy.deepcopy(td))
+        t = reg.create(new)
         s.db.bump_schema()
         insert_rows(s, txn, t, [c.name for c in cols], rows)
         return Result(tag=f"SELECT {len(rows)}")
@@ -330,10 +362,13 @@ def _create_index(sql: str, node: exp.Create) -> Statement:
         opts["opclass"] = opclass
     if_not_exists = bool(node.args.get("exists"))
     tname = table.name
+    tschema = table.db or None
 
     def fn(s: Any, txn: Any) -> list[Notice]:
+        from engine.sql.schemas import find_table
+
         reg = _registry(s)
-        td = reg.get(tname)
+        td = find_table(s, tname, tschema)
         if td is None:
             raise UndefinedTable(f'relation "{tname}" does not exist')
         iname = name or f"{tname}_{'_'.join(cols)}_idx"
@@ -355,7 +390,7 @@ def _create_index(sql: str, node: exp.Create) -> Statement:
                 raise FeatureNotSupported("hnsw indexes need a vector column")
             new.indexes.append(IndexDef(name=iname, columns=cols, method="hnsw", options=opts))
             reg.alter(new)
-            _vectors(s, "table_changed", reg.get(tname))
+            _vectors(s, "table_changed", reg.get(tname, new.schema))
             return []
         else:
             if unique:
@@ -393,23 +428,35 @@ def _find_duplicates(s: Any, txn: Any, td: TableDef, cols: list[str]) -> str | N
 
 
 def _drop_tables(sql: str, node: exp.Drop) -> Statement:
-    names = [(t.name, t.db or "public") for t in node.expressions or []] if node.expressions else \
-        [(t.name, t.db or "public") for t in node.args.get("tables") or [node.this]]
+    given = [(t.name, t.db or None) for t in node.expressions or []] if node.expressions else \
+        [(t.name, t.db or None) for t in node.args.get("tables") or [node.this]]
     if_exists = bool(node.args.get("exists"))
+    cascade = bool(node.args.get("cascade"))
 
     def fn(s: Any, txn: Any) -> list[Notice]:
+        from engine.sql.schemas import table_schema
+        from engine.sql.views import check_no_views
         from engine.virtual import lookup_virtual
 
         reg = _registry(s)
         notices = []
+        names = [(n, table_schema(s, n, sch)) for n, sch in given]
         for n, sch in names:
             if reg.get(n, sch) is None:
                 if lookup_virtual(sch, n) is not None or lookup_virtual("pg_catalog", n) is not None:
                     raise WrongObjectType(f'"{n}" is not a table')
+                if reg.get_view(n, sch) is not None:
+                    raise WrongObjectType(f'"{n}" is not a table', hint="Use DROP VIEW to remove a view.")
                 if if_exists:
                     notices.append(Notice(f'table "{n}" does not exist, skipping'))
                     continue
                 raise UndefinedTable(f'table "{n}" does not exist')
+        dropping = {(n, sch) for n, sch in names if reg.get(n, sch) is not None}
+        for n, sch in names:
+            t = reg.get(n, sch)
+            if t is not None:
+                notices += _drop_referencing_fks(reg, t, dropping, cascade)
+                check_no_views(reg, t, cascade)
         for n, sch in names:
             t = reg.get(n, sch)
             if t is not None:
@@ -417,6 +464,30 @@ def _drop_tables(sql: str, node: exp.Drop) -> Statement:
                 reg.drop(n, sch)
         return notices
     return _ddl(sql, "DROP TABLE", fn)
+
+
+def _drop_referencing_fks(reg: Any, t: TableDef, dropping: set[tuple[str, str]], cascade: bool) -> list[Notice]:
+    """Foreign keys of other tables that reference ``t``: 2BP01 unless CASCADE, which drops those constraints."""
+    notices = []
+    for other in reg.tables():
+        if (other.name, other.schema) in dropping:
+            continue
+        fks = [c for c in other.constraints if c.kind == "f" and c.ref_table == t.name
+               and (c.ref_schema or other.schema) == t.schema]
+        if not fks:
+            continue
+        if not cascade:
+            from engine.errors import DependentObjectsStillExist
+            raise DependentObjectsStillExist(
+                f"cannot drop table {t.name} because other objects depend on it",
+                detail=f"constraint {fks[0].name} on table {other.name} depends on table {t.name}",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        new = copy.deepcopy(other)
+        new.constraints = [c for c in new.constraints if c not in fks]
+        reg.alter(new)
+        for c in fks:
+            notices.append(Notice(f"drop cascades to constraint {c.name} on table {other.name}"))
+    return notices
 
 
 def _drop_index(sql: str, node: exp.Drop) -> Statement:
@@ -458,12 +529,15 @@ def _drop_index(sql: str, node: exp.Drop) -> Statement:
 # ------------------------------------------------------------------ ALTER TABLE / TRUNCATE
 def _alter_table(sql: str, node: exp.Alter) -> Statement:
     tname = node.this.name
+    tschema = node.this.db or None
     if_exists = bool(node.args.get("exists"))
     actions = node.args.get("actions") or []
 
     def fn(s: Any, txn: Any) -> list[Notice]:
+        from engine.sql.schemas import find_table
+
         reg = _registry(s)
-        td = reg.get(tname)
+        td = find_table(s, tname, tschema)
         if td is None:
             if if_exists:
                 return [Notice(f'relation "{tname}" does not exist, skipping')]
@@ -471,6 +545,7 @@ def _alter_table(sql: str, node: exp.Alter) -> Statement:
         new = copy.deepcopy(td)
         defaults: dict[str, Any] = {}
         notices: list[Notice] = []
+        added_cons: list[ConstraintDef] = []
         for a in actions:
             if isinstance(a, exp.ColumnDef):
                 if new.column(a.name) is not None and not any(c.system for c in [new.column(a.name)]):
@@ -480,9 +555,11 @@ def _alter_table(sql: str, node: exp.Alter) -> Statement:
                         continue
                     raise DuplicateColumn(f'column "{a.name}" of relation "{tname}" already exists')
                 pk: list[str] = []
-                col = column_def(a, tname, new.constraints, pk)
+                ncons = len(new.constraints)
+                col = column_def(a, tname, new.constraints, pk, _taken(reg, new))
                 if pk:
                     raise FeatureNotSupported("ADD COLUMN … PRIMARY KEY is not supported")
+                added_cons.extend(new.constraints[ncons:])
                 if col.default is not None:
                     defaults[col.name] = _eval_default(s, col)
                 elif col.not_null and txn is not None:
@@ -516,7 +593,7 @@ def _alter_table(sql: str, node: exp.Alter) -> Statement:
                 _rename_refs(new, old, to)
             elif isinstance(a, exp.AlterRename):
                 to = a.this.name
-                if reg.get(to) is not None:
+                if reg.get(to, new.schema) is not None:
                     from engine.errors import DuplicateTable
                     raise DuplicateTable(f'relation "{to}" already exists')
                 new.name = to
@@ -542,16 +619,52 @@ def _alter_table(sql: str, node: exp.Alter) -> Statement:
                 else:
                     raise FeatureNotSupported(f"ALTER COLUMN form not supported: {a.sql(dialect=DIALECT)}")
             elif isinstance(a, exp.AddConstraint) or type(a).__name__ == "AddConstraint":
-                raise FeatureNotSupported("ALTER TABLE ADD CONSTRAINT is not supported")
+                pk2: list[str] = []
+                ncons = len(new.constraints)
+                for e in a.expressions:
+                    table_constraint(e, tname, new.constraints, pk2, _taken(reg, new))
+                if pk2:
+                    if new.primary_key:
+                        raise InvalidParameterValue(f'multiple primary keys for table "{tname}" are not allowed',
+                                                    sqlstate="42P16")
+                    raise FeatureNotSupported("ALTER TABLE ADD PRIMARY KEY is not supported")
+                added_cons.extend(new.constraints[ncons:])
+            elif isinstance(a, exp.Drop) and str(a.args.get("kind") or "").upper() == "CONSTRAINT":
+                for c in a.args.get("tables") or [a.this]:
+                    hit = [k for k in new.constraints if k.name == c.name]
+                    if not hit:
+                        if a.args.get("exists"):
+                            notices.append(Notice(f'constraint "{c.name}" of relation "{tname}" does not exist, '
+                                                  "skipping"))
+                            continue
+                        raise UndefinedObject(f'constraint "{c.name}" of relation "{tname}" does not exist')
+                    if hit[0].kind == "p":
+                        raise FeatureNotSupported("dropping a primary key is not supported")
+                    new.constraints = [k for k in new.constraints if k.name != c.name]
+                    if hit[0].kind == "u":
+                        new.indexes = [ix for ix in new.indexes if ix.name != c.name]
             else:
                 raise FeatureNotSupported(f"ALTER TABLE action not supported: {a.sql(dialect=DIALECT)}")
+        if added_cons:
+            from engine.schema.fkeys import validate_existing
+            from engine.sql.ddl_constraints import resolve_foreign_keys
+            from engine.sql.schemas import find_table as _find
+
+            resolve_foreign_keys(new, lambda n, sch: _find(s, n, sch))
+            if txn is not None:
+                validate_existing(s, txn, new, added_cons, defaults)
         new.json_schema = {}
         reg.alter(new, defaults=defaults)
-        _vectors(s, "table_changed", reg.get(new.name))
+        _vectors(s, "table_changed", reg.get(new.name, new.schema))
         return notices
     st = _ddl(sql, "ALTER TABLE", fn)
     st.needs_txn = True
     return st
+
+
+def _taken(reg: Any, t: TableDef) -> set[str]:
+    """Constraint and index names already used on ``t`` (new generated names avoid them)."""
+    return {c.name for c in t.constraints} | {ix.name for ix in t.indexes}
 
 
 def _rename_refs(t: TableDef, old: str, to: str) -> None:
@@ -582,13 +695,14 @@ def _eval_default(s: Any, col: ColumnDef) -> Any:
 
 
 def _truncate(sql: str, node: exp.TruncateTable) -> Statement:
-    names = [t.name for t in node.expressions]
+    names = [(t.name, t.db or None) for t in node.expressions]
 
     def fn(s: Any, txn: Any) -> list[Notice]:
-        reg = _registry(s)
+        from engine.sql.schemas import find_table
+
         tables = []
-        for n in names:
-            td = reg.get(n)
+        for n, sch in names:
+            td = find_table(s, n, sch)
             if td is None:
                 raise UndefinedTable(f'relation "{n}" does not exist')
             tables.append(td)

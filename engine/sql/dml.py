@@ -39,7 +39,9 @@ def _target(session: Any, node: exp.Expression) -> tuple[Any, str]:
     alias = t.alias_or_name if isinstance(t, exp.Table) else t.name
     name = t.name
     reg = getattr(session.db, "registry", None)
-    td = reg.get(name, t.db or "public") if reg is not None else None
+    from engine.sql.schemas import find_table
+
+    td = find_table(session, name, t.db or None) if reg is not None else None
     if td is None:
         from engine.virtual import lookup_virtual
 
@@ -68,9 +70,9 @@ def compile_default(session: Any, col: Any) -> Any:
 
     m = re.match(r"nextval\('([^']+)'(?:::regclass)?\)$", col.default.strip())
     if m:
-        seq = m.group(1).split(".")[-1]
-        reg = session.db.registry
-        return lambda r, st: reg.nextval(seq)
+        from engine.sql.sequences import default_nextval
+
+        return default_nextval(session, m.group(1))
     from engine.sql.statements import parse_one
 
     node = parse_one("SELECT " + col.default)
@@ -94,6 +96,7 @@ class Checks:
                 node = parse_one("SELECT " + con.expr).expressions[0]  # type: ignore[attr-defined]
                 self.checks.append((con.name, comp.predicate(node)))
         self.table = td.name
+        self.visible = [c.name for c in td.columns if not c.hidden]
 
     def check(self, row: dict[str, Any], st: ExecState) -> None:
         if not self.checks:
@@ -104,7 +107,7 @@ class Checks:
                 raise CheckViolation(f'new row for relation "{self.table}" violates check constraint "{name}"',
                                      detail="Failing row contains (" + ", ".join(
                                          "null" if row.get(n) is None else str(row.get(n))
-                                         for n in self.names if not _hidden(n, row)) + ").")
+                                         for n in self.visible) + ").")
 
 
 def _hidden(n: str, row: dict[str, Any]) -> bool:

@@ -188,12 +188,19 @@ class Planner:
                 td = reg.get(name, s)
                 if td is not None:
                     return "table", td
+                td = reg.get_view(name, s) if hasattr(reg, "get_view") else None
+                if td is not None:
+                    return "view", td
         shown = f"{schema}.{name}" if schema else name
         raise UndefinedTable(f'relation "{shown}" does not exist')
 
     def table_scan(self, name: str, schema: str | None, alias: str | None, colnames: list[str]) -> plan.Step:
         kind, obj = self.resolve_table(name, schema)
         a = alias or name
+        if kind == "view":
+            from engine.sql.views import expand_view
+
+            return expand_view(self, obj, a, colnames)
         if kind == "virtual":
             cols = [ColInfo(a, n, o, table_oid=obj.oid, attnum=i + 1) for i, (n, o) in enumerate(obj.columns)]
             for i, n in enumerate(colnames):

@@ -150,6 +150,18 @@ def prepare(session: Any, sql: str, word: str, param_oids: list[int]) -> Stateme
         return _simple(sql, word)
     if word == "DO":
         raise FeatureNotSupported("DO blocks are not supported")
+    if word in ("CREATE", "ALTER", "DROP"):
+        from engine.sql import sequences
+
+        st = sequences.prepare(session, sql, c, word)
+        if st is not None:
+            return st
+        if word in ("CREATE", "ALTER") and "IDENTITY" in sql.upper():
+            return sequences.prepare_with_identity(session, sql, param_oids)
+    if word == "COMMENT":
+        from engine.sql.views import prepare_comment
+
+        return prepare_comment(session, sql, c)
     return None
 
 

@@ -1,0 +1,119 @@
+"""Schemas (namespaces): CREATE / DROP SCHEMA, the creation schema of unqualified DDL, and name resolution for
+statements that target one table (INSERT / UPDATE / DELETE / COPY / DDL) through ``search_path``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from engine.api import Notice, Result
+from engine.errors import DependentObjectsStillExist, DuplicateSchema, UndefinedSchema
+from engine.sql.statements import Statement, search_path
+
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+
+
+def _path(s: Any) -> list[str]:
+    return [s.user if p == "$user" else p for p in search_path(s)]
+
+
+def creation_schema(s: Any, schema: str | None) -> str:
+    """Where CREATE puts an object: the named schema (3F000 if absent), else the first existing schema of
+    ``search_path``."""
+    existing = s.db.registry.schemas()
+    if schema is not None:
+        if schema not in existing:
+            raise UndefinedSchema(f'schema "{schema}" does not exist')
+        return schema
+    for p in _path(s):
+        if p in existing:
+            return p
+    raise UndefinedSchema("no schema has been selected to create in")
+
+
+def find_table(s: Any, name: str, schema: str | None) -> Any:
+    """The TableDef an unqualified or qualified name denotes (search_path order), or None."""
+    reg = s.db.registry
+    if schema is not None:
+        return reg.get(name, schema)
+    for p in _path(s):
+        t = reg.get(name, p)
+        if t is not None:
+            return t
+    return None
+
+
+def table_schema(s: Any, name: str, schema: str | None) -> str:
+    """The schema holding table ``name`` (for DROP/ALTER/INSERT): the first search_path hit, else ``schema`` or
+    the creation schema (so that the caller's "does not exist" error names the right relation)."""
+    t = find_table(s, name, schema)
+    if t is not None:
+        return str(t.schema)
+    return schema or next((p for p in _path(s) if p in s.db.registry.schemas()), "public")
+
+
+def _ddl(sql: str, tag: str, fn: Any) -> Statement:
+    def run(s: Any, txn: Any, params: list[Any]) -> Result:
+        notices = fn(s) or []
+        bump = getattr(s.db, "bump_schema", None)
+        if bump:
+            bump()
+        return Result(tag=tag, notices=notices)
+    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False)
+
+
+def create_schema(sql: str, node: exp.Create) -> Statement:
+    t = node.this
+    name = t.db or t.name
+    if_not = bool(node.args.get("exists"))
+
+    def fn(s: Any) -> list[Notice]:
+        reg = s.db.registry
+        if name in reg.schemas() or name in SYSTEM_SCHEMAS:
+            if if_not:
+                return [Notice(f'schema "{name}" already exists, skipping', sqlstate="42P06")]
+            raise DuplicateSchema(f'schema "{name}" already exists')
+        reg.create_schema(name)
+        return []
+    return _ddl(sql, "CREATE SCHEMA", fn)
+
+
+def drop_schema(sql: str, node: exp.Drop) -> Statement:
+    names = [t.db or t.name for t in (node.args.get("tables") or [node.this])]
+    if_exists = bool(node.args.get("exists"))
+    cascade = bool(node.args.get("cascade"))
+
+    def fn(s: Any) -> list[Notice]:
+        reg = s.db.registry
+        notices = []
+        for n in names:
+            if n not in reg.schemas() or n == "public" and False:
+                if if_exists:
+                    notices.append(Notice(f'schema "{n}" does not exist, skipping'))
+                    continue
+                raise UndefinedSchema(f'schema "{n}" does not exist')
+            tables = [t for t in reg.tables() if t.schema == n]
+            views = [v for v in reg.views() if v.schema == n]
+            seqs = [d for d in reg.sequence_defs() if d.schema == n and not d.owner_table]
+            if (tables or views or seqs) and not cascade:
+                first = (tables or views)[0].name if (tables or views) else seqs[0].name
+                kind = "table" if tables else ("view" if views else "sequence")
+                raise DependentObjectsStillExist(
+                    f"cannot drop schema {n} because other objects depend on it",
+                    detail=f"{kind} {n}.{first} depends on schema {n}",
+                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            for v in views:
+                reg.drop_view(v.name, n)
+            for t in tables:
+                vec = getattr(s.db, "vectors", None)
+                if vec is not None and hasattr(vec, "drop_table"):
+                    vec.drop_table(t)
+                reg.drop(t.name, n)
+            for d in seqs:
+                reg.drop_sequence(d.key)
+            if n == "public":
+                continue
+            reg.drop_schema(n)
+        return notices
+    return _ddl(sql, "DROP SCHEMA", fn)

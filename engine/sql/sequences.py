@@ -1,0 +1,386 @@
+"""Sequences in SQL: CREATE / ALTER / DROP SEQUENCE, identity column options, nextval / currval / setval / lastval.
+
+The registry (:mod:`engine.schema.registry`) stores definitions and values; this module parses statements (by
+hand: sqlglot lacks ``NO MINVALUE``, identity option lists, multi-name DROP SEQUENCE) and registers the functions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlglot import exp
+
+from engine import types as T
+from engine.api import Notice, Result
+from engine.errors import (
+    DuplicateTable,
+    FeatureNotSupported,
+    ObjectNotInPrerequisiteState,
+    UndefinedTable,
+    WrongObjectType,
+)
+from engine.functions import FunctionDef, register
+from engine.schema.model import ColumnDef
+from engine.schema.sequences import SequenceDef
+from engine.sql.lexer import Cursor
+from engine.sql.statements import Statement
+
+_TYPES = {"SMALLINT": T.INT2, "INT2": T.INT2, "INTEGER": T.INT4, "INT": T.INT4, "INT4": T.INT4,
+          "BIGINT": T.INT8, "INT8": T.INT8}
+_IDENTITY = re.compile(r"\bAS\s+IDENTITY\s*\(", re.I)
+
+
+def _number(c: Cursor) -> int:
+    t = c.next()
+    if t.text == "-":
+        return -int(c.next().text)
+    if t.text == "+":
+        return int(c.next().text)
+    try:
+        return int(t.text)
+    except ValueError:
+        c.i -= 1
+        c.error()
+        raise
+
+
+def parse_options(c: Cursor, stop: str | None = None) -> dict[str, Any]:
+    """Sequence options up to the end (or a ``stop`` token): the keys of :class:`SequenceDef` plus
+    ``restart`` / ``owned_by`` for ALTER SEQUENCE."""
+    out: dict[str, Any] = {}
+    while not c.at_end() and not (stop and c.cur is not None and c.cur.text == stop):
+        if c.match("AS"):
+            w = c.next().text.upper()
+            if w not in _TYPES:
+                raise FeatureNotSupported("sequence type must be smallint, integer, or bigint")
+            out["type_oid"] = _TYPES[w]
+        elif c.match("START"):
+            c.match("WITH")
+            out["start"] = _number(c)
+        elif c.match("INCREMENT"):
+            c.match("BY")
+            out["increment"] = _number(c)
+        elif c.match("NO", "MINVALUE"):
+            out["minvalue"] = None
+        elif c.match("NO", "MAXVALUE"):
+            out["maxvalue"] = None
+        elif c.match("NO", "CYCLE"):
+            out["cycle"] = False
+        elif c.match("MINVALUE"):
+            out["minvalue"] = _number(c)
+        elif c.match("MAXVALUE"):
+            out["maxvalue"] = _number(c)
+        elif c.match("CACHE"):
+            out["cache"] = _number(c)
+        elif c.match("CYCLE"):
+            out["cycle"] = True
+        elif c.match("RESTART"):
+            c.match("WITH")
+            out["restart"] = _number(c) if c.cur is not None and c.cur.text != stop and \
+                (c.cur.text.lstrip("-+").isdigit() or c.cur.text in "-+") else True
+        elif c.match("OWNED", "BY"):
+            out["owned_by"] = c.ident()
+            while c.cur is not None and c.cur.text == ".":
+                c.next()
+                out["owned_by"] += "." + c.ident()
+        elif c.match("SEQUENCE", "NAME"):
+            c.ident()
+        else:
+            c.error()
+    return out
+
+
+def rewrite_identity(sql: str) -> tuple[str, list[dict[str, Any]]]:
+    """``sql`` with each ``AS IDENTITY ( options )`` reduced to ``AS IDENTITY``, and the parsed options in order."""
+    opts: list[dict[str, Any]] = []
+    out, pos = [], 0
+    for m in _IDENTITY.finditer(sql):
+        if m.start() < pos:
+            continue
+        depth, j = 1, m.end()
+        while j < len(sql) and depth:
+            depth += {"(": 1, ")": -1}.get(sql[j], 0)
+            j += 1
+        body = sql[m.end():j - 1]
+        opts.append(parse_options(Cursor.of(body)))
+        out.append(sql[pos:m.start()] + "AS IDENTITY")
+        pos = j
+    out.append(sql[pos:])
+    return "".join(out), opts
+
+
+def attach_identity_options(node: exp.Expression, opts: list[dict[str, Any]]) -> None:
+    """Mark each identity column constraint of ``node`` with its parsed options (in order of appearance)."""
+    ks = list(node.find_all(exp.GeneratedAsIdentityColumnConstraint))
+    for k, o in zip(ks, opts, strict=False):
+        k.meta["rem_seq_options"] = o
+
+
+def identity_options(k: exp.Expression, col: ColumnDef) -> None:
+    """Store the options of an identity column (from :func:`attach_identity_options` or sqlglot's own args)."""
+    o = dict(k.meta.get("rem_seq_options") or {})
+    for key, arg in (("start", "start"), ("increment", "increment"), ("minvalue", "minvalue"),
+                     ("maxvalue", "maxvalue")):
+        v = k.args.get(arg)
+        if v is not None and key not in o:
+            o[key] = int(v.sql())
+    if k.args.get("cycle"):
+        o["cycle"] = True
+    o.pop("type_oid", None)
+    o = {key: v for key, v in o.items() if v is not None and key in ("start", "increment", "minvalue", "maxvalue",
+                                                                      "cache", "cycle")}
+    col.seq_options = o or None
+
+
+# ------------------------------------------------------------------ statements
+def _qualified(c: Cursor) -> tuple[str | None, str]:
+    name = c.ident()
+    if c.cur is not None and c.cur.text == ".":
+        c.next()
+        return name, c.ident()
+    return None, name
+
+
+def _stmt(sql: str, tag: str, fn: Any) -> Statement:
+    def run(s: Any, txn: Any, params: list[Any]) -> Result:
+        notices = fn(s) or []
+        bump = getattr(s.db, "bump_schema", None)
+        if bump:
+            bump()
+        return Result(tag=tag, notices=notices)
+    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False)
+
+
+def _creation_schema(s: Any, schema: str | None) -> str:
+    from engine.sql.schemas import creation_schema
+
+    return creation_schema(s, schema)
+
+
+def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
+    """CREATE [TEMP] SEQUENCE, ALTER SEQUENCE, DROP SEQUENCE; None for other statements."""
+    if word == "CREATE":
+        j = 1
+        if c.peek_word(j) in ("TEMP", "TEMPORARY", "UNLOGGED"):
+            j += 1
+        if c.peek_word(j) != "SEQUENCE":
+            return None
+        c.i += j + 1
+        if_not = c.match("IF", "NOT", "EXISTS")
+        schema, name = _qualified(c)
+        opts = parse_options(c)
+        opts.pop("restart", None)
+        opts.pop("owned_by", None)
+
+        def create(s: Any) -> list[Notice]:
+            reg = s.db.registry
+            sch = _creation_schema(s, schema)
+            if if_not and (reg.sequence_def(f"{sch}.{name}") is not None or reg.get(name, sch) is not None):
+                return [Notice(f'relation "{name}" already exists, skipping', sqlstate="42P07")]
+            if reg.sequence_def(f"{sch}.{name}") is not None:
+                raise DuplicateTable(f'relation "{name}" already exists')
+            reg.create_sequence(SequenceDef(name=name, schema=sch, **opts))
+            return []
+        return _stmt(sql, "CREATE SEQUENCE", create)
+    if word == "ALTER" and c.peek_word(1) == "SEQUENCE":
+        c.i += 2
+        if_exists = c.match("IF", "EXISTS")
+        schema, name = _qualified(c)
+        opts = parse_options(c)
+
+        def alter(s: Any) -> list[Notice]:
+            reg = s.db.registry
+            d = _find(s, schema, name)
+            if d is None:
+                if if_exists:
+                    return [Notice(f'relation "{name}" does not exist, skipping')]
+                raise UndefinedTable(f'relation "{name}" does not exist')
+            restart = opts.pop("restart", None)
+            opts.pop("owned_by", None)
+            fields = d.to_json()
+            fields.update({k: v for k, v in opts.items()})
+            if "increment" in opts or "type_oid" in opts:
+                for k in ("minvalue", "maxvalue"):
+                    if k not in opts:
+                        fields[k] = None
+            last = reg.currval(d.key)
+            nd = SequenceDef.from_json(fields)
+            reg.create_sequence(nd, replace=True)
+            if restart is not None:
+                reg.setval(nd.key, nd.start if restart is True else restart, False)
+            elif last is not None:
+                reg.setval(nd.key, last, True)
+            return []
+        return _stmt(sql, "ALTER SEQUENCE", alter)
+    if word == "DROP" and c.peek_word(1) == "SEQUENCE":
+        c.i += 2
+        if_exists = c.match("IF", "EXISTS")
+        targets = [_qualified(c)]
+        while c.cur is not None and c.cur.text == ",":
+            c.next()
+            targets.append(_qualified(c))
+        c.match("CASCADE") or c.match("RESTRICT")
+
+        def drop(s: Any) -> list[Notice]:
+            reg = s.db.registry
+            notices = []
+            for schema, name in targets:
+                d = _find(s, schema, name)
+                if d is None:
+                    if if_exists:
+                        notices.append(Notice(f'sequence "{name}" does not exist, skipping'))
+                        continue
+                    raise UndefinedTable(f'sequence "{name}" does not exist')
+                if d.owner_table:
+                    from engine.errors import DependentObjectsStillExist
+                    raise DependentObjectsStillExist(
+                        f"cannot drop sequence {d.name} because other objects depend on it",
+                        detail=f"default value for column {d.owner_column} of table {d.owner_table} depends on "
+                               f"sequence {d.name}",
+                        hint="Use DROP ... CASCADE to drop the dependent objects too.")
+                reg.drop_sequence(d.key)
+            return notices
+        return _stmt(sql, "DROP SEQUENCE", drop)
+    return None
+
+
+def _find(s: Any, schema: str | None, name: str) -> SequenceDef | None:
+    reg = s.db.registry
+    if schema is not None:
+        return reg.sequence_def(f"{schema}.{name}")  # type: ignore[no-any-return]
+    from engine.sql.statements import search_path
+
+    for sch in search_path(s):
+        sch = s.user if sch == "$user" else sch
+        d = reg.sequence_def(f"{sch}.{name}")
+        if d is not None:
+            return d  # type: ignore[no-any-return]
+    return None
+
+
+# ------------------------------------------------------------------ functions
+def _resolve(ctx: Any, seq: Any) -> str:
+    """The registry key of a sequence given as regclass OID or (possibly qualified) name text."""
+    reg = ctx.db.registry
+    if isinstance(seq, int):
+        for d in reg.sequence_defs():
+            if d.oid == seq:
+                return d.key  # type: ignore[no-any-return]
+        from engine.catalog.objects import snapshot
+
+        rel = snapshot(ctx).by_oid.get(seq)
+        if rel is None:
+            raise UndefinedTable(f"could not open relation with OID {seq}")
+        if rel.kind != "S":
+            raise WrongObjectType(f'"{rel.name}" is not a sequence')
+        return rel.name if rel.schema == "public" else f"{rel.schema}.{rel.name}"
+    from engine.catalog.names import parse_name
+
+    parts = parse_name(str(seq))
+    if len(parts) == 2:
+        d = reg.sequence_def(f"{parts[0]}.{parts[1]}")
+        if d is None:
+            raise UndefinedTable(f'relation "{parts[0]}.{parts[1]}" does not exist')
+        return d.key  # type: ignore[no-any-return]
+    d = _find(ctx.session, None, parts[-1])
+    if d is not None:
+        return d.key
+    from engine.catalog.objects import snapshot
+
+    snap = snapshot(ctx)
+    rel = next((r for r in snap.rels if r.name == parts[-1] and r.kind == "S"), None)
+    if rel is None:
+        if any(r.name == parts[-1] for r in snap.rels):
+            raise WrongObjectType(f'"{parts[-1]}" is not a sequence')
+        raise UndefinedTable(f'relation "{parts[-1]}" does not exist')
+    return rel.name if rel.schema == "public" else f"{rel.schema}.{rel.name}"
+
+
+def _session_values(ctx: Any) -> dict[str, int]:
+    sess = ctx.session
+    d = getattr(sess, "_rem_seq_values", None)
+    if d is None:
+        d = {}
+        try:
+            sess._rem_seq_values = d
+        except AttributeError:
+            pass
+    return d  # type: ignore[no-any-return]
+
+
+def _nextval(ctx: Any, seq: Any) -> int:
+    key = _resolve(ctx, seq)
+    v = int(ctx.db.registry.nextval(key))
+    vals = _session_values(ctx)
+    vals[key] = v
+    vals["\x00last"] = v
+    return v
+
+
+def _currval(ctx: Any, seq: Any) -> int:
+    key = _resolve(ctx, seq)
+    vals = _session_values(ctx)
+    if key not in vals:
+        raise ObjectNotInPrerequisiteState(f'currval of sequence "{key.split(".")[-1]}" is not yet defined in this session')
+    return vals[key]
+
+
+def _lastval(ctx: Any) -> int:
+    vals = _session_values(ctx)
+    if "\x00last" not in vals:
+        raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
+    return vals["\x00last"]
+
+
+def _setval(ctx: Any, seq: Any, value: int, is_called: bool = True) -> int:
+    key = _resolve(ctx, seq)
+    ctx.db.registry.setval(key, int(value), bool(is_called))
+    if is_called:
+        _session_values(ctx)[key] = int(value)
+    return int(value)
+
+
+for _args in ((T.TEXT,), (T.REGCLASS,)):
+    register(FunctionDef(name="nextval", impl=_nextval, return_oid=T.INT8, arg_oids=_args, needs_ctx=True,
+                         volatile=True))
+    register(FunctionDef(name="currval", impl=_currval, return_oid=T.INT8, arg_oids=_args, needs_ctx=True,
+                         volatile=True))
+    register(FunctionDef(name="setval", impl=_setval, return_oid=T.INT8, arg_oids=(_args[0], T.INT8),
+                         needs_ctx=True, volatile=True))
+    register(FunctionDef(name="setval", impl=_setval, return_oid=T.INT8, arg_oids=(_args[0], T.INT8, T.BOOL),
+                         needs_ctx=True, volatile=True))
+register(FunctionDef(name="lastval", impl=_lastval, return_oid=T.INT8, arg_oids=(), needs_ctx=True, volatile=True))
+
+
+def prepare_with_identity(session: Any, sql: str, param_oids: list[int]) -> Statement | None:
+    """CREATE TABLE / ALTER TABLE with ``AS IDENTITY ( options )``: parsed without the option list (sqlglot
+    does not know all of it), the options attached to the identity constraints; None when there is none."""
+    from engine.sql.statements import parse_one, prepare_ast
+
+    text, opts = rewrite_identity(sql)
+    if not opts:
+        return None
+    node = parse_one(text)
+    attach_identity_options(node, opts)
+    return prepare_ast(session, sql, node, param_oids)
+
+
+def default_nextval(session: Any, name: str) -> Any:
+    """The default of a serial/identity column: the sequence's next value, remembered for currval/lastval."""
+    reg = session.db.registry
+    key = reg.seq_key(name)
+
+    def next_value(r: Any, st: Any) -> int:
+        v = int(reg.nextval(key))
+        vals = getattr(session, "_rem_seq_values", None)
+        if vals is None:
+            vals = {}
+            try:
+                session._rem_seq_values = vals
+            except AttributeError:
+                return v
+        vals[key] = v
+        vals["\x00last"] = v
+        return v
+    return next_value

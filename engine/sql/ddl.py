@@ -469,19 +469,22 @@ def _drop_tables(sql: str, node: exp.Drop) -> Statement:
 def _drop_referencing_fks(reg: Any, t: TableDef, dropping: set[tuple[str, str]], cascade: bool) -> list[Notice]:
     """Foreign keys of other tables that reference ``t``: 2BP01 unless CASCADE, which drops those constraints."""
     notices = []
+    deps = []
     for other in reg.tables():
         if (other.name, other.schema) in dropping:
             continue
         fks = [c for c in other.constraints if c.kind == "f" and c.ref_table == t.name
                and (c.ref_schema or other.schema) == t.schema]
-        if not fks:
-            continue
-        if not cascade:
-            from engine.errors import DependentObjectsStillExist
-            raise DependentObjectsStillExist(
-                f"cannot drop table {t.name} because other objects depend on it",
-                detail=f"constraint {fks[0].name} on table {other.name} depends on table {t.name}",
-                hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        if fks:
+            deps.append((other, fks))
+    if deps and not cascade:
+        from engine.errors import DependentObjectsStillExist
+        raise DependentObjectsStillExist(
+            f"cannot drop table {t.name} because other objects depend on it",
+            detail="\n".join(f"constraint {c.name} on table {other.name} depends on table {t.name}"
+                             for other, fks in deps for c in fks),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    for other, fks in deps:
         new = copy.deepcopy(other)
         new.constraints = [c for c in new.constraints if c not in fks]
         reg.alter(new)

@@ -88,7 +88,7 @@ def drop_schema(sql: str, node: exp.Drop) -> Statement:
         reg = s.db.registry
         notices = []
         for n in names:
-            if n not in reg.schemas() or n == "public" and False:
+            if n not in reg.schemas():
                 if if_exists:
                     notices.append(Notice(f'schema "{n}" does not exist, skipping'))
                     continue
@@ -97,11 +97,11 @@ def drop_schema(sql: str, node: exp.Drop) -> Statement:
             views = [v for v in reg.views() if v.schema == n]
             seqs = [d for d in reg.sequence_defs() if d.schema == n and not d.owner_table]
             if (tables or views or seqs) and not cascade:
-                first = (tables or views)[0].name if (tables or views) else seqs[0].name
-                kind = "table" if tables else ("view" if views else "sequence")
+                objs = sorted([(t.oid, "table", t.name) for t in tables] + [(v.oid, "view", v.name) for v in views]
+                              + [(d.oid, "sequence", d.name) for d in seqs])
                 raise DependentObjectsStillExist(
                     f"cannot drop schema {n} because other objects depend on it",
-                    detail=f"{kind} {n}.{first} depends on schema {n}",
+                    detail="\n".join(f"{kind} {n}.{name} depends on schema {n}" for _, kind, name in objs),
                     hint="Use DROP ... CASCADE to drop the dependent objects too.")
             for v in views:
                 reg.drop_view(v.name, n)

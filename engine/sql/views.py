@@ -99,6 +99,7 @@ def drop_view(sql: str, node: exp.Drop) -> Statement:
 
     targets = [(t.name, t.db or None) for t in (node.args.get("tables") or [node.this])]
     if_exists = bool(node.args.get("exists"))
+    cascade = bool(node.args.get("cascade"))
 
     def fn(s: Any) -> list[Notice]:
         reg = s.db.registry
@@ -116,17 +117,32 @@ def drop_view(sql: str, node: exp.Drop) -> Statement:
                     notices.append(Notice(f'view "{name}" does not exist, skipping'))
                     continue
                 raise UndefinedTable(f'view "{name}" does not exist')
+            check_no_views(reg, reg.get_view(name, hit), cascade)
             reg.drop_view(name, hit)
         return notices
     return _ddl(sql, "DROP VIEW", fn)
 
 
-def views_on(reg: Any, table: TableDef) -> list[TableDef]:
-    """Views whose query mentions ``table`` by name (DROP TABLE without CASCADE refuses to break them)."""
+def _mentions(v: TableDef, name: str) -> bool:
     import re
 
-    pat = re.compile(rf'(?<![\w"]){re.escape(table.name)}(?![\w"])|"{re.escape(table.name)}"')
-    return [v for v in reg.views() if v.view_sql and pat.search(v.view_sql)]
+    pat = re.compile(rf'(?<![\w"]){re.escape(name)}(?![\w"])|"{re.escape(name)}"')
+    return bool(v.view_sql and pat.search(v.view_sql))
+
+
+def views_on(reg: Any, table: TableDef) -> list[tuple[TableDef, str, str]]:
+    """Views depending on ``table`` (directly or through other views), with "view x depends on table|view y"."""
+    out: list[tuple[TableDef, str, str]] = []
+    todo = [(table.name, "view" if table.kind == "v" else "table")]
+    seen: set[str] = set()
+    while todo:
+        name, kind = todo.pop(0)
+        for v in reg.views():
+            if v.name not in seen and v.name != name and _mentions(v, name):
+                seen.add(v.name)
+                out.append((v, kind, name))
+                todo.append((v.name, "view"))
+    return out
 
 
 def check_no_views(reg: Any, table: TableDef, cascade: bool) -> None:
@@ -134,12 +150,12 @@ def check_no_views(reg: Any, table: TableDef, cascade: bool) -> None:
     if not deps:
         return
     if cascade:
-        for v in deps:
+        for v, _, _ in deps:
             reg.drop_view(v.name, v.schema)
         return
     raise DependentObjectsStillExist(
-        f"cannot drop table {table.name} because other objects depend on it",
-        detail=f"view {deps[0].name} depends on table {table.name}",
+        f"cannot drop {'view' if table.kind == 'v' else 'table'} {table.name} because other objects depend on it",
+        detail="\n".join(f"view {v.name} depends on {kind} {name}" for v, kind, name in deps),
         hint="Use DROP ... CASCADE to drop the dependent objects too.")
 
 

@@ -37,7 +37,23 @@ def _write_server_file(data_dir: Path, host: str, port: int) -> Path:
     return path
 
 
-async def _serve(settings: Settings) -> int:
+_AUTH_METHODS = ("trust", "scram", "md5", "password")
+
+
+def _tls_context(settings: Settings, ssl_on: bool, cert: Path | None, key: Path | None) -> object | None:
+    """The server's SSLContext: from --ssl-cert/--ssl-key, or a self-signed pair in the data dir (--ssl)."""
+    if cert is None and key is None and not ssl_on:
+        return None
+    from remwire import tls
+
+    if (cert is None) != (key is None):
+        raise ValueError("--ssl-cert and --ssl-key go together")
+    if cert is None or key is None:
+        cert, key = tls.self_signed(settings.data_dir, settings.host)
+    return tls.server_context(cert, key)
+
+
+async def _serve(settings: Settings, ssl_context: object | None = None) -> int:
     from engine.database import open_database
     from remwire.server import RemServer
 
@@ -57,13 +73,14 @@ async def _serve(settings: Settings) -> int:
                 _say(f"registered core schema {name}")
         if settings.admin_password:
             db.set_password(settings.admin_user, settings.admin_password)
-        elif settings.auth == "scram":
+        elif settings.auth != "trust":
             role = db.get_role(settings.admin_user)
             if role is None or not role.scram_verifier:
-                _say(f"rem: warning: --auth scram but role {settings.admin_user!r} has no password (use --password)")
+                _say(f"rem: warning: --auth {settings.auth} but role {settings.admin_user!r} has no password (use --password)")
         server = RemServer(db, host=settings.host, port=settings.port, auth=settings.auth,
                            max_message_size=settings.max_message_size,
-                           worker_threads=max(64, 4 * settings.worker_threads))
+                           worker_threads=max(64, 4 * settings.worker_threads),
+                           ssl_context=ssl_context)  # type: ignore[arg-type]
         try:
             await server.start()
         except OSError as e:
@@ -93,9 +110,14 @@ def serve(
     host: str = typer.Option(None, help="Address to listen on [default: $P8_HOST or 127.0.0.1]."),
     port: int = typer.Option(None, help="TCP port [default: $P8_PORT or 5433]."),
     data: Path = typer.Option(None, "--data", help="Data dir [default: $P8_DB_PATH, $P8_HOME/db, ~/.p8/db]."),
-    auth: str = typer.Option(None, help="Authentication: trust or scram [default: $P8_AUTH or trust]."),
+    auth: str = typer.Option(None, help="Authentication: trust, scram, md5 or password [default: $P8_AUTH or "
+                                        "trust]."),
     password: str = typer.Option(None, help="Set the admin role's password (SCRAM-SHA-256 verifier)."),
     log_level: str = typer.Option("WARNING", help="Python log level for server messages."),
+    ssl_on: bool = typer.Option(False, "--ssl", help="Serve TLS with a self-signed certificate kept in the data "
+                                "dir (server.crt/server.key), unless --ssl-cert/--ssl-key are given."),
+    ssl_cert: Path = typer.Option(None, "--ssl-cert", help="PEM certificate (chain) for TLS."),
+    ssl_key: Path = typer.Option(None, "--ssl-key", help="PEM private key of --ssl-cert."),
 ) -> None:
     """Serve a REM data dir over the PostgreSQL wire protocol."""
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.WARNING),
@@ -109,8 +131,8 @@ def serve(
         s.data_dir = data.expanduser()
     if auth is not None:
         s.auth = auth
-    if s.auth not in ("trust", "scram"):
-        _say(f"rem: unknown --auth {s.auth!r} (trust or scram)")
+    if s.auth not in _AUTH_METHODS:
+        _say(f"rem: unknown --auth {s.auth!r} ({', '.join(_AUTH_METHODS)})")
         raise typer.Exit(2)
     if password is not None:
         s.admin_password = password
@@ -119,7 +141,12 @@ def serve(
     except OSError as e:
         _say(f"rem: cannot create data dir {s.data_dir}: {e}")
         raise typer.Exit(1) from None
-    code = asyncio.run(_serve(s))
+    try:
+        ctx = _tls_context(s, ssl_on, ssl_cert, ssl_key)
+    except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+        _say(f"rem: cannot set up TLS: {e}")
+        raise typer.Exit(1) from None
+    code = asyncio.run(_serve(s, ctx))
     if code:
         raise typer.Exit(code)
 

@@ -4,7 +4,8 @@
 server calls it from a worker thread) and returns the bytes to send. Large outputs may be handed to ``sink``
 on the way. The transitions (see docs/protocol.md)::
 
-    STARTUP        --SSLRequest/GSSENCRequest--> STARTUP ('N')
+    STARTUP        --SSLRequest--> STARTUP ('S' and TLS handshake with a certificate, else 'N')
+    STARTUP        --GSSENCRequest--> STARTUP ('N')
     STARTUP        --CancelRequest--> CLOSED
     STARTUP        --StartupMessage--> AUTHENTICATING | READY
     AUTHENTICATING --PasswordMessage (done)--> READY
@@ -155,9 +156,12 @@ class Connection:
     """Protocol state for one client; ``feed`` bytes, get bytes back."""
 
     def __init__(self, db: Database, *, auth: str = "trust", max_message_size: int = 256 << 20,
-                 sink: Callable[[bytes], None] | None = None) -> None:
+                 sink: Callable[[bytes], None] | None = None, tls: bool = False) -> None:
         self.db = db
         self.auth_method = auth
+        self.tls = tls  # the server has a certificate: SSLRequest is answered 'S'
+        self.tls_pending = False  # 'S' was sent: the I/O layer must start the TLS handshake before reading on
+        self.tls_active = False
         self.reader = FrontendReader(max_message_size)
         self.sink = sink
         self.state = ConnState.STARTUP
@@ -189,7 +193,7 @@ class Connection:
         with self._lock:
             self.reader.feed(data)
             try:
-                while self.state is not ConnState.CLOSED:
+                while self.state is not ConnState.CLOSED and not self.tls_pending:
                     msg = self.reader.next()
                     if msg is None:
                         break
@@ -275,7 +279,12 @@ class Connection:
     # ------------------------------------------------------------------ startup and authentication
 
     def _startup_message(self, msg: m.FrontendMessage) -> None:
-        if isinstance(msg, m.SSLRequest | m.GSSENCRequest):
+        if isinstance(msg, m.SSLRequest) and self.tls and not self.tls_active:
+            self._send(b"S")
+            self.tls_pending = self.tls_active = True
+            if self.reader.pending:
+                self._fatal(ProtocolViolation("received unencrypted data after SSL request"))
+        elif isinstance(msg, m.SSLRequest | m.GSSENCRequest):
             self._send(b"N")
         elif isinstance(msg, m.CancelRequest):
             try:

@@ -16,6 +16,7 @@ import logging
 import os
 import select
 import socket
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,7 @@ class _ClientProtocol(asyncio.Protocol):
         self.server = server
         self.loop = server.loop
         self.conn = Connection(server.db, auth=server.auth, max_message_size=server.max_message_size,
-                               sink=self._sink_from_thread)
+                               sink=self._sink_from_thread, tls=server.ssl_context is not None)
         self.transport: asyncio.Transport | None = None
         self.inbox: list[bytes] = []
         self.inbox_size = 0
@@ -48,6 +49,7 @@ class _ClientProtocol(asyncio.Protocol):
         self.can_write.set()
         self.fd = -1
         self.direct = False  # the worker owns the socket (reads paused on the loop)
+        self.upgrading = False  # TLS handshake in progress: hold incoming data until it is done
 
     # -- asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -65,7 +67,7 @@ class _ClientProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.inbox.append(data)
         self.inbox_size += len(data)
-        if not self.busy:
+        if not self.busy and not self.upgrading:
             self._kick()
         elif self.inbox_size > _PAUSE_READING_AT and not self.reading_paused and self.transport is not None:
             self.transport.pause_reading()
@@ -98,6 +100,8 @@ class _ClientProtocol(asyncio.Protocol):
             # SSLRequest, CancelRequest and trust startup are quick: answer them on the loop, so a cancel
             # request is served even when every worker is busy.
             self._deliver(self.conn.feed(data))
+            if self.conn.tls_pending and not self.conn.closed:
+                self._start_tls()
             return
         self.busy = True
         t = self.transport
@@ -107,6 +111,32 @@ class _ClientProtocol(asyncio.Protocol):
             t.pause_reading()  # type: ignore[union-attr]
         fut = self.loop.run_in_executor(self.server.pool, self._work, data)
         fut.add_done_callback(self._done)
+
+    def _start_tls(self) -> None:
+        """Answered 'S' to an SSLRequest: run the handshake; the plain socket is no longer used directly."""
+        self.conn.tls_pending = False
+        self.upgrading = True
+        self.fd = -1  # no direct socket I/O from workers on a TLS connection
+        t = self.transport
+        assert t is not None
+
+        async def upgrade() -> None:
+            try:
+                nt = await self.loop.start_tls(t, self, self.server.ssl_context, server_side=True)
+            except Exception as e:  # noqa: BLE001 - a failed handshake ends this connection only
+                log.info("TLS handshake failed: %s", e)
+                t.close()
+                return
+            finally:
+                self.upgrading = False
+            if nt is None:
+                t.close()
+                return
+            self.transport = nt
+            if self.inbox and not self.busy and not self.lost:
+                self._kick()
+
+        self.loop.create_task(upgrade())
 
     # -- worker thread side
     def _work(self, data: bytes) -> bytes:
@@ -203,8 +233,10 @@ class RemServer:
     """Listens on host:port and serves ``db`` until :meth:`stop`."""
 
     def __init__(self, db: Database, *, host: str = "127.0.0.1", port: int = 5433, auth: str = "trust",
-                 max_message_size: int = 256 << 20, worker_threads: int = 64) -> None:
+                 max_message_size: int = 256 << 20, worker_threads: int = 64,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.db = db
+        self.ssl_context = ssl_context  # set: SSLRequest is answered 'S' and the connection upgraded
         self.host = host
         self.port = port
         self.auth = auth

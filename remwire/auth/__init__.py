@@ -28,12 +28,19 @@ class Authenticator(Protocol):
 
 
 def make_authenticator(method: str, get_role: RoleLookup) -> Authenticator:
-    """The authenticator for ``method`` ('trust' or 'scram')."""
+    """The authenticator for ``method``: 'trust', 'scram', 'password' (cleartext) or 'md5'.
+
+    Roles keep only SCRAM-SHA-256 verifiers, so 'md5' runs the SCRAM exchange, as PostgreSQL does for md5 in
+    pg_hba.conf when the stored password is a SCRAM verifier.
+    """
+    from remwire.auth.password import CleartextAuthenticator
     from remwire.auth.scram import ScramAuthenticator
     from remwire.auth.trust import TrustAuthenticator
 
-    if method == "scram":
+    if method in ("scram", "md5"):
         return ScramAuthenticator(get_role)
+    if method == "password":
+        return CleartextAuthenticator(get_role)
     if method == "trust":
         return TrustAuthenticator()
     raise ValueError(f"unknown auth method {method!r}")

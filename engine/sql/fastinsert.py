@@ -2,7 +2,8 @@
 
 sqlglot's pure-Python tokenizer and parser cost ~0.3 ms per row of a large VALUES list; this regex scanner builds
 the same sqlglot tree directly for rows made only of numbers, strings, NULL/TRUE/FALSE/DEFAULT and $n. Anything
-else (expressions, casts, ON CONFLICT, RETURNING, comments) returns None and the statement takes the normal path.
+else (expressions, casts, comments) returns None and the statement takes the normal path. A trailing
+``ON CONFLICT …`` / ``RETURNING …`` is parsed by sqlglot with one dummy row, and the scanned rows grafted in.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ _TOKEN = re.compile(r"""\s*(?:
   | \$(?P<param>\d+)
   | (?P<punct>[(),;])
 )""", re.I | re.X | re.S)
+
+
+_TAIL = re.compile(r"\s*(?:on\s+conflict|returning)\b", re.I)
 
 
 def _ident(text: str) -> exp.Identifier:
@@ -50,10 +54,14 @@ def parse_insert_values(sql: str) -> exp.Insert | None:
     expect_value = False
     between = False  # a comma separated the last row from the next one
     tok = _TOKEN.match
+    tail = None  # ON CONFLICT … / RETURNING … after the rows: parsed by sqlglot on its own
     while pos < n:
         t = tok(sql, pos)
         if t is None:
             if sql[pos:].strip() == "":
+                break
+            if cur is None and rows and not between and _TAIL.match(sql, pos):
+                tail = sql[pos:]
                 break
             return None
         pos = t.end()
@@ -108,4 +116,18 @@ def parse_insert_values(sql: str) -> exp.Insert | None:
             cur.append(exp.Parameter(this=exp.Literal.number(t.group("param"))))
     if cur is not None or not rows or between:
         return None
-    return exp.Insert(this=target, expression=exp.Values(expressions=rows))
+    values = exp.Values(expressions=rows)
+    if tail is not None:
+        return _with_tail(sql[:m.end()], tail, values)
+    return exp.Insert(this=target, expression=values)
+
+
+def _with_tail(head: str, tail: str, values: exp.Values) -> exp.Insert | None:
+    """``head`` (INSERT INTO … VALUES) + one dummy row + ``tail`` parsed by sqlglot, the real rows grafted in."""
+    from engine.sql.statements import parse_one
+
+    node = parse_one(head + "(NULL) " + tail)
+    if not isinstance(node, exp.Insert) or not isinstance(node.expression, exp.Values):
+        return None
+    node.set("expression", values)
+    return node

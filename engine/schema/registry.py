@@ -18,7 +18,7 @@ import orjson
 
 from engine import errors as E
 from engine import types as T
-from engine.schema import typemap
+from engine.schema import journal, typemap
 from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
 from engine.schema.sequences import SequenceDef
 from engine.storage.keys import TABLE
@@ -223,6 +223,10 @@ class SchemaRegistry:
                                 or self.get_view(d.name, d.schema) is not None):
                 raise E.DuplicateTable(f'relation "{d.name}" already exists')
             old = self._seqdefs.get(d.key)
+            if old is not None:
+                journal.record(self._sequence_restorer(old))
+            else:
+                journal.record(lambda k=d.key: self.drop_sequence(k))
             d.oid = old.oid if old is not None and old.oid else self.allocate_oids(1)
             self._store.writer.apply([("meta", b"seqdef:" + d.key.encode(), orjson.dumps(d.to_json())),
                                       ("meta", b"seq:" + d.key.encode(),
@@ -232,9 +236,22 @@ class SchemaRegistry:
             self.generation += 1
             return d
 
+    def _sequence_restorer(self, d: SequenceDef) -> Any:
+        """An undo action putting sequence ``d`` back with its current value."""
+        last = self.currval(d.key)
+        saved = copy.deepcopy(d)
+
+        def restore() -> None:
+            self.create_sequence(copy.deepcopy(saved), replace=True)
+            if last is not None:
+                self.setval(saved.key, last, True)
+        return restore
+
     def drop_sequence(self, key: str) -> None:
         with self._lock:
             key = self.seq_key(key)
+            if key in self._seqdefs:
+                journal.record(self._sequence_restorer(self._seqdefs[key]))
             self._store.writer.apply([("meta", b"seqdef:" + key.encode(), None),
                                       ("meta", b"seq:" + key.encode(), None)])
             self._seqdefs.pop(key, None)
@@ -254,11 +271,14 @@ class SchemaRegistry:
             oid = self.allocate_oids(1)
             self._store.writer.apply([("meta", b"nsp:" + name.encode(), oid.to_bytes(8, "big"))])
             self._schemas[name] = oid
+            journal.record(lambda: self.drop_schema(name))
             self.generation += 1
             return oid
 
     def drop_schema(self, name: str) -> None:
         with self._lock:
+            if name in self._schemas:
+                journal.record(lambda: self.create_schema(name))
             self._store.writer.apply([("meta", b"nsp:" + name.encode(), None)])
             self._schemas.pop(name, None)
             self.generation += 1
@@ -275,6 +295,10 @@ class SchemaRegistry:
         with self._lock:
             old = self._views.get((view.schema, view.name))
             if old is None:
+                journal.record(lambda: self.drop_view(view.name, view.schema))
+            else:
+                journal.record(lambda: self.put_view(copy.deepcopy(old)))
+            if old is None:
                 view.oid = self.allocate_oids(1)
                 view.rowtype_oid = self.allocate_oids(1)
             else:
@@ -290,6 +314,9 @@ class SchemaRegistry:
 
     def drop_view(self, name: str, schema: str = "public") -> None:
         with self._lock:
+            old = self._views.get((schema, name))
+            if old is not None:
+                journal.record(lambda: self.put_view(copy.deepcopy(old)))
             self._store.writer.apply([("meta", b"view:" + f"{schema}.{name}".encode(), None)])
             self._views.pop((schema, name), None)
             self.generation += 1
@@ -325,6 +352,7 @@ class SchemaRegistry:
                 if prev is None or prev.owner_table == t.name:
                     self.create_sequence(d, replace=True)
             self._store.cache.start_empty(t)
+            journal.record(lambda: self._drop_now(t.oid))
             return t
 
     def register_json_schema(self, schema: dict[str, Any]) -> TableDef:
@@ -358,6 +386,8 @@ class SchemaRegistry:
             if (t.schema, t.name) != (prev.schema, prev.name):
                 if self.get(t.name, t.schema) is not None:
                     raise E.DuplicateTable(f'relation "{t.name}" already exists')
+            if journal.current() is not None:
+                journal.record(self._alter_restorer(prev, t))
             self._store.migrate_table(prev, t, defaults or {})  # rows first: a conflict leaves the old version
             self._persist(t, [])
             if (t.schema, t.name) != (prev.schema, prev.name):
@@ -365,12 +395,50 @@ class SchemaRegistry:
                 self._by_name[(t.schema, t.name)] = t.oid
             return t
 
+    def _alter_restorer(self, prev: TableDef, new: TableDef) -> Any:
+        """An undo action for ALTER: the previous version back, with the values of columns the ALTER drops."""
+        kept = {c.attnum for c in new.columns if not c.system}
+        dropped = [c.name for c in prev.columns if not c.system and c.attnum > 0 and c.attnum not in kept]
+        values: dict[Any, dict[str, Any]] = {}
+        if dropped:
+            txn = self._store.begin()
+            try:
+                for r in txn.scan(prev):
+                    vals = {c: r.get(c) for c in dropped if r.get(c) is not None}
+                    if vals:
+                        values[r[prev.id_column]] = vals
+            finally:
+                txn.rollback()
+        saved = copy.deepcopy(prev)
+
+        def restore() -> None:
+            cur = self._by_oid.get(saved.oid)
+            if cur is None:
+                return
+            back = copy.deepcopy(saved)
+            back.version = cur.version + 1
+            back.json_schema = {}
+            t = self.alter(back)
+            if values:
+                txn = self._store.begin()
+                try:
+                    rows = [r for r in txn.get(t, list(values)) if r is not None]
+                    for r in rows:
+                        r.update(values[r[t.id_column]])
+                    txn.update(t, rows)
+                    txn.commit()
+                except BaseException:
+                    txn.rollback()
+                    raise
+        return restore
+
     def set_description(self, table: TableDef) -> TableDef:
         """Store changed descriptions (COMMENT ON TABLE/COLUMN) of the current version; rows untouched."""
         with self._lock:
             cur = self._by_oid.get(table.oid)
             if cur is None:
                 raise E.UndefinedTable(f'relation "{table.name}" does not exist')
+            journal.record(lambda: self.set_description(copy.deepcopy(cur)))
             t = copy.deepcopy(cur)
             t.description = table.description
             for c in t.columns:
@@ -381,22 +449,65 @@ class SchemaRegistry:
             return t
 
     def drop(self, name: str, schema: str = "public", *, if_exists: bool = False) -> bool:
+        """Drop a table; inside a transaction block it is hidden until COMMIT (ROLLBACK brings it back)."""
         with self._lock:
             t = self.get(name, schema)
             if t is None:
                 if if_exists:
                     return False
                 raise E.UndefinedTable(f'table "{name}" does not exist')
+            if journal.current() is None:
+                return self._drop_now(t.oid)
+            self._by_oid.pop(t.oid, None)
+            self._by_name.pop((t.schema, t.name), None)
+            seqs = [d for d in self._seqdefs.values() if d.owner_table == t.name and d.schema == t.schema]
+            restorers = [self._sequence_restorer(d) for d in seqs]
+            for d in seqs:
+                self._drop_sequence_quiet(d.key)
+            self.generation += 1
+
+            def unhide() -> None:
+                with self._lock:
+                    if self.get(t.name, t.schema) is not None:
+                        raise E.DuplicateTable(f'relation "{t.name}" already exists')
+                    self._by_oid[t.oid] = t
+                    self._by_name[(t.schema, t.name)] = t.oid
+                    self.generation += 1
+                for r in restorers:
+                    r()
+                self._store.table_changed(t)
+
+            def purge() -> None:
+                with self._lock:
+                    self._by_oid[t.oid] = t  # _drop_now works on a registered table
+                    self._drop_now(t.oid, forget_name=False)
+            journal.record(unhide, on_commit=purge)
+            return True
+
+    def _drop_sequence_quiet(self, key: str) -> None:
+        self._store.writer.apply([("meta", b"seqdef:" + key.encode(), None), ("meta", b"seq:" + key.encode(), None)])
+        self._seqdefs.pop(key, None)
+        self._seq_last.pop(key, None)
+        self._seq_logged.pop(key, None)
+
+    def _drop_now(self, oid: int, forget_name: bool = True) -> bool:
+        """Drop table ``oid`` for good: rows, index entries, versions, owned sequences."""
+        with self._lock:
+            t = self._by_oid.get(oid)
+            if t is None:
+                return False
+            name, schema = t.name, t.schema
             self._store.purge_table(t)
             ops: list[tuple[str, bytes, bytes | None]] = [("schemas", b"T" + TABLE.pack(t.oid), None),
                                                           ("meta", count_key(t.oid), None)]
             ops += [("schemas", v, None) for v in self._version_keys(t.oid)]
             self._store.writer.apply(ops)
             self._by_oid.pop(t.oid, None)
-            self._by_name.pop((t.schema, t.name), None)
-            for d in list(self._seqdefs.values()):
-                if d.owner_table == t.name and d.schema == t.schema:
-                    self.drop_sequence(d.key)
+            if forget_name and self._by_name.get((schema, name)) == oid:
+                self._by_name.pop((schema, name), None)
+                for d in list(self._seqdefs.values()):
+                    if d.owner_table == name and d.schema == schema:
+                        self._drop_sequence_quiet(d.key)
             self.generation += 1
             return True
 

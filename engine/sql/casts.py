@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import math
 from collections.abc import Callable
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -208,6 +209,39 @@ def to_text(value: Any, from_oid: int, timezone: str = "UTC") -> str:
     return format_text(from_oid, value, timezone=timezone)
 
 
+_SESSION_TZ: ContextVar[str] = ContextVar("rem_session_timezone", default="UTC")
+
+# casts whose result depends on the session's TimeZone (input without a zone, output, local time)
+_TZ_SENSITIVE_TO = (T.TIMESTAMPTZ, T.TIMETZ)
+_TZ_SENSITIVE_FROM = (T.TIMESTAMPTZ,)
+
+
+def set_session_timezone(name: str | None) -> None:
+    """Make ``name`` the TimeZone of casts run by the current statement (ExecState sets it per execution)."""
+    _SESSION_TZ.set(name or "UTC")
+
+
+def session_timezone() -> str:
+    return _SESSION_TZ.get()
+
+
+def session_zone() -> dt.tzinfo:
+    """The tzinfo of the current session's TimeZone."""
+    return tzinfo_for(_SESSION_TZ.get())
+
+
+def timezone_sensitive(from_oid: int, to_oid: int) -> bool:
+    """True when ``from_oid → to_oid`` reads the session TimeZone (it must not be folded at plan time)."""
+    if from_oid == to_oid:
+        return False
+    fe, te = T.element_of(from_oid), T.element_of(to_oid)
+    if fe and te:
+        from_oid, to_oid = fe, te
+    if to_oid in _TZ_SENSITIVE_TO and from_oid not in _TZ_SENSITIVE_TO:
+        return True
+    return from_oid in _TZ_SENSITIVE_FROM and to_oid not in _TZ_SENSITIVE_TO
+
+
 def cast(
     value: Any,
     from_oid: int,
@@ -215,11 +249,15 @@ def cast(
     typmod: int = -1,
     *,
     explicit: bool = True,
-    timezone: str = "UTC",
+    timezone: str | None = None,
 ) -> Any:
-    """``value::to_oid(typmod)``; ``explicit=False`` is an assignment cast (varchar overflow raises 22001)."""
+    """``value::to_oid(typmod)``; ``explicit=False`` is an assignment cast (varchar overflow raises 22001).
+
+    ``timezone`` defaults to the session's TimeZone (:func:`set_session_timezone`)."""
     if value is None:
         return None
+    if timezone is None:
+        timezone = _SESSION_TZ.get()
     try:
         return _cast(value, from_oid, to_oid, typmod, explicit, timezone)
     except (OverflowError, ValueError, ArithmeticError):
@@ -250,6 +288,10 @@ def _cast(value: Any, from_oid: int, to_oid: int, typmod: int, explicit: bool, t
             if to_oid == T.NAME:
                 return parse_text(T.NAME, s)
             return apply_string_typmod(s, to_oid, typmod, explicit=explicit)
+        if to_oid == T.INTERVAL and typmod >= 0:
+            from engine.sql import interval_typmod
+
+            return interval_typmod.parse(s, typmod)
         return parse_text(to_oid, s, typmod, timezone=timezone)
     if to_oid in TEXT_LIKE:
         s = to_text(value, from_oid, timezone)
@@ -298,6 +340,10 @@ def apply_typmod(value: Any, oid: int, typmod: int, *, explicit: bool = True) ->
         return apply_string_typmod(value, oid, typmod, explicit=explicit)
     if oid == T.NUMERIC:
         return apply_numeric_typmod(value, typmod)
+    if oid == T.INTERVAL:
+        from engine.sql import interval_typmod
+
+        return interval_typmod.apply(value, typmod)
     if oid in (T.TIMESTAMP, T.TIMESTAMPTZ):
         return round_timestamp(value, typmod)
     if oid == T.VECTOR:

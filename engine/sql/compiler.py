@@ -266,10 +266,8 @@ class Compiler:
             return self._figure_name(node.this)
         if isinstance(node, exp.Cast):
             n, s = self._figure_name(node.this)
-            if s == 0:
-                oid, _ = datatype_oid(node.args["to"])
-                t = T.by_oid(T.element_of(oid) or oid)
-                return (t.name if t else "?column?"), 1
+            if s <= 1:
+                return _cast_label(node.args["to"]), 1
             return n, s
         if isinstance(node, exp.Case):
             return "case", 1
@@ -300,6 +298,10 @@ class Compiler:
             return "interval", 1
         if isinstance(node, exp.Bracket):
             return self._figure_name(node.this)
+        if isinstance(node, exp.Dot) and isinstance(node.expression, (exp.Identifier, exp.Column)):
+            return node.expression.name, 2
+        if isinstance(node, (exp.CurrentCatalog, exp.Localtime)):
+            return ("current_catalog" if isinstance(node, exp.CurrentCatalog) else "localtime"), 2
         if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar)):
             return "?column?", 0
         if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary)):
@@ -566,6 +568,19 @@ class Compiler:
         if ce.oid == oid and typmod < 0:
             return ce
         src = ce.oid
+        if ce.const and _tz_sensitive(src, oid):
+            # depends on the session TimeZone: evaluated once per execution, not at plan time
+            cv, marker = ce.value, object()
+            key = id(marker)
+
+            def once(r: tuple[Any, ...], st: ExecState, _m: object = marker) -> Any:
+                cache = st.cache
+                if key in cache:
+                    return cache[key]
+                v = cache[key] = do_cast(cv, src, oid, typmod)
+                return v
+
+            return CE(once, oid, typmod, ce.name, ce.strength)
         if ce.const:
             v = do_cast(ce.value, src, oid, typmod)
             return CE(lambda r, st: v, oid, typmod, ce.name, ce.strength, True, v)
@@ -857,7 +872,14 @@ class Compiler:
         esc = self.compile(node.expression)
         if not esc.const:
             raise FeatureNotSupported("non-constant LIKE escape")
-        return self._like(inner, isinstance(inner, exp.ILike), esc.value or None)
+        if esc.value is not None and len(esc.value) > 1:
+            from engine.errors import error
+            raise error("22025", "invalid escape string", hint="Escape string must be empty or one character.")
+        ce = self._like(inner, isinstance(inner, exp.ILike), esc.value or None)
+        if inner.args.get("negate"):
+            f = ce.fn
+            return CE(lambda r, st: None if (x := f(r, st)) is None else not x, T.BOOL)
+        return ce
 
     def _like(self, node: exp.Expression, ci: bool, escape: str | None = "\\") -> CE:
         rhs = node.expression
@@ -1096,6 +1118,17 @@ class Compiler:
         return CE(lambda r, st: None if (x := fa(r, st)) is None or (y := fb(r, st)) is None
                   else ops.check_int(rt, op(x, y)), rt)
 
+    def c_BitwiseNot(self, node: exp.Expression, hint: int | None) -> CE:
+        a = self.compile(node.this, hint)
+        if a.oid == T.UNKNOWN:
+            a = self.cast_ce(a, T.INT4)
+        if a.oid not in INTS:
+            raise UndefinedFunction(f"operator does not exist: ~ {type_name(a.oid)}",
+                                    hint="No operator matches the given name and argument type. "
+                                         "You might need to add an explicit type cast.")
+        fa = a.fn
+        return CE(lambda r, st: None if (x := fa(r, st)) is None else ~x, a.oid)
+
     def c_BitwiseAnd(self, node: exp.Expression, hint: int | None) -> CE:
         return self._bitwise(node, lambda x, y: x & y)
 
@@ -1247,7 +1280,34 @@ class Compiler:
         return CE(lambda r, st: [fn(r, st) for fn in fns], at, name="array", strength=2)
 
     def c_Array(self, node: exp.Array, hint: int | None) -> CE:
+        if len(node.expressions) == 1 and isinstance(node.expressions[0], (exp.Select, exp.SetOperation,
+                                                                           exp.Subquery)):
+            return self._array_subquery(node.expressions[0])
         return self._array(node, T.element_of(hint) if hint else None)
+
+    def _array_subquery(self, sub: exp.Expression) -> CE:
+        """``ARRAY(SELECT …)``: every row's single value, ``{}`` when there are none."""
+        if isinstance(sub, exp.Subquery):
+            sub = sub.this
+        plan, corr = self.planner.subplan(sub, self.scope)
+        if len(plan.cols) != 1:
+            raise SyntaxError_("subquery must return only one column")
+        et = plan.cols[0].oid if plan.cols[0].oid != T.UNKNOWN else T.TEXT
+        key = id(plan)
+
+        def f(r: tuple[Any, ...], st: ExecState) -> Any:
+            if not corr and key in st.cache:
+                return list(st.cache[key])
+            st.outer.append(r)
+            try:
+                vals = [row[0] for row in plan.run(st)]
+            finally:
+                st.outer.pop()
+            if not corr:
+                st.cache[key] = vals
+            return list(vals)
+
+        return CE(f, et if T.element_of(et) else T.array_of(et), name="array", strength=2)
 
     def c_Bracket(self, node: exp.Bracket, hint: int | None) -> CE:
         a = self.compile(node.this)
@@ -1258,9 +1318,13 @@ class Compiler:
             lo = self.compile(idx.this, T.INT4).fn if idx.this is not None else (lambda r, st: 1)
             hi = self.compile(idx.expression, T.INT4).fn if idx.expression is not None else (lambda r, st: 10**9)
             fa = a.fn
-            return CE(lambda r, st: None if (x := fa(r, st)) is None else x[max(lo(r, st), 1) - 1: hi(r, st)], a.oid)
-        if isinstance(idx, exp.Literal) and not idx.is_string:
-            idx = exp.Literal.number(int(idx.this) + 1)  # sqlglot stores PostgreSQL's 1-based literals 0-based
+            return self.named(CE(lambda r, st: None if (x := fa(r, st)) is None
+                                 else x[max(lo(r, st), 1) - 1: hi(r, st)], a.oid), node)
+        t = node.this.type
+        if isinstance(idx, exp.Literal) and not idx.is_string and (
+                t is None or t.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY)):
+            # sqlglot stores PostgreSQL's 1-based literals 0-based (only where it typed the operand as an array)
+            idx = exp.Literal.number(int(idx.this) + 1)
         i = self.compile(idx, T.INT4)
         fa, fi = a.fn, i.fn
         if a.oid in (T.JSON, T.JSONB):
@@ -1511,6 +1575,13 @@ class Compiler:
     def c_CurrentTime(self, node: exp.Expression, hint: int | None) -> CE:
         return CE(lambda r, st: st.now.timetz(), T.TIMETZ, name="current_time", strength=2)
 
+    def c_CurrentCatalog(self, node: exp.Expression, hint: int | None) -> CE:
+        ce = self._call_named("current_database", [], None)
+        return CE(ce.fn, ce.oid, name="current_catalog", strength=2)
+
+    def c_Localtime(self, node: exp.Expression, hint: int | None) -> CE:
+        return CE(lambda r, st: _local_now(st).time().replace(tzinfo=None), T.TIME, name="localtime", strength=2)
+
     def c_CurrentUser(self, node: exp.Expression, hint: int | None) -> CE:
         return CE(lambda r, st: st.ctx.session.user, T.NAME, name="current_user", strength=2)
 
@@ -1599,8 +1670,9 @@ class Compiler:
         elif strict:
             def f(r: tuple[Any, ...], st: ExecState) -> Any:
                 vals = [fn(r, st) for fn in fns]
-                if None in vals:
-                    return None
+                for v in vals:
+                    if v is None:
+                        return None
                 return impl(*vals)
         else:
             def f(r: tuple[Any, ...], st: ExecState) -> Any:
@@ -1678,3 +1750,32 @@ def resolve_function(name: str, oids: list[int]) -> tuple[F.FunctionDef, list[in
 
 def is_uuid(v: Any) -> bool:
     return isinstance(v, uuid.UUID)
+
+
+def _tz_sensitive(src: int, dst: int) -> bool:
+    from engine.sql.casts import timezone_sensitive
+
+    return timezone_sensitive(T.TEXT if src == T.UNKNOWN else src, dst)
+
+
+def _cast_label(to: exp.Expression) -> str:
+    """The column name PostgreSQL gives a cast: the (last) name of the target type, arrays by their element."""
+    oid, _ = datatype_oid(to)
+    if oid in (T.INT2VECTOR, T.OIDVECTOR):
+        t = T.by_oid(oid)
+    else:
+        t = T.by_oid(T.element_of(oid) or oid)
+    if t is not None:
+        return t.name
+    kind = to.args.get("kind") if isinstance(to, exp.DataType) else None
+    if isinstance(kind, str) and kind:
+        return kind.split(".")[-1].rstrip("[]").strip('"').lower()
+    return "?column?"
+
+
+def _local_now(st: ExecState) -> dt.datetime:
+    """The transaction timestamp in the session's TimeZone."""
+    from engine.sql.casts import session_zone
+
+    z = session_zone()
+    return st.now.astimezone(z) if z is not None else st.now

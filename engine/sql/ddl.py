@@ -20,6 +20,7 @@ from engine.errors import (
     UndefinedTable,
     WrongObjectType,
 )
+from engine.schema import journal
 from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
 from engine.sql.ddl_constraints import check_def, choose_name, fk_def, table_constraint
 from engine.sql.dialect import DIALECT
@@ -46,7 +47,8 @@ def _vectors(s: Any, method: str, table: Any) -> None:
 
 def _ddl(sql: str, tag: str, fn: Any) -> Statement:
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
-        notices = fn(s, txn) or []
+        with journal.active(s):
+            notices = fn(s, txn) or []
         bump = getattr(s.db, "bump_schema", None)
         if bump:
             bump()
@@ -316,7 +318,8 @@ def _create_table_as(session: Any, sql: str, node: exp.Create) -> Statement:
             return Result(tag="SELECT 0", notices=[Notice(f'relation "{td.name}" already exists, skipping',
                                                           sqlstate="42P07")])
         rows = step.run(ExecState(params, ExecCtx(s, txn)))
-        t = reg.create(new)
+        with journal.active(s):
+            t = reg.create(new)
         s.db.bump_schema()
         insert_rows(s, txn, t, [c.name for c in cols], rows)
         return Result(tag=f"SELECT {len(rows)}")

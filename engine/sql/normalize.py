@@ -41,7 +41,7 @@ _BY_END = frozenset({"LIMIT", "OFFSET", "HAVING", "WINDOW", "UNION", "INTERSECT"
 _TYPE_WORDS = frozenset({"VARCHAR", "CHAR", "CHARACTER", "VARYING", "NUMERIC", "DECIMAL", "TIMESTAMP",
                          "TIMESTAMPTZ", "TIME", "TIMETZ", "INTERVAL", "BIT", "VARBIT", "VECTOR", "FLOAT", "BPCHAR",
                          "NCHAR", "DEC", "HALFVEC", "SPARSEVEC", "PRECISION", "ZONE"})
-_NO_NUMBER_IN = _TYPE_WORDS | {"ON", "["}  # inside varchar(…), DISTINCT ON (…), a[…]
+_NO_NUMBER_IN = _TYPE_WORDS | {"ON", "[", "SECOND"}  # inside varchar(…), DISTINCT ON (…), a[…], interval second(…)
 _STATEMENTS = frozenset({"SELECT"})
 INT_TYPES = (T.INT2, T.INT4, T.INT8)
 TEXT_TYPES = (T.TEXT, T.VARCHAR)

@@ -580,11 +580,17 @@ class Planner:
         def count(e: exp.Expression | None) -> Any:
             if e is None:
                 return None
-            x = e.args.get("expression") if isinstance(e, (exp.Limit, exp.Offset)) else e
+            if isinstance(e, exp.Fetch):  # FETCH FIRST [n] ROW[S] ONLY
+                opts = e.args.get("limit_options")
+                if opts is not None and (opts.args.get("with_ties") or opts.args.get("percent")):
+                    raise FeatureNotSupported("FETCH FIRST … WITH TIES/PERCENT is not supported")
+                x = e.args.get("count") or exp.Literal.number(1)
+            else:
+                x = e.args.get("expression") if isinstance(e, (exp.Limit, exp.Offset)) else e
             if x is None:
                 x = e.this
-            if isinstance(x, exp.Null):
-                return None
+            if isinstance(x, exp.Null) or (isinstance(x, exp.Var) and x.name.upper() == "ALL"):
+                return None  # LIMIT ALL / LIMIT NULL
             ce = comp.compile(x, T.INT8)
             if ce.oid == T.UNKNOWN:
                 ce = comp.cast_ce(ce, T.INT8)
@@ -864,7 +870,7 @@ class Planner:
         from engine.sql.dialect import CosineDistance, NegInnerProduct
 
         scan = step.child if isinstance(step, plan.Filter) else step
-        if not isinstance(scan, plan.Scan) or sel.args.get("limit") is None:
+        if not isinstance(scan, plan.Scan) or not isinstance(sel.args.get("limit"), exp.Limit):
             return step
         first = order.expressions[0]
         e = first.this

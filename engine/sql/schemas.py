@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from engine.api import Notice, Result
 from engine.errors import DependentObjectsStillExist, DuplicateSchema, UndefinedSchema
+from engine.schema import journal
 from engine.sql.statements import Statement, search_path
 
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
@@ -55,7 +56,8 @@ def table_schema(s: Any, name: str, schema: str | None) -> str:
 
 def _ddl(sql: str, tag: str, fn: Any) -> Statement:
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
-        notices = fn(s) or []
+        with journal.active(s):
+            notices = fn(s) or []
         bump = getattr(s.db, "bump_schema", None)
         if bump:
             bump()

@@ -89,3 +89,11 @@ class ExecState:
         self.ctes: dict[int, list[tuple[Any, ...]]] = {}
         self.now = getattr(ctx, "txn_start", None) or dt.datetime.now(dt.UTC)
         self.stmt_now = dt.datetime.now(dt.UTC)
+        sess = getattr(ctx, "session", None)
+        if sess is not None:
+            from engine.sql.casts import set_session_timezone
+
+            try:
+                set_session_timezone(sess.get_setting("TimeZone"))
+            except Exception:  # noqa: BLE001 - a session without settings casts in UTC
+                set_session_timezone("UTC")

@@ -21,6 +21,7 @@ from engine.errors import (
     WrongObjectType,
 )
 from engine.functions import FunctionDef, register
+from engine.schema import journal
 from engine.schema.model import ColumnDef
 from engine.schema.sequences import SequenceDef
 from engine.sql.lexer import Cursor
@@ -144,7 +145,8 @@ def _qualified(c: Cursor) -> tuple[str | None, str]:
 
 def _stmt(sql: str, tag: str, fn: Any) -> Statement:
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
-        notices = fn(s) or []
+        with journal.active(s):
+            notices = fn(s) or []
         bump = getattr(s.db, "bump_schema", None)
         if bump:
             bump()

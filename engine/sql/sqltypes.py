@@ -144,8 +144,12 @@ def parse_type_text(text: str) -> tuple[int, int]:
             typmod = ((nums[0] << 16) | (nums[1] if len(nums) > 1 else 0)) + 4
         elif oid == T.VECTOR and nums:
             typmod = nums[0]
-        elif oid in (T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME, T.TIMETZ, T.INTERVAL) and nums:
+        elif oid in (T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME, T.TIMETZ) and nums:
             typmod = nums[0]
+        elif oid == T.INTERVAL and nums:
+            from engine.sql.interval_typmod import check_precision, with_precision
+
+            typmod = with_precision(check_precision(nums[0]))
     elif oid == T.BPCHAR and base in ("bpchar",) and "char" in text.lower() and "(" not in text:
         typmod = 5  # char without length = char(1)
     if m.group(3):
@@ -156,12 +160,43 @@ def parse_type_text(text: str) -> tuple[int, int]:
 
 def datatype_oid(dt: exp.DataType) -> tuple[int, int]:
     """(oid, typmod) of a sqlglot DataType node."""
+    if dt.this == exp.DataType.Type.USERDEFINED:
+        kind = dt.args.get("kind")
+        name = kind.name if isinstance(kind, exp.Identifier) else None
+        if name and name.startswith("rem.interval "):  # engine.sql.pgsyntax: interval with fields/precision
+            return T.INTERVAL, int(name.split()[1])
+    if isinstance(dt.this, exp.Interval):
+        return T.INTERVAL, _interval_unit_typmod(dt.this)
+    if dt.this == exp.DataType.Type.INTERVAL and dt.expressions:
+        from engine.sql.interval_typmod import check_precision, with_precision
+
+        try:
+            return T.INTERVAL, with_precision(check_precision(int(dt.expressions[0].name)))
+        except ValueError:
+            pass
     text = dt.sql(dialect="postgres")
     if dt.this == exp.DataType.Type.USERDEFINED:
         kind = dt.args.get("kind")
         text = (kind.sql(dialect="postgres") if isinstance(kind, exp.Expression) else str(kind)) if kind else text
     text = text.replace("TIMESTAMPTZ", "timestamptz")
     return parse_type_text(text)
+
+
+def _interval_unit_typmod(node: exp.Interval) -> int:
+    """The typmod of sqlglot's ``interval <field> [to <field>]`` type node."""
+    from engine.sql.pgsyntax import interval_typmod
+
+    unit = node.args.get("unit")
+    if isinstance(unit, exp.IntervalSpan):
+        first, last = unit.this.name.lower(), unit.expression.name.lower()
+    elif unit is not None:
+        first, last = unit.name.lower(), None
+    else:
+        return -1
+    try:
+        return interval_typmod(first.rstrip("s"), last.rstrip("s") if last else None, None)
+    except ValueError:
+        return -1
 
 
 def int_fits(oid: int, v: int) -> bool:

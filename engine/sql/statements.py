@@ -54,6 +54,9 @@ def first_word(sql: str) -> str:
 def prepare_statement(session: Any, sql: str, param_oids: list[int]) -> Statement:
     """Parse and plan ``sql`` (one statement) for ``session``."""
     from engine.sql import utility
+    from engine.sql.casts import set_session_timezone
+
+    set_session_timezone(session.guc.get("TimeZone", missing_ok=True) if hasattr(session, "guc") else None)
 
     word = first_word(sql)
     if not word:
@@ -84,8 +87,9 @@ def parse_one(sql: str) -> exp.Expression:
     """The single statement in ``sql`` parsed with the Rem dialect; 42601 with a position on errors."""
     from engine.sql.dialect import DIALECT
     from engine.sql.lexer import tokenize
+    from engine.sql.pgsyntax import rewrite_tokens
 
-    tokens = tokenize(sql)
+    tokens = rewrite_tokens(tokenize(sql))
     try:
         nodes = DIALECT.parser(error_level=None).parse(tokens, sql)
     except ParseError as e:
@@ -100,7 +104,9 @@ def parse_one(sql: str) -> exp.Expression:
     node = nodes[0]
     if isinstance(node, exp.Command):
         raise FeatureNotSupported(f"{node.this} is not supported")
-    return node
+    from engine.sql.idents import fold_identifiers
+
+    return fold_identifiers(node)  # unquoted names are case-insensitive (PostgreSQL lower-cases them)
 
 
 def syntax_error(sql: str, e: ParseError) -> SyntaxError_:

@@ -318,12 +318,20 @@ def _begin(s: Any, read_only: bool | None) -> list[Notice]:
 def _commit(s: Any, chain: bool) -> Result | list[Notice]:
     if s.transaction_status == "I":
         return [Notice("there is no transaction in progress", severity="WARNING", sqlstate="25P01")]
+    from engine.schema import journal
+
     if s.transaction_status == "E":
         s.end(False)
+        journal.finish(s, False)
         if chain:
             s.begin()
         return Result(tag="ROLLBACK")
-    s.end(True)
+    try:
+        s.end(True)
+    except BaseException:
+        journal.finish(s, False)
+        raise
+    journal.finish(s, True)
     if chain:
         s.begin()
     return []
@@ -332,7 +340,10 @@ def _commit(s: Any, chain: bool) -> Result | list[Notice]:
 def _rollback(s: Any, chain: bool) -> list[Notice]:
     if s.transaction_status == "I":
         return [Notice("there is no transaction in progress", severity="WARNING", sqlstate="25P01")]
+    from engine.schema import journal
+
     s.end(False)
+    journal.finish(s, False)
     if chain:
         s.begin()
     return []
@@ -348,6 +359,9 @@ def _savepoint(s: Any, name: str) -> None:
     if s.txn is not None:
         s.txn.savepoint(name)
     s.savepoints.append(name)
+    from engine.schema import journal
+
+    journal.savepoint(s, name)
 
 
 def _release(s: Any, name: str) -> None:
@@ -366,6 +380,9 @@ def _rollback_to(s: Any, name: str) -> None:
         raise InvalidSavepointSpecification(f'savepoint "{name}" does not exist')
     if s.txn is not None:
         s.txn.rollback_to(name)
+    from engine.schema import journal
+
+    journal.rollback_to(s, name)
     i = len(s.savepoints) - 1 - s.savepoints[::-1].index(name)
     del s.savepoints[i + 1:]
     s.transaction_status = "T"
@@ -631,6 +648,10 @@ def _listen(s: Any, ch: str) -> None:
 
 
 def _notify(s: Any, ch: str, payload: str) -> None:
+    queue = getattr(s, "queue_notify", None)  # the session delivers at commit (engine.session)
+    if queue is not None:
+        queue(ch, payload)
+        return
     hub = getattr(s.db, "notify", None)
     if hub is not None:
         hub(s, ch, payload)

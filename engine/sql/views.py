@@ -18,6 +18,7 @@ from engine.errors import (
     UndefinedTable,
     WrongObjectType,
 )
+from engine.schema import journal
 from engine.schema.model import ColumnDef, TableDef
 from engine.sql.dialect import DIALECT
 from engine.sql.lexer import Cursor
@@ -26,7 +27,8 @@ from engine.sql.statements import Statement
 
 def _ddl(sql: str, tag: str, fn: Any, needs_txn: bool = False) -> Statement:
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
-        notices = fn(s) or []
+        with journal.active(s):
+            notices = fn(s) or []
         bump = getattr(s.db, "bump_schema", None)
         if bump:
             bump()

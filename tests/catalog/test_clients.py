@@ -72,8 +72,7 @@ def _table(out: str) -> tuple[tuple[str, ...], set[tuple[str, ...]]]:
     return _cells(lines[sep - 1]), {_cells(line) for line in lines[sep + 1:] if "|" in line}
 
 
-@pytest.mark.parametrize("command", [r"\d", r"\dt", r"\di", r"\ds", r"\dn", pytest.param(
-    r"\du", marks=pytest.mark.xfail(reason="ARRAY(empty subquery) gives {NULL} (SQL engine; fixed in a pending change)", strict=False))])
+@pytest.mark.parametrize("command", [r"\d", r"\dt", r"\di", r"\ds", r"\dn", r"\du"])
 def test_psql_lists_hold_postgres_rows(rem_cat: RemServer, pg_cat: str, command: str) -> None:
     rem_head, rem_rows = _table(psql(rem_cat.dsn, command))
     pg_head, pg_rows = _table(psql(pg_cat, command))
@@ -108,8 +107,6 @@ def _inspect(url: str) -> dict[str, object]:
         engine.dispose()
 
 
-@pytest.mark.xfail(reason="NOT LIKE … ESCAPE loses the NOT, so get_schema_names differs (SQL engine; fixed in a pending change)",
-                   strict=False)
 def test_sqlalchemy_inspector_equals_postgres(rem_cat: RemServer, pg_cat: str) -> None:
     kw = _kw(pg_cat)
     pg_url = f"postgresql+psycopg://{kw['user']}@{kw['host']}:{kw['port']}/{kw['dbname']}"

@@ -15,18 +15,12 @@ CORPUS = load_corpus()
 # Known SQL-engine gaps (docs/compatibility.md), CockroachDB-blocklist style: strict, so a fix shows up as XPASS
 # and the entry must go.
 KNOWN_GAPS: dict[str, str] = {
-    "bi_tools-13": "keyword as column alias (AS select)",
-    "pgjdbc-1": "unquoted aliases not folded to lower case",
-    "pgjdbc-2": "unquoted aliases not folded to lower case",
     "pgjdbc-4": "field of a composite function result",
-    "pgjdbc-5": "field of a composite function result",
-    "pgjdbc-7": "unquoted aliases not folded to lower case",
     "psql-4": "output name of CASE (reloftype)",
     "psql-5": "output name of a scalar subquery (pg_get_expr)",
     "psql-7": "output name of CASE (array_to_string)",
     "psql-12": "output name of CASE (reloftype)",
     "psql-13": "output name of a scalar subquery (pg_get_expr)",
-    "sqlalchemy_inspector-1": "NOT LIKE … ESCAPE loses the NOT",
 }
 PARAMS = [pytest.param(c, s, id=c, marks=[pytest.mark.xfail(reason=KNOWN_GAPS[c], strict=True)] if c in KNOWN_GAPS
                        else []) for c, s in CORPUS]

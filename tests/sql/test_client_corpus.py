@@ -6,7 +6,6 @@ from __future__ import annotations
 from tests.catalog.replay import DOCS_DDL, load_corpus
 
 KNOWN_GAPS = {
-    "bi_tools-13",  # a column alias spelled `as select` (sqlglot cannot parse it)
     "pgjdbc-4",  # field selection from a record-typed subquery column: (result.KEYS).x
 }
 

@@ -1,0 +1,23 @@
+-- Session TimeZone in casts (text <-> timestamptz, timestamp/date -> timestamptz), assignments and comparisons
+set timezone = 'America/New_York';
+select '2020-06-01 12:00'::timestamptz;
+select '2020-06-01 12:00'::timestamptz::text;
+select ('2020-06-01 12:00+00'::timestamptz)::timestamp, ('2020-06-01 12:00+00'::timestamptz)::date, ('2020-06-01 03:00+00'::timestamptz)::date;
+select '2020-06-01 12:00'::timestamp::timestamptz;
+select '2020-06-01'::date::timestamptz;
+select cast('2020-01-01 00:00:00+00' as timestamptz)::varchar;
+drop table if exists tz_t;
+create table tz_t (id int primary key, t timestamptz, s text);
+insert into tz_t values (1, '2020-06-01 12:00', null), (2, '2020-06-01 12:00+02', null);
+update tz_t set s = t::text;
+insert into tz_t (id, t) select 3, '2021-01-01 00:00'::timestamp;
+select id, t, s, t::text from tz_t order by id;
+select id from tz_t where t = '2020-06-01 16:00+00' order by id;
+select id from tz_t where t < '2020-06-01 12:00' order by id;
+set timezone = 'Asia/Tokyo';
+select id, t::text from tz_t order by id;
+select extract(hour from t) from tz_t order by id;
+select localtime is not null, current_time is not null;
+set time zone 'UTC';
+reset timezone;
+drop table tz_t;

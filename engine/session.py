@@ -9,7 +9,6 @@ import itertools
 import secrets
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -53,6 +52,28 @@ try:  # reg* casts ('t'::regclass) resolve names in the context bound here (engi
     from engine.catalog.regcasts import bind as _bind_catalog
 except ImportError:  # pragma: no cover - catalog not installed
     _bind_catalog = None
+
+
+class NotifyQueue(list):  # type: ignore[type-arg]
+    """Notifications waiting to be sent to a session's client; ``waker`` (set by the wire layer) is called from
+    the notifying thread so that an idle connection sends them at once."""
+
+    waker: Any = None
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        w = self.waker
+        if w is not None:
+            try:
+                w()
+            except Exception:  # noqa: BLE001 - a closed connection must not fail the notifier
+                pass
+
+    def take(self) -> list[Any]:
+        n = len(self)
+        out = self[:n]
+        del self[:n]  # appended meanwhile: kept for the next take
+        return out
 
 
 class ExecCtx:
@@ -115,6 +136,8 @@ class RemSession:
         self.sql_prepared: dict[str, Statement] = {}  # PREPARE name AS …
         self.named_statements: dict[str, Any] = {}  # protocol-level statements the wire layer registers
         self.listening: set[str] = set()
+        self.notifications: NotifyQueue = NotifyQueue()  # delivered to this session, not yet sent
+        self._pending_notifies: list[tuple[str, str]] = []  # NOTIFYs of the open transaction block
         self._cache: OrderedDict[tuple[str, tuple[int, ...]], Statement] = OrderedDict()
         self._templates: OrderedDict[tuple[str, tuple[int, ...]], Statement] = OrderedDict()
         self._cancel = threading.Event()
@@ -132,7 +155,7 @@ class RemSession:
     def prepare(self, sql: str, param_oids: Sequence[int] = ()) -> Statement:
         key = (sql, tuple(param_oids))
         st = self._cache.get(key)
-        version = self.plan_version()
+        version = self.schema_version()
         if self.transaction_status == "E" and not (st.allowed_in_failed if st is not None
                                                    else first_word(sql) in _FAILED_OK):
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
@@ -224,7 +247,7 @@ class RemSession:
             return Result(tag="")
         if self.transaction_status == "E" and not st.allowed_in_failed:
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
-        if st.version != self.plan_version() and st.replannable:
+        if st.version != self.schema_version() and st.replannable:
             st = self._replan(st)
         self._begin_statement()
         try:
@@ -291,10 +314,31 @@ class RemSession:
     def take_notifications(self) -> list[tuple[int, str, str]]:
         """NOTIFY messages for this session's LISTEN channels since the last call: (sender pid, channel, payload).
 
-        Optional protocol hook: the wire layer sends them as NotificationResponse after ReadyForQuery."""
-        out = getattr(self, "notifications", None) or []
-        self.notifications = []
-        return out
+        Optional protocol hook: the wire layer sends them as NotificationResponse when the session is idle."""
+        q = self.notifications
+        if not isinstance(q, NotifyQueue):  # replaced by someone: keep working
+            out = list(q or [])
+            self.notifications = NotifyQueue()
+            return out
+        return q.take()
+
+    def queue_notify(self, channel: str, payload: str) -> None:
+        """NOTIFY: delivered to the listeners now (autocommit) or when the transaction block commits."""
+        if len(payload.encode()) >= 8000:
+            from engine.errors import InvalidParameterValue
+
+            raise InvalidParameterValue("payload string too long")
+        if self.transaction_status == "I":
+            self._deliver_notifies([(channel, payload)])
+        elif (channel, payload) not in self._pending_notifies:  # PostgreSQL folds duplicates of a transaction
+            self._pending_notifies.append((channel, payload))
+
+    def _deliver_notifies(self, items: list[tuple[str, str]]) -> None:
+        hub = getattr(self.db, "notify", None)
+        if hub is None:
+            return
+        for channel, payload in items:
+            hub(self, channel, payload)
 
     def fail_transaction(self) -> None:
         """An error outside the engine (protocol layer) inside a transaction block: the block fails."""
@@ -322,15 +366,9 @@ class RemSession:
     def schema_version(self) -> int:
         return int(getattr(self.db, "schema_version", 0))
 
-    def plan_version(self) -> int:
-        """What cached plans depend on: the schema version and the TimeZone (literals cast to timestamptz are
-        folded at plan time)."""
-        tz = self.guc.get("TimeZone", missing_ok=True) or "UTC"
-        return self.schema_version() if tz == "UTC" else self.schema_version() ^ (zlib.crc32(tz.encode()) << 40)
-
     def _replan(self, st: Statement) -> Statement:
         new = prepare_statement(self, st.sql, list(st.param_oids))
-        new.version = self.plan_version()
+        new.version = self.schema_version()
         key = (st.sql, tuple(st.given_oids))
         if key in self._cache:
             self._cache[key] = new
@@ -390,7 +428,7 @@ class RemSession:
         txn = store.begin()
         try:
             out = fn(txn)
-            self._commit_txn(txn)
+            txn.commit()
             return out
         except BaseException:
             txn.rollback()
@@ -405,20 +443,13 @@ class RemSession:
         self.savepoints = []
         self.guc.begin()
 
-    def _commit_txn(self, txn: Any) -> None:
-        """Commit a store transaction; ``synchronous_commit`` (off/local/on/…) decides whether it waits for fsync."""
-        if hasattr(txn, "synchronous_commit"):
-            v = (self.guc.get("synchronous_commit", missing_ok=True) or "").lower()
-            txn.synchronous_commit = None if not v else v != "off"
-        txn.commit()
-
     def end(self, commit: bool) -> None:
         txn, self.txn = self.txn, None
         pending, self._pending_notifies = self._pending_notifies, []
         try:
             if txn is not None:
                 if commit:
-                    self._commit_txn(txn)
+                    txn.commit()
                 else:
                     txn.rollback()
             if commit and pending:

@@ -156,12 +156,14 @@ class Connection:
     """Protocol state for one client; ``feed`` bytes, get bytes back."""
 
     def __init__(self, db: Database, *, auth: str = "trust", max_message_size: int = 256 << 20,
-                 sink: Callable[[bytes], None] | None = None, tls: bool = False) -> None:
+                 sink: Callable[[bytes], None] | None = None, tls: bool = False,
+                 on_notify: Callable[[], None] | None = None) -> None:
         self.db = db
         self.auth_method = auth
         self.tls = tls  # the server has a certificate: SSLRequest is answered 'S'
         self.tls_pending = False  # 'S' was sent: the I/O layer must start the TLS handshake before reading on
         self.tls_active = False
+        self.on_notify = on_notify  # called (any thread) when a NOTIFY for this session arrives
         self.reader = FrontendReader(max_message_size)
         self.sink = sink
         self.state = ConnState.STARTUP
@@ -358,6 +360,9 @@ class Connection:
             self._fatal(e)
             return
         s = self.session
+        queue = getattr(s, "notifications", None)
+        if self.on_notify is not None and hasattr(queue, "waker"):
+            queue.waker = self.on_notify  # type: ignore[union-attr]
         self._send(m.Authentication(m.AuthCode.OK).encode())
         status = s.parameter_status()
         for k, v in status.items():
@@ -400,9 +405,29 @@ class Connection:
             self._timeout_ms = None
 
     def _ready(self) -> None:
-        assert self.session is not None
+        s = self.session
+        assert s is not None
         self._push_parameter_changes()
-        self._send(_RFQ[self.session.transaction_status])
+        status = s.transaction_status
+        if status == "I" and getattr(s, "notifications", None):
+            self._send_notifications()
+        self._send(_RFQ[status])
+
+    def _send_notifications(self) -> None:
+        take = getattr(self.session, "take_notifications", None)
+        if take is not None:
+            for pid, channel, payload in take():
+                self._send(m.NotificationResponse(pid, channel, payload).encode())
+
+    def idle_notifications(self) -> bytes:
+        """NotificationResponses for an idle connection (outside a transaction block), to send right away."""
+        with self._lock:
+            s = self.session
+            if self.state is not ConnState.READY or s is None or s.transaction_status != "I":
+                return b""
+            if getattr(s, "notifications", None):
+                self._send_notifications()
+            return self._take()
 
     def _error(self, exc: BaseException) -> None:
         if isinstance(exc, QueryCanceled) and self._timed_out:

@@ -38,7 +38,8 @@ class _ClientProtocol(asyncio.Protocol):
         self.server = server
         self.loop = server.loop
         self.conn = Connection(server.db, auth=server.auth, max_message_size=server.max_message_size,
-                               sink=self._sink_from_thread, tls=server.ssl_context is not None)
+                               sink=self._sink_from_thread, tls=server.ssl_context is not None,
+                               on_notify=self._notified)
         self.transport: asyncio.Transport | None = None
         self.inbox: list[bytes] = []
         self.inbox_size = 0
@@ -138,6 +139,20 @@ class _ClientProtocol(asyncio.Protocol):
 
         self.loop.create_task(upgrade())
 
+    def _notified(self) -> None:
+        """A NOTIFY for this session (called from the notifier's thread): send it from the loop when idle."""
+        try:
+            self.loop.call_soon_threadsafe(self._push_notifications)
+        except RuntimeError:
+            pass  # loop closed
+
+    def _push_notifications(self) -> None:
+        if self.busy or self.lost or self.upgrading or self.transport is None:
+            return  # a running request sends them before its ReadyForQuery (or _done comes back here)
+        data = self.conn.idle_notifications()
+        if data:
+            self.transport.write(data)
+
     # -- worker thread side
     def _work(self, data: bytes) -> bytes:
         """Feed ``data``; in direct mode also write the answer and serve follow-up requests for a while."""
@@ -200,6 +215,8 @@ class _ClientProtocol(asyncio.Protocol):
             self.server.run_blocking(self.conn.close)
         elif self.inbox and not self.conn.closed:
             self._kick()
+        elif getattr(self.conn.session, "notifications", None):
+            self._push_notifications()
 
     def _deliver(self, out: bytes) -> None:
         t = self.transport

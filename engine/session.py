@@ -9,6 +9,7 @@ import itertools
 import secrets
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -155,7 +156,7 @@ class RemSession:
     def prepare(self, sql: str, param_oids: Sequence[int] = ()) -> Statement:
         key = (sql, tuple(param_oids))
         st = self._cache.get(key)
-        version = self.schema_version()
+        version = self.plan_version()
         if self.transaction_status == "E" and not (st.allowed_in_failed if st is not None
                                                    else first_word(sql) in _FAILED_OK):
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
@@ -247,7 +248,7 @@ class RemSession:
             return Result(tag="")
         if self.transaction_status == "E" and not st.allowed_in_failed:
             raise InFailedSqlTransaction("current transaction is aborted, commands ignored until end of transaction block")
-        if st.version != self.schema_version() and st.replannable:
+        if st.version != self.plan_version() and st.replannable:
             st = self._replan(st)
         self._begin_statement()
         try:
@@ -366,9 +367,15 @@ class RemSession:
     def schema_version(self) -> int:
         return int(getattr(self.db, "schema_version", 0))
 
+    def plan_version(self) -> int:
+        """What cached plans depend on: the schema version and the TimeZone (literals cast to timestamptz are
+        folded at plan time)."""
+        tz = self.guc.get("TimeZone", missing_ok=True) or "UTC"
+        return self.schema_version() if tz == "UTC" else self.schema_version() ^ (zlib.crc32(tz.encode()) << 40)
+
     def _replan(self, st: Statement) -> Statement:
         new = prepare_statement(self, st.sql, list(st.param_oids))
-        new.version = self.schema_version()
+        new.version = self.plan_version()
         key = (st.sql, tuple(st.given_oids))
         if key in self._cache:
             self._cache[key] = new
@@ -428,7 +435,7 @@ class RemSession:
         txn = store.begin()
         try:
             out = fn(txn)
-            txn.commit()
+            self._commit_txn(txn)
             return out
         except BaseException:
             txn.rollback()
@@ -443,13 +450,20 @@ class RemSession:
         self.savepoints = []
         self.guc.begin()
 
+    def _commit_txn(self, txn: Any) -> None:
+        """Commit a store transaction; ``synchronous_commit`` (off/local/on/…) decides whether it waits for fsync."""
+        if hasattr(txn, "synchronous_commit"):
+            v = (self.guc.get("synchronous_commit", missing_ok=True) or "").lower()
+            txn.synchronous_commit = None if not v else v != "off"
+        txn.commit()
+
     def end(self, commit: bool) -> None:
         txn, self.txn = self.txn, None
         pending, self._pending_notifies = self._pending_notifies, []
         try:
             if txn is not None:
                 if commit:
-                    txn.commit()
+                    self._commit_txn(txn)
                 else:
                     txn.rollback()
             if commit and pending:

@@ -93,8 +93,9 @@ class Txn(Protocol):
     def insert(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
         """Validate, assign ids and system fields, buffer; UniqueViolation on a key already present."""
 
-    def update(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
-        """Replace rows (matched by ``id``) with new versions; validation as for insert."""
+    def update(self, table: TableDef, rows: Sequence[Row], olds: Sequence[Row] | None = None) -> list[Row]:
+        """Replace rows (matched by ``id``) with new versions; validation as for insert. ``olds``, when given,
+        are the rows' current visible versions (the caller read them in this statement: not read again)."""
 
     def delete(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row]:
         """Soft-delete rows (sets ``deleted_at``); returns the rows as they were."""

@@ -664,12 +664,13 @@ class RemTxn:
             raise
         return out
 
-    def update(self, table: TableDef, rows: Sequence[Row]) -> list[Row]:
-        """Replace rows (matched by id); an ``edges`` value replaces the row's edge list."""
+    def update(self, table: TableDef, rows: Sequence[Row], olds: Sequence[Row] | None = None) -> list[Row]:
+        """Replace rows (matched by id; ``olds``: their visible versions when the caller read them already);
+        an ``edges`` value replaces the row's edge list; one embedder call for every changed embedded text."""
         pos = len(self._undo)
         try:
             to_embed: list[Row] = []
-            out = self._update_rows(table, rows, to_embed)
+            out = self._update_rows(table, rows, to_embed, olds=olds)
             if to_embed:
                 self._embed(table, to_embed)
         except BaseException:
@@ -767,10 +768,9 @@ class RemTxn:
         now = _now()
         out = []
         pos = len(self._undo)
+        uids = [i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids]
         try:
-            for i in ids:
-                i = i if isinstance(i, uuid.UUID) else uuid.UUID(str(i))
-                old = self._visible(t, i)
+            for i, old in zip(uids, self._visible_many(t, uids), strict=True):
                 if old is None:
                     continue
                 new = dict(old)

@@ -478,19 +478,22 @@ def _update(session: Any, sql: str, node: exp.Update, params: dict[int, int], gi
         matched = step.run(st)
         seen: set[Any] = set()
         updates = []
+        olds = []
         extras = []
-        for r in matched:
+        for r in matched:  # one scan; then ONE Txn.update (one embedder call for changed embedded texts)
             rid = r[id_pos]
             if rid in seen:
                 continue
             seen.add(rid)
-            new = dict(zip(names, r[:nn], strict=True))
+            old = dict(zip(names, r[:nn], strict=True))
+            new = dict(old)
             for cname, f in sets:
                 new[cname] = f(r, st)
             checks.check(new, st)
             updates.append(new)
+            olds.append(old)
             extras.append(r[nn:])
-        done = txn.update(t, updates) if updates else []
+        done = txn.update(t, updates, olds) if updates else []
         tuples = [tuple(d.get(k) for k in names) + x for d, x in zip(done, extras, strict=False)] \
             if ret_fns is not None else []
         return _result("UPDATE", len(done), ret_fns, ret_cols, tuples, st)

@@ -28,7 +28,6 @@ OPCLASS_METRIC = {"vector_cosine_ops": "cosine", "vector_l2_ops": "l2", "vector_
 EXACT_MAX_ROWS = 20_000  # filtered search: allowed sets at most this big are searched exactly …
 EXACT_MAX_FRACTION = 0.10  # … and so are sets below this fraction of the live rows
 FILTER_MIN_EF = 128  # HNSW with an ID selector gets at least this efSearch
-FLAT_MIN_ROWS = 2000  # exact over more graph rows than this scans the graph's flat storage with a selector
 
 
 @dataclass
@@ -308,15 +307,7 @@ class VectorIndex:
         """Exact top-k over ``labels`` → (labels, distances) ascending by distance, ties by label."""
         if labels.shape[0] == 0 or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0)
-        lo, hi = int(labels.min()), int(labels.max()) + 1
-        dense = labels.shape[0] * 3 >= hi - lo  # compute over the contiguous view instead of gathering
-        sub = vecs[lo:hi] if dense else vecs[labels]
-        if self.metric == "l2":
-            d = np.einsum("ij,ij->i", sub, sub) - 2.0 * (sub @ q[0]) + float(q[0] @ q[0])
-        else:
-            d = -(sub @ q[0])
-        if dense:
-            d = d[labels - lo]
+        d = _distances(q[0], vecs, np.ascontiguousarray(labels, dtype=np.int64), self.metric == "l2")
         kk = min(k, d.shape[0])
         part = np.argpartition(d, kk - 1)[:kk] if kk < d.shape[0] else np.arange(d.shape[0])
         order = np.lexsort((labels[part], d[part]))
@@ -422,10 +413,7 @@ class VectorIndex:
             head = labels[labels < hn]
             small = len(labels) <= EXACT_MAX_ROWS or len(labels) < EXACT_MAX_FRACTION * max(live, 1)
             if len(head) and (small or exact):
-                if len(head) <= FLAT_MIN_ROWS:  # gathering a few vectors beats scanning the storage
-                    parts.append(self._exact(qv, head, vecs, k))
-                else:
-                    parts.append(self._flat(qv, k, self._bitmap_selector(allowed, hn)))
+                parts.append(self._exact(qv, head, vecs, k))  # reads only the allowed rows, in place
             elif len(head):
                 sel = self._bitmap_selector(allowed, hn)
                 frac = len(head) / max(1, int(alive[:hn].sum()))
@@ -483,3 +471,22 @@ class VectorIndex:
         idx._labels = {uuids[i].tobytes(): int(i) for i in np.nonzero(alive)[0]}
         idx.seq = int(meta["seq"])
         return idx
+
+
+def _distances(q: np.ndarray, vecs: np.ndarray, labels: np.ndarray, l2: bool) -> np.ndarray:
+    """Exact scores of ``q`` against ``vecs[labels]`` (squared L2, else negated inner product: smaller is better).
+
+    FAISS's single-threaded SIMD kernels read the rows in place: no gathered copy (page faults on large
+    temporaries) and no multi-threaded BLAS matrix-vector product (which stalls on a busy machine)."""
+    n, d = labels.shape[0], q.shape[0]
+    out = np.empty(n, np.float32)
+    qc = np.ascontiguousarray(q, dtype=np.float32)
+    if not vecs.flags.c_contiguous:
+        vecs = np.ascontiguousarray(vecs)
+    if l2:
+        faiss.fvec_L2sqr_by_idx(faiss.swig_ptr(out), faiss.swig_ptr(qc), faiss.swig_ptr(vecs),
+                                faiss.swig_ptr(labels), d, 1, n)
+        return out
+    faiss.fvec_inner_products_by_idx(faiss.swig_ptr(out), faiss.swig_ptr(qc), faiss.swig_ptr(vecs),
+                                     faiss.swig_ptr(labels), d, 1, n)
+    return -out

@@ -64,20 +64,22 @@ def constraintdef(ctx: Any, oid: int, pretty: bool = False) -> str | None:
     c = snap.constraint_by_oid.get(oid)
     if c is None:
         return None
-    return _condef(ctx, snap, c)
+    return _condef(ctx, snap, c, pretty)
 
 
 def _cols(cols: list[str]) -> str:
     return ", ".join(names.quote_ident(c) for c in cols)
 
 
-def _condef(ctx: Any, snap: Snapshot, c: Constraint) -> str:
+def _condef(ctx: Any, snap: Snapshot, c: Constraint, pretty: bool = False) -> str:
     if c.kind == "p":
         sql = f"PRIMARY KEY ({_cols(c.colnames)})"
     elif c.kind == "u":
         sql = f"UNIQUE ({_cols(c.colnames)})"
     elif c.kind == "c":
-        expr = (c.expr or "").strip()
+        from engine.catalog.exprs import check_expr
+
+        expr = ((check_expr(c.raw, True) if pretty and c.raw else c.expr) or "").strip()
         sql = f"CHECK ({expr})"
     elif c.kind == "f":
         target = snap.by_oid.get(c.confrelid)

@@ -86,23 +86,27 @@ _CMP = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp
         exp.ILike: "~~*", **_OPS, exp.Mod: "%"}
 
 
-def check_expr(text: str | None) -> str | None:
-    """A CHECK constraint's expression as PostgreSQL deparses it (``(x > 0)``, ``((a > 1) AND (a < 5))``,
-    ``(b <> 'hi'::text)``); the stored text when it does not parse."""
+def check_expr(text: str | None, pretty: bool = False) -> str | None:
+    """A CHECK constraint's expression as PostgreSQL deparses it: ``((a > 1) AND (a < 5))``, ``(x > (0)::numeric)``
+    or, ``pretty``, ``a > 1 AND a < 5``; the stored text when it does not parse."""
     if text is None:
         return None
     try:
         node = sqlglot.parse_one(text, read="postgres")
-        return _dep(node) if node is not None else text
+        return _dep(node, pretty, "top") if node is not None else text
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError, AttributeError, TypeError):
         return text
 
 
-def _dep(e: exp.Expression) -> str:
+def _wrap(text: str, yes: bool) -> str:
+    return f"({text})" if yes else text
+
+
+def _dep(e: exp.Expression, pretty: bool, ctx: str) -> str:
     from engine.catalog.names import quote_ident
 
     if isinstance(e, exp.Paren):
-        return _dep(e.this)
+        return _dep(e.this, pretty, ctx)
     if isinstance(e, exp.Column):
         return quote_ident(e.name) if not e.table else f"{quote_ident(e.table)}.{quote_ident(e.name)}"
     if isinstance(e, exp.Literal):
@@ -116,7 +120,7 @@ def _dep(e: exp.Expression) -> str:
     if isinstance(e, exp.Null):
         return "NULL"
     if isinstance(e, (exp.And, exp.Or)):
-        op = "AND" if isinstance(e, exp.And) else "OR"
+        is_and = isinstance(e, exp.And)
         parts: list[str] = []
 
         def flat(x: exp.Expression) -> None:
@@ -125,30 +129,44 @@ def _dep(e: exp.Expression) -> str:
                 flat(x.left)
                 flat(x.right)
             else:
-                parts.append(_dep(x))
+                parts.append(_dep(x, pretty, "and" if is_and else "or"))
         flat(e)
-        return "(" + f" {op} ".join(parts) + ")"
+        text = f" {'AND' if is_and else 'OR'} ".join(parts)
+        if not pretty:
+            return f"({text})"
+        return _wrap(text, ctx == "other" or (not is_and and ctx in ("and", "not")))
     if isinstance(e, exp.Not):
         inner = e.this.this if isinstance(e.this, exp.Paren) else e.this
         if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
-            return f"({_dep(inner.this)} IS NOT NULL)"
-        return f"(NOT {_dep(e.this)})"
+            text = f"{_dep(inner.this, pretty, 'other')} IS NOT NULL"
+        else:
+            text = f"NOT {_dep(e.this, pretty, 'not')}"
+        return _wrap(text, not pretty or ctx == "other")
     if isinstance(e, exp.Is) and isinstance(e.expression, exp.Null):
-        return f"({_dep(e.this)} IS NULL)"
+        neg = " NOT" if e.args.get("negate") else ""
+        return _wrap(f"{_dep(e.this, pretty, 'other')} IS{neg} NULL", not pretty or ctx == "other")
     if isinstance(e, exp.Between):
-        x = _dep(e.this)
-        return f"(({x} >= {_dep(e.args['low'])}) AND ({x} <= {_dep(e.args['high'])}))"
+        both = exp.And(this=exp.GTE(this=e.this, expression=e.args["low"]),
+                       expression=exp.LTE(this=e.this, expression=e.args["high"]))
+        return _dep(both, pretty, ctx)
     if isinstance(e, exp.In) and e.expressions:
-        return f"({_dep(e.this)} = ANY (ARRAY[{', '.join(_dep(x) for x in e.expressions)}]))"
+        arr = ", ".join(_dep(x, pretty, "other") for x in e.expressions)
+        return _wrap(f"{_dep(e.this, pretty, 'other')} = ANY (ARRAY[{arr}])", not pretty or ctx == "other")
     for cls, op in _CMP.items():
         if type(e) is cls:
-            return f"({_dep(e.left)} {op} {_dep(e.right)})"
+            text = f"{_dep(e.left, pretty, 'other')} {op} {_dep(e.right, pretty, 'other')}"
+            arith = cls in _OPS or cls is exp.Mod
+            return _wrap(text, not pretty or arith or ctx == "other")
     if isinstance(e, exp.Cast):
         oid = _cast_type(e.to)
-        return f"{_dep(e.this)}::{_type_name(oid)}" if oid else e.sql(dialect="postgres")
-    if isinstance(e, exp.Func) and not isinstance(e, exp.Anonymous):
+        if not oid:
+            return e.sql(dialect="postgres")
+        inner = _dep(e.this, pretty, "other")
+        plain = pretty or (isinstance(e.this, exp.Literal) and e.this.is_string) or isinstance(e.this, exp.Column)
+        return f"{inner if plain else f'({inner})'}::{_type_name(oid)}"
+    if isinstance(e, exp.Anonymous):
+        return f"{str(e.this).lower()}({', '.join(_dep(a, pretty, 'other') for a in e.expressions)})"
+    if isinstance(e, exp.Func):
         sql = e.sql(dialect="postgres")
         return _CALL.sub(lambda m: m.group(1).lower() + "(", sql)
-    if isinstance(e, exp.Anonymous):
-        return f"{str(e.this).lower()}({', '.join(_dep(a) for a in e.expressions)})"
     return e.sql(dialect="postgres")

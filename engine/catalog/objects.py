@@ -65,6 +65,7 @@ class Constraint:
     colnames: list[str]
     indid: int = 0
     expr: str | None = None
+    raw: str | None = None  # CHECK: the stored expression text (pretty printing starts from it)
     confrelid: int = 0
     confkey: list[int] = field(default_factory=list)
     ref_colnames: list[str] = field(default_factory=list)
@@ -201,7 +202,8 @@ def _add_table(snap: Snapshot, t: Any) -> None:
         if a.identity or m:
             seq_name = m.group(1).split(".")[-1].strip('"') if m else f"{t.name}_{a.name}_seq"
             defn = _SEQDEFS.get((t.schema, seq_name))
-            if m and not a.identity and (defn is None or defn.owner_table != t.name):
+            owned = defn.owner_table == t.name if defn is not None else seq_name == f"{t.name}_{a.name}_seq"
+            if m and not a.identity and not owned:
                 pass  # a default that calls a standalone sequence: not owned by this column
             else:
                 seq = Sequence(defn.oid if defn is not None and defn.oid else
@@ -255,7 +257,7 @@ def _add_table(snap: Snapshot, t: Any) -> None:
             continue
         coid = c.oid or oids.derived(oids.CONSTRAINT, t.oid, k + 1)
         con = Constraint(coid, t.oid, c.name, c.kind, [attnum.get(n, 0) for n in c.columns], list(c.columns),
-                         expr=check_expr(c.expr) if c.kind == "c" else c.expr)
+                         expr=check_expr(c.expr) if c.kind == "c" else c.expr, raw=c.expr)
         if c.kind in ("p", "u"):
             index = idx_by_cols.get(tuple(c.columns))
             if index is None or (c.kind == "p" and not index.primary and index.name != c.name):

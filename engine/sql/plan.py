@@ -12,6 +12,7 @@ from operator import itemgetter
 from typing import Any
 
 from engine.errors import CardinalityViolation, FeatureNotSupported
+from engine.sql import arrow_agg, columnar
 from engine.sql.compiler import Fn
 from engine.sql.scope import ColInfo, ExecState
 
@@ -101,6 +102,11 @@ class Scan(Step):
         txn = st.ctx.txn
         names = self.names
         if self.access is None:
+            tuples = getattr(txn, "scan_tuples", None)
+            if tuples is not None:  # no per-row dict copies
+                out = tuples(self.table, names)
+                st.ctx.check_interrupts()
+                return out
             rows = list(txn.scan(self.table))
         elif self.access[0] == "lookup":
             vals = []
@@ -295,11 +301,12 @@ class SubqueryScan(Step):
 class Filter(Step):
     label = "Filter"
 
-    def __init__(self, child: Step, pred: Fn, text: str) -> None:
+    def __init__(self, child: Step, pred: Fn, text: str, vec: columnar.VecPred | None = None) -> None:
         self.child = child
         self.pred = pred
         self.text = text
         self.cols = child.cols
+        self.vec = vec  # the predicate on Arrow (engine.sql.columnar), when it has an exact columnar form
 
     def detail(self) -> str:
         return f"({self.text})"
@@ -315,15 +322,29 @@ class Filter(Step):
             return lines
         return super().explain(depth)
 
+    def columnar_scan(self) -> Scan | None:
+        """The plain table scan this filter can run on Arrow (``vec``: the WHERE's columnar form), else None."""
+        c = self.child
+        if self.vec is not None and isinstance(c, Scan) and c.access is None:
+            return c
+        return None
+
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
+        scan = self.columnar_scan()
         if getattr(self, "_pure", False):
             key = ("vt", "filter", id(self))
             got = st.cache.get(key)  # type: ignore[call-overload]
             if got is None:
                 p = self.pred
-                got = [r for r in self.child.run(st) if p(r, st)]
+                got = columnar.filter_rows(scan, self.vec, st) if scan is not None else None
+                if got is None:
+                    got = [r for r in self.child.run(st) if p(r, st)]
                 st.cache[key] = got  # type: ignore[index]
             return got
+        if scan is not None:
+            got = columnar.filter_rows(scan, self.vec, st, limit)
+            if got is not None:
+                return got
         p = self.pred
         out = []
         for r in self.child.run(st):
@@ -472,17 +493,27 @@ class Aggregate(Step):
     def children(self) -> list[Step]:
         return [self.child]
 
-    def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
-        rows = self.child.run(st)
-        keys = self.keys
-        groups: dict[Any, tuple[Row, list[Any]]] = {}
-        aggs = self.aggs
-        from engine.sql import arrow_agg
+    def _spec(self) -> Any:
+        spec = getattr(self, "_arrow", False)
+        if spec is False:
+            spec = self._arrow = arrow_agg.plan_spec(self.keys, self.aggs, self.child.cols)
+        return spec
 
+    def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
+        keys = self.keys
+        aggs = self.aggs
+        child = self.child
+        scan = child.columnar_scan() if isinstance(child, Filter) else (
+            child if isinstance(child, Scan) and child.access is None else None)
+        if scan is not None and self._spec() is not None:  # scan → filter → aggregate, all on Arrow
+            got = columnar.aggregate(scan, child.vec if isinstance(child, Filter) else None, self._spec(),
+                                     child.cols, self.grouped, st)
+            if got is not None:
+                return got
+        rows = child.run(st)
+        groups: dict[Any, tuple[Row, list[Any]]] = {}
         if len(rows) >= arrow_agg.MIN_ROWS and (self.grouped or rows):
-            spec = getattr(self, "_arrow", False)
-            if spec is False:
-                spec = self._arrow = arrow_agg.plan_spec(keys, aggs, self.child.cols)
+            spec = self._spec()
             if spec is not None:
                 return arrow_agg.aggregate(rows, spec, self.child.cols, aggs)
         cols = [getattr(f, "_col", None) for f in keys]

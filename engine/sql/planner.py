@@ -1452,6 +1452,8 @@ def pushdown(step: plan.Step, where: exp.Expression, comp: Compiler) -> plan.Ste
             step.access_text = f"({best_text})"
             return plan.Filter(step, pred, text)
         step.filter_text = text
+        from engine.sql.columnar import vectorize
+        return plan.Filter(step, pred, text, vectorize(where, step, comp))  # WHERE on Arrow when exact
     return plan.Filter(step, pred, text)
 
 

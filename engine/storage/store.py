@@ -22,6 +22,7 @@ from engine.schema.model import TableDef
 from engine.schema.registry import SchemaRegistry
 from engine.settings import Settings
 from engine.storage import codec
+from engine.storage.columns import ColumnSet, ColumnView
 from engine.storage.keys import TABLE, entity_key, escape, prefix_end, split_edge_key
 from engine.storage.rocks import Rocks
 from engine.txn import RemTxn
@@ -49,7 +50,7 @@ class TableCache:
     not the cache served it. Ids inserted since the last read are merged in at the next read (Timsort merges the
     appended sorted run in linear time); the materialized list is reused until the table changes."""
 
-    __slots__ = ("rows", "order", "new", "stale", "listed")
+    __slots__ = ("rows", "order", "new", "stale", "listed", "cols")
 
     def __init__(self, rows: dict[uuid.UUID, Row]) -> None:
         self.rows = rows  # filled in key order by a cold scan, or empty
@@ -57,17 +58,23 @@ class TableCache:
         self.new: list[uuid.UUID] = []
         self.stale = 0
         self.listed: list[Row] | None = None
+        self.cols: ColumnSet | None = None  # Arrow columns, built on the first columnar read
 
     def upsert(self, i: uuid.UUID, r: Row) -> None:
-        if i not in self.rows:
+        existed = i in self.rows
+        if not existed:
             self.new.append(i)
         self.rows[i] = r
         self.listed = None
+        if self.cols is not None:
+            self.cols.upsert(i, r, existed)
 
     def delete(self, i: uuid.UUID) -> None:
         if self.rows.pop(i, None) is not None:
             self.stale += 1
             self.listed = None
+            if self.cols is not None:
+                self.cols.delete(i)
 
     def values(self) -> list[Row]:
         """The rows in key order (a shared list: read it, never mutate it)."""
@@ -140,6 +147,21 @@ class RowCache:
             self.hits += 1
             d = c.rows
             return [d.get(i) for i in ids]
+
+    def columns(self, t: TableDef, seq: int, overlay: dict[uuid.UUID, Row | None] | None) -> ColumnView | None:
+        """Arrow columns of the rows a view at ``seq`` sees, merged with a transaction's ``overlay``; None when
+        the cache cannot serve that view."""
+        with self._w.lock:
+            c = self._valid(t.oid, seq)
+            if c is None:
+                return None
+            cs = c.cols
+            if cs is None:
+                cs = c.cols = ColumnSet(c.values(), t.id_column)
+            elif cs.needs_compaction():
+                cs = c.cols = cs.compacted()
+            self.hits += 1
+            return cs.view(overlay, t.system_column("deleted_at"), c.rows)
 
     def count(self, oid: int, seq: int) -> int | None:
         with self._w.lock:
@@ -289,6 +311,11 @@ class RemStore:
 
     def cache_rows(self, t: TableDef, seq: int) -> list[Row] | None:
         return self.cache.rows(t.oid, seq)
+
+    def column_view(self, t: TableDef, seq: int,
+                    overlay: dict[uuid.UUID, Row | None] | None = None) -> ColumnView | None:
+        """Arrow columns of ``t`` as a view at ``seq`` sees them plus ``overlay`` (None: not cached)."""
+        return self.cache.columns(t, seq, overlay)
 
     def cached_count(self, t: TableDef, seq: int) -> int | None:
         return self.cache.count(t.oid, seq)

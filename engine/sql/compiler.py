@@ -49,6 +49,7 @@ class CE:
     strength: int = 0  # how strongly the expression names its column (PostgreSQL's FigureColname)
     const: bool = False
     value: Any = None
+    fields: tuple[tuple[str, int], ...] | None = None  # a record's (field name, type OID) when known
 
 
 def const(value: Any, oid: int, name: str = "?column?", strength: int = 0) -> CE:
@@ -232,7 +233,8 @@ class Compiler:
         if key is not None and key in reps:
             i, oid, typmod = reps[key]
             name, strength = self._figure_name(node)
-            return CE(lambda r, st: r[i], oid, typmod, name=name, strength=strength)
+            fields = self.scope.cols[i].fields if i < len(self.scope.cols) else None
+            return CE(lambda r, st: r[i], oid, typmod, name=name, strength=strength, fields=fields)
         if isinstance(node, exp.Column) and self.scope.grouped:
             inp = self.scope.input_scope
             assert inp is not None
@@ -270,6 +272,11 @@ class Compiler:
                 return _cast_label(node.args["to"]), 1
             return n, s
         if isinstance(node, exp.Case):
+            default = node.args.get("default")
+            if default is not None:  # a strongly named ELSE result names the CASE (FigureColnameInternal)
+                n, s = self._figure_name(default)
+                if s > 1:
+                    return n, s
             return "case", 1
         if isinstance(node, exp.Window):
             return self._figure_name(node.this)
@@ -300,6 +307,8 @@ class Compiler:
             return self._figure_name(node.this)
         if isinstance(node, exp.Dot) and isinstance(node.expression, (exp.Identifier, exp.Column)):
             return node.expression.name, 2
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):  # pg_catalog.f(...)
+            return self._figure_name(node.expression)
         if isinstance(node, (exp.CurrentCatalog, exp.Localtime)):
             return ("current_catalog" if isinstance(node, exp.CurrentCatalog) else "localtime"), 2
         if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar)):
@@ -411,7 +420,7 @@ class Compiler:
         else:
             d = depth
             fn = lambda r, st: st.outer[-d][idx]
-        return CE(fn, ci.oid, ci.typmod, name=ci.name, strength=2)
+        return CE(fn, ci.oid, ci.typmod, name=ci.name, strength=2, fields=ci.fields)
 
     def c_Identifier(self, node: exp.Identifier, hint: int | None) -> CE:
         return self.c_Column(exp.Column(this=node), hint)
@@ -424,7 +433,24 @@ class Compiler:
         schema = head.name.lower() if isinstance(head, (exp.Identifier, exp.Column, exp.Var)) else ""
         if schema in ("pg_catalog", "public", "information_schema") and isinstance(tail, exp.Func):
             return self.compile(tail, hint)
+        if isinstance(head, exp.Paren) and isinstance(tail, (exp.Identifier, exp.Column)):
+            return self._record_field(self.compile(head.this), tail.name)
         raise FeatureNotSupported(f"expression not supported: {node.sql(dialect=D.DIALECT)}")
+
+    def _record_field(self, rec: CE, field: str) -> CE:
+        """``(record).field`` on a record whose fields are known (set-returning functions with OUT columns)."""
+        if not rec.fields:
+            if rec.oid != T.RECORD:
+                from engine.errors import error
+                raise error("42809", f"column notation .{field} applied to type {type_name(rec.oid)}, "
+                                     "which is not a composite type")
+            raise FeatureNotSupported(f"field selection .{field} from a record of unknown fields is not supported")
+        names = [n for n, _ in rec.fields]
+        if field not in names:
+            raise UndefinedColumn(f'column "{field}" not found in data type record')
+        k = names.index(field)
+        f = rec.fn
+        return CE(lambda r, st: None if (v := f(r, st)) is None else v[k], rec.fields[k][1], name=field, strength=2)
 
     _OPERATOR_NODES: dict[str, type] = {
         "=": exp.EQ, "<>": exp.NEQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
@@ -1192,7 +1218,7 @@ class Compiler:
                     return v(r, st)
             return fd(r, st)
 
-        return CE(f, rt, name="case", strength=1)
+        return self.named(CE(f, rt), node)
 
     def c_If(self, node: exp.Expression, hint: int | None) -> CE:
         return self.c_Case(exp.Case(ifs=[exp.If(this=node.this, true=node.args["true"])],
@@ -1536,7 +1562,8 @@ class Compiler:
             return v
 
         oid = plan.cols[0].oid
-        return self.named(CE(f, T.TEXT if oid == T.UNKNOWN else oid, plan.cols[0].typmod), node)
+        # named after the subquery's output column, as PostgreSQL names an EXPR sublink
+        return CE(f, T.TEXT if oid == T.UNKNOWN else oid, plan.cols[0].typmod, plan.cols[0].name, 2)
 
     def c_Select(self, node: exp.Select, hint: int | None) -> CE:
         return self.c_Subquery(exp.Subquery(this=node), hint)

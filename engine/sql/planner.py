@@ -124,7 +124,7 @@ class Planner:
         out = []
         for i, c in enumerate(cols):
             out.append(ColInfo(alias, names[i] if i < len(names) else c.name, c.oid if c.oid != T.UNKNOWN else T.TEXT,
-                               c.typmod, hidden=c.hidden, table_oid=c.table_oid, attnum=c.attnum))
+                               c.typmod, hidden=c.hidden, table_oid=c.table_oid, attnum=c.attnum, fields=c.fields))
         return out
 
     # ---- FROM
@@ -694,7 +694,7 @@ class Planner:
             oid = ce.oid  # unknown literals stay unknown until a set operation or the client resolves them
             src = _source_col(e, scope) if not grouped or out_scope.replacements else None
             cols.append(ColInfo(None, name, oid, ce.typmod, table_oid=src.table_oid if src else 0,
-                                attnum=src.attnum if src else 0))
+                                attnum=src.attnum if src else 0, fields=ce.fields))
             ces.append(ce)
         # ORDER BY: output names/positions first, then input expressions (extra hidden columns)
         sort_keys: list[tuple[int, bool, bool]] = []
@@ -980,7 +980,8 @@ class Planner:
                         out.append(t[0] if single and isinstance(t, tuple) else t)
                     return out
             reps[("expr", key)] = (len(cols), oid, -1)
-            cols.append(ColInfo(None, field or name, oid))
+            rec_fields = tuple(ocols) if name not in ("unnest", "generate_series") and oid == T.RECORD else None
+            cols.append(ColInfo(None, field or name, oid, fields=rec_fields))
             gens.append(gen)
         new_scope = Scope(cols, parent=scope.parent, query=scope.query, replacements=reps,
                           grouped=scope.grouped, input_scope=scope.input_scope or scope)

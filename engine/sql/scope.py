@@ -21,6 +21,7 @@ class ColInfo:
     table_oid: int = 0
     attnum: int = 0
     system: bool = False
+    fields: tuple[tuple[str, int], ...] | None = None  # (name, type OID) of a record column's fields
 
 
 @dataclass

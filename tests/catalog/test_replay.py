@@ -15,12 +15,6 @@ CORPUS = load_corpus()
 # Known SQL-engine gaps (docs/compatibility.md), CockroachDB-blocklist style: strict, so a fix shows up as XPASS
 # and the entry must go.
 KNOWN_GAPS: dict[str, str] = {
-    "pgjdbc-4": "field of a composite function result",
-    "psql-4": "output name of CASE (reloftype)",
-    "psql-5": "output name of a scalar subquery (pg_get_expr)",
-    "psql-7": "output name of CASE (array_to_string)",
-    "psql-12": "output name of CASE (reloftype)",
-    "psql-13": "output name of a scalar subquery (pg_get_expr)",
 }
 PARAMS = [pytest.param(c, s, id=c, marks=[pytest.mark.xfail(reason=KNOWN_GAPS[c], strict=True)] if c in KNOWN_GAPS
                        else []) for c, s in CORPUS]

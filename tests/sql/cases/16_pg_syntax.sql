@@ -104,3 +104,13 @@ select current_setting('join_collapse_limit'), current_setting('enable_nestloop'
 reset enable_nestloop;
 set max_index_keys = 5;
 select name, setting, unit, vartype from pg_settings where name in ('deadlock_timeout', 'enable_sort', 'cpu_tuple_cost', 'default_statistics_target', 'transaction_deferrable', 'max_function_args');
+select case when true then 1 else 2 end, case when true then 1 end, case when true then 1 else length('a') end;
+select case when x > 1 then 'a' else x::text end from (select 1 as x) s;
+select case when x > 1 then 'a' else (x) end from (select '1' as x) s;
+select (select 1), (select 1 as y), (select x from (select 1 as x) s), (select x + 1 from (select 1 as x) s), (select pg_catalog.upper('a'));
+select (select count(*) from pg_class where false), (select case when true then 1 end);
+select pg_catalog.lower('A'), pg_catalog.array_to_string(array[1], ',');
+select (s.k).x, (s.k).n, s.k from (select information_schema._pg_expandarray('10 20'::int2vector) as k) s order by 2;
+select (information_schema._pg_expandarray('5 6'::int2vector)).n;
+select (s.k).nope from (select information_schema._pg_expandarray('10 20'::int2vector) as k) s;
+select (s.a).x from (select 1 as a) s;

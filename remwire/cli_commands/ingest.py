@@ -2,8 +2,9 @@
 
 Rows: ``uri = file://<absolute path>``, ``chunk_ordinal``, ``name = "<file name> (chunk i)"``, ``content``,
 ``content_type``. The id derives from (uri, chunk_ordinal), so a chunk is always the same row. Chunks whose
-content did not change are not written (no re-embedding); changed chunks are upserted, chunks never stored are
-inserted (plain INSERT, batched); chunks past the new count are deleted.
+content did not change are not written; new and changed chunks go through the same batched upsert as
+``rem insert --batch`` (the engine embeds only new or changed text, one embedding call per batch); chunks past
+the new count are deleted.
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ def ingest(
     report: list[tuple[Any, ...]] = []
     with database(path, dsn) as db, Progress(f"ingest {schema}", total=sum(len(d.chunks) for d in docs),
                                              unit="chunks") as bar:
-        up = Upserter(db, schema, batch_size, bar)  # chunks that exist and changed
-        new = Upserter(db, schema, batch_size, bar, upsert=False)  # chunks never stored: plain INSERT
+        up = Upserter(db, schema, batch_size, bar)  # new and changed chunks: one upsert path
         for d in docs:
             existing = {
                 int(o): (c, n) for o, c, n in db.run(
@@ -94,14 +94,13 @@ def ingest(
                 if existing.get(i) == (content, name):
                     bar.advance(1)
                     continue
-                (up if i in existing else new).add({"uri": d.uri, "chunk_ordinal": i, "name": name,
-                                                     "content": content, "content_type": d.content_type})
+                up.add({"uri": d.uri, "chunk_ordinal": i, "name": name, "content": content,
+                        "content_type": d.content_type})
                 written += 1
             stale = sum(1 for o in existing if o >= len(d.chunks))
             if stale:
                 db.run(f"DELETE FROM {table} WHERE uri = $1 AND chunk_ordinal >= $2", [d.uri, len(d.chunks)])
             report.append((str(d.path), d.uri, len(d.chunks), written, len(d.chunks) - written, stale))
-        new.flush()
         up.flush()
     emit(["file", "uri", "chunks", "written", "unchanged", "removed"], report, fmt)
 

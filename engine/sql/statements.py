@@ -78,8 +78,8 @@ def prepare_statement(session: Any, sql: str, param_oids: list[int]) -> Statemen
         node = parse_one(sql)
     st = prepare_ast(session, sql, node, param_oids)
     st.given_oids = list(param_oids)
-    if len(sql) > 4096:
-        st.cacheable = False  # big literal statements are rarely repeated
+    if len(sql) > 4096 and (not st.param_oids or len(sql) > 1 << 20):
+        st.cacheable = False  # big literal statements are rarely repeated (big $n templates are: batch writers)
     return st
 
 

@@ -79,7 +79,7 @@ def _condef(ctx: Any, snap: Snapshot, c: Constraint, pretty: bool = False) -> st
     elif c.kind == "c":
         from engine.catalog.exprs import check_expr
 
-        expr = ((check_expr(c.raw, True) if pretty and c.raw else c.expr) or "").strip()
+        expr = ((check_expr(c.raw, True, c.types) if pretty and c.raw else c.expr) or "").strip()
         sql = f"CHECK ({expr})"
     elif c.kind == "f":
         target = snap.by_oid.get(c.confrelid)

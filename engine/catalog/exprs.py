@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from engine import types
+from engine import types as types_mod
 from engine.textio import type_display_name
 
 _KEEP = re.compile(r"^\s*nextval\(", re.I)
@@ -86,14 +87,14 @@ _CMP = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp
         exp.ILike: "~~*", **_OPS, exp.Mod: "%"}
 
 
-def check_expr(text: str | None, pretty: bool = False) -> str | None:
+def check_expr(text: str | None, pretty: bool = False, types: dict[str, int] | None = None) -> str | None:
     """A CHECK constraint's expression as PostgreSQL deparses it: ``((a > 1) AND (a < 5))``, ``(x > (0)::numeric)``
     or, ``pretty``, ``a > 1 AND a < 5``; the stored text when it does not parse."""
     if text is None:
         return None
     try:
         node = sqlglot.parse_one(text, read="postgres")
-        return _dep(node, pretty, "top") if node is not None else text
+        return _dep(node, pretty, "top", types) if node is not None else text
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError, AttributeError, TypeError):
         return text
 
@@ -102,11 +103,11 @@ def _wrap(text: str, yes: bool) -> str:
     return f"({text})" if yes else text
 
 
-def _dep(e: exp.Expression, pretty: bool, ctx: str) -> str:
+def _dep(e: exp.Expression, pretty: bool, ctx: str, types: dict[str, int] | None = None) -> str:
     from engine.catalog.names import quote_ident
 
     if isinstance(e, exp.Paren):
-        return _dep(e.this, pretty, ctx)
+        return _dep(e.this, pretty, ctx, types)
     if isinstance(e, exp.Column):
         return quote_ident(e.name) if not e.table else f"{quote_ident(e.table)}.{quote_ident(e.name)}"
     if isinstance(e, exp.Literal):
@@ -129,7 +130,7 @@ def _dep(e: exp.Expression, pretty: bool, ctx: str) -> str:
                 flat(x.left)
                 flat(x.right)
             else:
-                parts.append(_dep(x, pretty, "and" if is_and else "or"))
+                parts.append(_dep(x, pretty, "and" if is_and else "or", types))
         flat(e)
         text = f" {'AND' if is_and else 'OR'} ".join(parts)
         if not pretty:
@@ -138,35 +139,49 @@ def _dep(e: exp.Expression, pretty: bool, ctx: str) -> str:
     if isinstance(e, exp.Not):
         inner = e.this.this if isinstance(e.this, exp.Paren) else e.this
         if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
-            text = f"{_dep(inner.this, pretty, 'other')} IS NOT NULL"
+            text = f"{_dep(inner.this, pretty, 'other', types)} IS NOT NULL"
         else:
-            text = f"NOT {_dep(e.this, pretty, 'not')}"
+            text = f"NOT {_dep(e.this, pretty, 'not', types)}"
         return _wrap(text, not pretty or ctx == "other")
     if isinstance(e, exp.Is) and isinstance(e.expression, exp.Null):
         neg = " NOT" if e.args.get("negate") else ""
-        return _wrap(f"{_dep(e.this, pretty, 'other')} IS{neg} NULL", not pretty or ctx == "other")
+        return _wrap(f"{_dep(e.this, pretty, 'other', types)} IS{neg} NULL", not pretty or ctx == "other")
     if isinstance(e, exp.Between):
         both = exp.And(this=exp.GTE(this=e.this, expression=e.args["low"]),
                        expression=exp.LTE(this=e.this, expression=e.args["high"]))
-        return _dep(both, pretty, ctx)
+        return _dep(both, pretty, ctx, types)
     if isinstance(e, exp.In) and e.expressions:
-        arr = ", ".join(_dep(x, pretty, "other") for x in e.expressions)
-        return _wrap(f"{_dep(e.this, pretty, 'other')} = ANY (ARRAY[{arr}])", not pretty or ctx == "other")
+        arr = ", ".join(_dep(x, pretty, "other", types) for x in e.expressions)
+        return _wrap(f"{_dep(e.this, pretty, 'other', types)} = ANY (ARRAY[{arr}])", not pretty or ctx == "other")
     for cls, op in _CMP.items():
         if type(e) is cls:
-            text = f"{_dep(e.left, pretty, 'other')} {op} {_dep(e.right, pretty, 'other')}"
+            left, right = _dep(e.left, pretty, 'other', types), _dep(e.right, pretty, 'other', types)
+            if types and cls not in _OPS:  # varchar/char compared with text: PostgreSQL shows the cast
+                left = _text_cast(e.left, e.right, left, pretty, types)
+                right = _text_cast(e.right, e.left, right, pretty, types)
+            text = f"{left} {op} {right}"
             arith = cls in _OPS or cls is exp.Mod
             return _wrap(text, not pretty or arith or ctx == "other")
     if isinstance(e, exp.Cast):
         oid = _cast_type(e.to)
         if not oid:
             return e.sql(dialect="postgres")
-        inner = _dep(e.this, pretty, "other")
+        if isinstance(e.this, exp.Literal) and e.this.is_string:
+            return "'" + str(e.this.this).replace("'", "''") + f"'::{_type_name(oid)}"
+        inner = _dep(e.this, pretty, "other", types)
         plain = pretty or (isinstance(e.this, exp.Literal) and e.this.is_string) or isinstance(e.this, exp.Column)
         return f"{inner if plain else f'({inner})'}::{_type_name(oid)}"
     if isinstance(e, exp.Anonymous):
-        return f"{str(e.this).lower()}({', '.join(_dep(a, pretty, 'other') for a in e.expressions)})"
+        return f"{str(e.this).lower()}({', '.join(_dep(a, pretty, 'other', types) for a in e.expressions)})"
     if isinstance(e, exp.Func):
         sql = e.sql(dialect="postgres")
         return _CALL.sub(lambda m: m.group(1).lower() + "(", sql)
     return e.sql(dialect="postgres")
+
+
+def _text_cast(side: exp.Expression, other: exp.Expression, text: str, pretty: bool, types: dict[str, int]) -> str:
+    is_text = (isinstance(other, exp.Literal) and other.is_string) or (
+        isinstance(other, exp.Cast) and _cast_type(other.to) == types_mod.TEXT)
+    if isinstance(side, exp.Column) and is_text and types.get(side.name) in (types_mod.VARCHAR, types_mod.BPCHAR):
+        return f"{text}::text" if pretty else f"({text})::text"
+    return text

@@ -198,6 +198,10 @@ def obj_description(ctx: Any, oid: int, catalog: str | None = None) -> str | Non
         rel = snapshot(ctx).by_oid.get(oid)
         if rel is not None:
             return rel.description
+    if catalog in (None, "pg_constraint"):
+        con = snapshot(ctx).constraint_by_oid.get(oid)
+        if con is not None:
+            return con.description
     if catalog in (None, "pg_proc"):
         name = proc_name(oid)
         if name:

@@ -66,6 +66,7 @@ class Constraint:
     indid: int = 0
     expr: str | None = None
     raw: str | None = None  # CHECK: the stored expression text (pretty printing starts from it)
+    types: dict[str, int] | None = None  # CHECK: column types of the table (casts shown as PostgreSQL does)
     confrelid: int = 0
     confkey: list[int] = field(default_factory=list)
     ref_colnames: list[str] = field(default_factory=list)
@@ -73,6 +74,7 @@ class Constraint:
     on_delete: str = "a"
     deferrable: bool = False
     deferred: bool = False
+    description: str | None = None
 
 
 @dataclass
@@ -252,12 +254,14 @@ def _add_table(snap: Snapshot, t: Any) -> None:
                 pk_cols = [idcol]
     if not has_pk and pk_cols:
         cons.insert(0, _Con(f"{t.name}_pkey", "p", pk_cols, oid=oids.derived(oids.CONSTRAINT, t.oid, 0)))
+    coltypes = {c.name: c.type_oid for c in t.columns}
     for k, c in enumerate(cons):
         if c.kind == "n":
             continue
         coid = c.oid or oids.derived(oids.CONSTRAINT, t.oid, k + 1)
         con = Constraint(coid, t.oid, c.name, c.kind, [attnum.get(n, 0) for n in c.columns], list(c.columns),
-                         expr=check_expr(c.expr) if c.kind == "c" else c.expr, raw=c.expr)
+                         expr=check_expr(c.expr, types=coltypes) if c.kind == "c" else c.expr, raw=c.expr,
+                         description=getattr(c, "description", None), types=coltypes)
         if c.kind in ("p", "u"):
             index = idx_by_cols.get(tuple(c.columns))
             if index is None or (c.kind == "p" and not index.primary and index.name != c.name):

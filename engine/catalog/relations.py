@@ -158,6 +158,9 @@ def _pg_description(ctx: Any) -> Iterator[dict[str, Any]]:
             if a.description:
                 yield {"objoid": rel.oid, "classoid": oids.PG_CLASS, "objsubid": a.attnum,
                        "description": a.description}
+    for c in snap.constraints:
+        if c.description:
+            yield {"objoid": c.oid, "classoid": oids.PG_CONSTRAINT, "objsubid": 0, "description": c.description}
     for ext, text in ((oids.EXT_PLPGSQL, "PL/pgSQL procedural language"),
                       (oids.EXT_VECTOR, "vector data type and ivfflat and hnsw access methods")):
         yield {"objoid": ext, "classoid": oids.PG_EXTENSION, "objsubid": 0, "description": text}

@@ -64,6 +64,7 @@ class ConstraintDef:
     deferrable: bool = False
     deferred: bool = False
     ref_schema: str | None = None  # foreign keys: schema of ref_table (None: the table's own schema)
+    description: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass

@@ -445,6 +445,10 @@ class SchemaRegistry:
                 src = table.column(c.name)
                 if src is not None:
                     c.description = src.description
+            given = {k.name: k.description for k in table.constraints}
+            for k in t.constraints:
+                if k.name in given:
+                    k.description = given[k.name]
             self._persist(t, [])
             return t
 

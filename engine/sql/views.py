@@ -173,6 +173,14 @@ def prepare_comment(session: Any, sql: str, c: Cursor) -> Statement:
     while c.cur is not None and c.cur.text == ".":
         c.next()
         parts.append(c.ident())
+    on: list[str] = []
+    if kind == "CONSTRAINT":
+        c.expect("ON")
+        c.match("DOMAIN")
+        on = [c.ident()]
+        while c.cur is not None and c.cur.text == ".":
+            c.next()
+            on.append(c.ident())
     c.expect("IS")
     text: str | None
     if c.match("NULL"):
@@ -218,5 +226,20 @@ def prepare_comment(session: Any, sql: str, c: Cursor) -> Statement:
                     reg.put_view(new)
                 return []
             raise UndefinedTable(f'relation "{".".join(rel_parts)}" does not exist')
+        if kind == "CONSTRAINT":
+            name, schema = on[-1], (on[-2] if len(on) > 1 else None)
+            for sch in ([schema] if schema else _path(s)):
+                t = reg.get(name, sch)
+                if t is None:
+                    continue
+                new = copy.deepcopy(t)
+                hit = [k for k in new.constraints if k.name == parts[-1]]
+                if not hit:
+                    from engine.errors import UndefinedObject
+                    raise UndefinedObject(f'constraint "{parts[-1]}" for table "{name}" does not exist')
+                hit[0].description = text
+                reg.set_description(new)
+                return []
+            raise UndefinedTable(f'relation "{".".join(on)}" does not exist')
         return []  # comments on other objects are accepted and not kept
     return _ddl(sql, "COMMENT", fn)

@@ -290,7 +290,12 @@ def test_comments(both: Any) -> None:
          "comment on table t is ''",
          "select description from pg_description where objoid = 't'::regclass",
          "comment on column t.zz is 'x'",
-         "comment on table nosuch is 'x'")
+         "comment on table nosuch is 'x'",
+         "create table u (id int primary key, x int constraint zz check (x > 0))",
+         "comment on constraint zz on u is 'u check'",
+         "select obj_description(oid, 'pg_constraint') from pg_constraint where conname = 'zz'",
+         "create table w (a varchar(5) primary key, constraint cc check (a = 'it''s'::text or a = 'b'))",
+         "select pg_get_constraintdef(oid, true) from pg_constraint where conname = 'cc'")
 
 
 def test_sqlalchemy_inspector(both: Any, rem_ddl: RemServer, pg_dsn: str) -> None:

@@ -3,7 +3,8 @@
 SQLAlchemy's PostgreSQL provisioning runs ``CREATE EXTENSION IF NOT EXISTS citext`` and ``hstore`` once per
 session and aborts the whole run when that fails. REM has neither extension, so this plugin makes the step
 tolerant: each extension is tried and a failure is reported on stderr; tests that need the type then fail
-on their own and sit in the expected-failures list.
+on their own and sit in the expected-failures list. It also creates the schemas ``test_schema`` and
+``test_schema_2`` that the suite expects the test database to have.
 """
 
 from __future__ import annotations
@@ -32,5 +33,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 except Exception as exc:  # noqa: BLE001 - report and go on, the suite shows what breaks
                     conn.rollback()
                     print(f"[rem] CREATE EXTENSION {name} failed: {exc}".splitlines()[0], file=sys.stderr)
+            for schema in ("test_schema", "test_schema_2"):  # the suite expects them (README.unittests)
+                try:
+                    conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+                    conn.commit()
+                except Exception as exc:  # noqa: BLE001
+                    conn.rollback()
+                    print(f"[rem] CREATE SCHEMA {schema} failed: {exc}".splitlines()[0], file=sys.stderr)
 
     post_configure_engine.fns["postgresql"] = tolerant

@@ -32,6 +32,7 @@ class FunctionDef:
     variadic: bool = False
     arg_names: tuple[str, ...] | None = None  # for named arguments (``depth => 2``)
     description: str = ""
+    prunes_columns: bool = False  # set-returning: impl takes ``columns=`` (output names the query uses; None = all)
 
 
 _FUNCTIONS: dict[str, list[FunctionDef]] = {}

@@ -13,7 +13,7 @@ import datetime as dt
 import operator
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine import errors as E
@@ -191,6 +191,33 @@ class RemTxn:
                     out.extend(dict(r) if r is not None else None for r in got)
             return out
         return self._get_each(table, uids)
+
+    def get_partial(self, table: TableDef, ids: Sequence[uuid.UUID],
+                    decode: Callable[[bytes], Row]) -> list[Row | None]:
+        """Visible rows of ``ids`` (uuids) like :meth:`get`, read-only (never mutate them), for readers that need
+        a few columns: a row read from storage is ``decode(value)`` (the stored ``entities`` value, see
+        :mod:`engine.storage.codec`; no embedding attached); cached and overlay rows come whole."""
+        ov = self._ov.get(table.oid)
+        self._s()
+        if not ov:
+            got = self._store.cache.get_many(table.oid, list(ids), self.snapshot_seq)
+            if got is not None:
+                return got
+        dcol = tinfo(table).deleted_at if ov else ""
+        snap = self._snap["entities"][1] if self._snap is not None else None
+        oid = table.oid
+        out: list[Row | None] = []
+        for i in ids:
+            if ov and i in ov:
+                r = ov[i]
+                out.append(r if r is not None and r.get(dcol) is None else None)
+                continue
+            try:
+                raw = snap[entity_key(oid, i)]
+            except Exception:  # rocksdict: "key not found"
+                raw = None
+            out.append(None if raw is None or codec.is_deleted(raw) else decode(raw))
+        return out
 
     def _get_each(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         out: list[Row | None] = []

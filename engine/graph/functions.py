@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from engine import types as T
@@ -52,16 +52,20 @@ def _text_array(v: Any) -> list[Any]:
 
 
 def rem_traverse(ctx: Any, start: Any = None, depth: Any = 1, direction: Any = "out", types: Any = None,
-                 max_results: Any = None) -> Iterator[tuple[Any, ...]]:
-    """rem_traverse(start, depth => 1, direction => 'out', types => NULL): TRAVERSE as a table."""
+                 max_results: Any = None, *, columns: Collection[str] | None = None) -> Iterator[tuple[Any, ...]]:
+    """rem_traverse(start, depth => 1, direction => 'out', types => NULL): TRAVERSE as a table.
+
+    ``columns``: the output columns the query uses (the planner's projection; None = all): the others are
+    NULL and never built, so ``SELECT id, depth FROM rem_traverse(…)`` reads no row."""
     if start is None:
         return iter(())
-    rows = service(ctx).traverse(
+    rows = service(ctx).traverse_rows(
         start if isinstance(start, uuid.UUID) else str(start),
         1 if depth is None else depth, "out" if direction is None else direction,
         None if types is None else _text_array(types), max_results, txn=ctx.txn, notice=ctx.notice,
+        columns=columns,
     )
-    return iter([tuple(r) for r in rows])
+    return iter(rows)
 
 
 def rem_lookup(ctx: Any, *keys: Any) -> Iterator[tuple[Any, ...]]:
@@ -186,7 +190,7 @@ def rem_rebuild_edges(ctx: Any) -> int:
 def register_all() -> None:
     """Register the graph's SQL functions."""
     register(FunctionDef("rem_traverse", rem_traverse, T.RECORD, None, strict=False, set_returning=True,
-                         columns=TRAVERSE_COLUMNS, needs_ctx=True,
+                         columns=TRAVERSE_COLUMNS, needs_ctx=True, prunes_columns=True,
                          arg_names=("start", "depth", "direction", "types", "max_results"),
                          description="breadth-first traversal from an entity (id or key)"))
     register(FunctionDef("rem_lookup", rem_lookup, T.RECORD, None, strict=False, set_returning=True,

@@ -13,7 +13,7 @@ import datetime as dt
 import decimal
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,7 +23,7 @@ from engine.errors import InvalidParameterValue
 from engine.graph import source
 from engine.graph.adjacency import Adjacency, Edge
 from engine.graph.fuzzy import TrigramIndex
-from engine.graph.traverse import bfs, check_args, flatten
+from engine.graph.traverse import Level, bfs, check_args
 from engine.schema.model import TableDef
 from engine.store import Registry, Txn
 
@@ -105,18 +105,59 @@ def jsonable(v: Any) -> Any:
     return str(v)
 
 
-_DATA_COLS: dict[tuple[int, int, int], tuple[str, ...]] = {}
+_DATA_COLS: dict[tuple[int, int, int], tuple[tuple[str, ...], Callable[[bytes], dict[str, Any]]]] = {}
+_ALL_COLUMNS = frozenset(n for n, _ in TRAVERSE_COLUMNS)
+_NO_DATA = _ALL_COLUMNS - {"data"}
+
+
+def _no_columns(raw: bytes) -> dict[str, Any]:
+    return {}
+
+
+_NO_COLUMNS = _no_columns
+
+
+def data_columns(table: TableDef) -> tuple[tuple[str, ...], Callable[[bytes], dict[str, Any]]]:
+    """The columns of a row's ``data`` (visible columns, embeddings left out) and a decoder of only those."""
+    k = (table.oid, table.version, id(table))
+    hit = _DATA_COLS.get(k)
+    if hit is None:
+        skip = {table.system_column("embedding")} if table.embedding_fields else set()
+        cols = tuple(c.name for c in table.visible_columns if c.name not in skip)
+        if len(_DATA_COLS) > 1024:
+            _DATA_COLS.clear()
+        hit = _DATA_COLS[k] = (cols, source.row_decoder(cols))
+    return hit
 
 
 def row_data(table: TableDef, row: dict[str, Any]) -> dict[str, Any]:
     """The ``data`` column: the row's visible columns as a JSON object (embeddings left out)."""
-    k = (table.oid, table.version, id(table))
-    cols = _DATA_COLS.get(k)
-    if cols is None:
-        skip = {table.system_column("embedding")} if table.embedding_fields else set()
-        cols = _DATA_COLS[k] = tuple(c.name for c in table.visible_columns if c.name not in skip)
     get = row.get
-    return {c: (v if type(v := get(c)) in _PLAIN else jsonable(v)) for c in cols}
+    return {c: (v if type(v := get(c)) in _PLAIN else jsonable(v)) for c in data_columns(table)[0]}
+
+
+def _rows(adj: Adjacency, starts: list[int], levels: list[Level], paths: bool, tables: bool, keys: bool
+          ) -> list[tuple[Any, ...]]:
+    """(id, table oid, key, depth, path uuids, rel_type, weight) per reached node, in BFS order; the path,
+    table and key are None unless asked for (caller holds ``adj.lock``)."""
+    ids, rels, keyl, tabl = adj.ids, adj.rels, adj.keys, adj.table
+    out: list[tuple[Any, ...]] = []
+    append = out.append
+    upath: dict[int, list[uuid.UUID]] = {s: [ids[s]] for s in starts} if paths else {}
+    for lv in levels:
+        d = lv.depth
+        nodes = lv.nodes.tolist()
+        parents = lv.parents.tolist()
+        toid = tabl[lv.nodes].tolist() if tables else [0] * len(nodes)
+        for x, p, r, w, oid in zip(nodes, parents, lv.rels.tolist(), lv.weights.tolist(), toid, strict=True):
+            u = ids[x]
+            if paths:
+                path: list[uuid.UUID] | None = upath[p] + [u]
+                upath[x] = path  # type: ignore[assignment]
+            else:
+                path = None
+            append((u, oid, keyl[x] if keys else None, d, path, rels[r], w))
+    return out
 
 
 class GraphService:
@@ -253,20 +294,25 @@ class GraphService:
         return [nid for _, nid in source.key_ids(self.store, ref, txn)
                 if (i := adj.index.get(nid)) is not None and adj.alive[i]]
 
-    def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[TableDef, dict[str, Any]]]:
-        """Rows of ``ids`` as ``txn`` sees them, with their tables (missing / deleted ones left out)."""
+    def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID], data: bool = True
+               ) -> dict[uuid.UUID, tuple[TableDef, dict[str, Any]]]:
+        """Rows of ``ids`` as ``txn`` sees them, with their tables (missing / deleted ones left out), read-only.
+
+        Only the columns of the ``data`` column are decoded (none when ``data`` is false: a visibility check)."""
         adj = self.adj
+        index, table = adj.index, adj.table
         by_table: dict[int, list[uuid.UUID]] = {}
         for nid in ids:
-            i = adj.index.get(nid)
-            if i is not None and adj.table[i] > 0:
-                by_table.setdefault(int(adj.table[i]), []).append(nid)
+            i = index.get(nid)
+            if i is not None and table[i] > 0:
+                by_table.setdefault(int(table[i]), []).append(nid)
         out: dict[uuid.UUID, tuple[TableDef, dict[str, Any]]] = {}
         for oid, tids in by_table.items():
             t = self.registry.get_by_oid(oid)
             if t is None:
                 continue
-            for nid, row in zip(tids, txn.get(t, tids), strict=True):
+            names, decode = data_columns(t) if data else ((), _NO_COLUMNS)
+            for nid, row in zip(tids, source.fetch(txn, t, tids, names, decode), strict=True):
                 if row is not None:
                     out[nid] = (t, row)
         return out
@@ -290,12 +336,34 @@ class GraphService:
         """Entities reachable from ``start`` (id or key) within ``depth`` hops, breadth-first.
 
         Each entity once, at its smallest depth; ``path`` runs from the start to the entity; ``rel_type`` and
-        ``weight`` are those of the edge that reached it. Unknown start → [] and a notice.
+        ``weight`` are those of the edge that reached it. Unknown start → [] and a notice. Without
+        ``with_data`` no row is read (``data`` is None).
         """
+        cols = None if with_data else _NO_DATA
+        return [TraverseRow._make(r) for r in self.traverse_rows(start, depth, direction, types, limit, txn=txn,
+                                                                 notice=notice, columns=cols)]
+
+    def traverse_rows(
+        self,
+        start: str | uuid.UUID,
+        depth: int = 1,
+        direction: str = "out",
+        types: Iterable[str] | None = None,
+        limit: int | None = None,
+        *,
+        txn: Txn | None = None,
+        notice: Notice | None = None,
+        columns: Collection[str] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`traverse` as plain tuples in ``TRAVERSE_COLUMNS`` order, building only ``columns`` (None: all;
+        the others are None). Without ``data`` no row is read: visibility is the graph's (the latest committed
+        state), checked against ``txn`` only when it has writes of its own. Without ``path`` no path is built."""
         depth, direction, limit = check_args(depth, direction, limit)
         types = None if types is None else [str(t) for t in types]
+        want = _ALL_COLUMNS if columns is None else frozenset(columns)
+        need_data, need_path = "data" in want, "path" in want
         own = False
-        if txn is None and (with_data or not self._is_node(start)):
+        if txn is None and (need_data or not self._is_node(start)):
             txn, own = self._with_txn(None)
         try:
             self._fresh()
@@ -307,23 +375,26 @@ class GraphService:
             adj = self.adj
             with adj.lock:
                 idx = [adj.index[s] for s in starts]
-                flat = flatten(idx, bfs(adj, idx, depth, direction, types, limit))
-                ids, rels, keys, tables = adj.ids, adj.rels, adj.keys, adj.table
-                rows = [(ids[x], int(tables[x]), keys[x], d, [ids[p] for p in path], rels[r], w)
-                        for x, d, path, r, w in flat]
-            if not with_data:
-                return [TraverseRow(i, self._table_name(oid), k, d, p, r, w, None)
-                        for i, oid, k, d, p, r, w in rows]
-            assert txn is not None
-            got = self._fetch(txn, [r[0] for r in rows])
+                rows = _rows(adj, idx, bfs(adj, idx, depth, direction, types, limit), need_path,
+                             "entity_type" in want or need_data, "key" in want)
+            if need_data or (txn is not None and getattr(txn, "has_writes", True)):
+                assert txn is not None
+                got = self._fetch(txn, [r[0] for r in rows], need_data)
+            else:
+                got = None
         finally:
             if own and txn is not None:
                 txn.rollback()
+        names: dict[int, str] = {}
+        if got is None:
+            return [(i, names.get(oid) or names.setdefault(oid, self._table_name(oid)) if oid else None, k, d, p,
+                     r, w, None) for i, oid, k, d, p, r, w in rows]
         out = []
-        for i, _, k, d, p, r, w in rows:
+        for i, oid, k, d, p, r, w in rows:
             hit = got.get(i)
             if hit is not None:
-                out.append(TraverseRow(i, hit[0].name, k, d, p, r, w, row_data(*hit)))
+                t = hit[0]
+                out.append((i, t.name if oid else None, k, d, p, r, w, row_data(t, hit[1]) if need_data else None))
         return out
 
     def _is_node(self, ref: str | uuid.UUID) -> bool:
@@ -355,7 +426,8 @@ class GraphService:
                     t = self.registry.get_by_oid(oid)
                     if t is None:
                         continue
-                    for nid, row in zip(ids, txn.get(t, ids), strict=True):
+                    names, decode = data_columns(t)
+                    for nid, row in zip(ids, source.fetch(txn, t, ids, names, decode), strict=True):
                         if row is not None:
                             out.append(LookupRow(nid, t.name, k, row_data(t, row)))
             return out

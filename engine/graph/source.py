@@ -124,3 +124,37 @@ def key_ids(store: Any, key: str, txn: Any = None) -> list[tuple[int, uuid.UUID]
     if txn is not None and hasattr(txn, "lookup_key"):
         return list(txn.lookup_key(key))
     return [(t.oid, nid) for t, nid in store.lookup_key(key)]
+
+
+def row_decoder(names: tuple[str, ...]) -> Callable[[bytes], dict[str, Any]]:
+    """``value -> {name: value}`` for the columns ``names`` of a stored ``entities`` value, skipping the
+    others undecoded (an entity's edge list can hold thousands of entries)."""
+    want = frozenset(names)
+    n_want = len(want)
+    hook = codec._ext_hook  # the codec's extension types (uuid, timestamps, …)
+    unpacker = msgpack.Unpacker
+
+    def decode(raw: bytes) -> dict[str, Any]:
+        up = unpacker(None, ext_hook=hook, raw=False, strict_map_key=False)
+        up.feed(memoryview(raw)[1:])
+        out: dict[str, Any] = {}
+        for _ in range(up.read_map_header()):
+            k = up.unpack()
+            if k in want:
+                out[k] = up.unpack()
+                if len(out) == n_want:
+                    break
+            else:
+                up.skip()
+        return out
+    return decode
+
+
+def fetch(txn: Any, table: TableDef, ids: list[uuid.UUID], names: tuple[str, ...],
+          decode: Callable[[bytes], dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """Rows of ``ids`` as ``txn`` sees them, read-only, with at least the columns ``names`` (``decode`` =
+    :func:`row_decoder` of them): only those columns are decoded when rows come from storage."""
+    partial = getattr(txn, "get_partial", None)
+    if partial is None:
+        return list(txn.get(table, ids))
+    return list(partial(table, ids, decode))

@@ -6,6 +6,7 @@ Equality/IN/range predicates on a table's key or indexed fields become index loo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -247,6 +248,11 @@ class Planner:
             if len(cols) == 1 and not colnames:
                 cols[0].name = a if alias else name
             impl = fd.impl
+            if fd.prunes_columns:  # the function builds only the columns the query reads
+                from engine.sql.srf_columns import used_columns
+
+                impl = functools.partial(impl, columns=used_columns(fn, a, [c.name for c in cols],
+                                                                    [c.name for c in self._rename(cols, a, colnames)]))
 
             def gen(vals: list[Any]) -> list[tuple[Any, ...]]:
                 return [tuple(r) if isinstance(r, (tuple, list)) else (r,) for r in impl(*vals)]

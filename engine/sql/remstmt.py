@@ -90,10 +90,10 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
             st = _state(s, txn, values)
             types = [f(st) for f in type_fns] or None
             notes: list[str] = []
-            rows = g.traverse(start(st), depth(st), dname, types, limit(st), txn=txn, notice=notes.append)
+            rows = g.traverse_rows(start(st), depth(st), dname, types, limit(st), txn=txn, notice=notes.append)
             for n in notes:
                 st.ctx.notice(n)
-            return Result(tag="SELECT", columns=cols, rows=iter([tuple(r) for r in rows]), tag_counts_rows=True)
+            return Result(tag="SELECT", columns=cols, rows=iter(rows), tag_counts_rows=True)
         return Statement(sql, finish_params(params, given), cols, run_traverse, needs_txn=True, kind="rem")
 
     if isinstance(node, Fuzzy):

@@ -74,8 +74,10 @@ def test_every_multi_row_statement_embeds_in_one_call(sess, calls):
     sess.run("update docs set body = body || ' again' where name like 'c%'")
     sess.run("update docs set tag = 'x'")  # no embedded field changes: no call
     sess.run("insert into docs (name, body) values ('s1', 'x'), ('z1', 'y') on conflict (name) do nothing")
-    assert calls == [10, 10, 10, 1]
-    assert sess.one("select count(*) from docs where embedding is not null") == 21
+    copy = sess.run("copy docs (name, body) from stdin").copy
+    assert sess.s.copy_in(copy, [(f"p{i}", f"copied text {i}") for i in range(7)]).tag == "COPY 7"
+    assert calls == [10, 10, 10, 1, 7]
+    assert sess.one("select count(*) from docs where embedding is not null") == 28
 
 
 def test_embedding_failure_writes_nothing(sess, db, calls):

@@ -618,6 +618,8 @@ class RemTxn:
             out.append({"dst": dst, "rel_type": str(e.get("rel_type") or e.get("type") or "related"),
                         "weight": float(e.get("weight", 1.0)), "properties": e.get("properties") or {},
                         "created_at": created})
+        if len(out) > 1:  # one edge per (dst, rel_type): a repeated pair keeps its last entry
+            out = list({(e["dst"], e["rel_type"]): e for e in out}.values())
         return out
 
     def _embed(self, t: TableDef, rows: list[Row]) -> None:

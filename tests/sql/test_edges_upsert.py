@@ -124,3 +124,13 @@ def test_edge_to_unknown_key_fails_the_statement(conn, people):
                      (f"{t}-z", "[]", f"{t}-a", json.dumps([{"dst": "no-such-key", "rel_type": "knows"}])))
     assert conn.execute(f"select count(*) from {t} where name = %s", (f"{t}-z",)).fetchone()[0] == 0
     assert out_edges(conn, t, "a") == []
+
+
+def test_repeated_pair_in_one_list_keeps_the_last(conn, people):
+    t = people
+    upsert(conn, t, "a", [{"dst": "b", "rel_type": "knows", "weight": 0.2},
+                          {"dst": "c", "rel_type": "knows"},
+                          {"dst": "b", "rel_type": "knows", "weight": 0.9}])
+    assert keys(t, out_edges(conn, t, "a")) == [("b", "knows", 0.9, {}), ("c", "knows", 1.0, {})]
+    assert conn.execute(f"select jsonb_array_length(edges) from {t} where name = %s",
+                        (f"{t}-a",)).fetchone()[0] == 2

@@ -43,6 +43,7 @@ SIDE_NAMES = {
     "rem_service": "REM GraphService (ids)",
     "rem_service_rows": "REM GraphService (full rows)",
     "rem_wire": "REM TRAVERSE over the wire (full rows)",
+    "rem_wire_ids": "REM rem_traverse over the wire (id, depth)",
 }
 GRAPHS = {"debian": "debian", "powerlaw": "powerlaw"}
 NS = uuid.UUID("0c6f0f5e-3b7a-4d1e-9a55-3f1f2d7c8b90")
@@ -123,6 +124,9 @@ class PgSide:
 
     def lookup(self, key: str) -> Any:
         return self.conn.execute("SELECT * FROM g_nodes WHERE key = %s", (key,), prepare=True).fetchall()
+
+    def select1(self, key: str) -> Any:
+        return self.conn.execute("SELECT %s::text", (key,), prepare=True).fetchall()
 
     def close(self) -> None:
         self.conn.close()
@@ -221,30 +225,50 @@ class RemWireSide:
         rows = self.conn.execute(f"TRAVERSE FROM %s DEPTH {int(depth)}", (str(start),), prepare=True).fetchall()
         return {(r[0], r[3]) for r in rows}
 
+    def traverse_ids(self, start: uuid.UUID, depth: int) -> set[tuple[uuid.UUID, int]]:
+        """The like-for-like form of PostgreSQL's query: only (id, depth), no row is read."""
+        return set(self.conn.execute(f"SELECT id, depth FROM rem_traverse(%s, {int(depth)})", (str(start),),
+                                     prepare=True).fetchall())
+
     def lookup(self, key: str) -> Any:
         return self.conn.execute("LOOKUP %s", (key,), prepare=True).fetchall()
+
+    def select1(self, key: str) -> Any:
+        return self.conn.execute("SELECT %s::text", (key,), prepare=True).fetchall()
 
     def close(self) -> None:
         self.conn.close()
         self.srv.cleanup()
 
 
-def measure(fn: Callable[[uuid.UUID, int], set], starts: list[uuid.UUID], depth: int,
-            ref: dict | None = None) -> tuple[dict[str, float], dict]:
-    """Latency stats of fn over the starts (one warm-up pass first), and the result sets."""
+def measure_interleaved(fns: dict[str, Callable[[uuid.UUID, int], set]], starts: list[uuid.UUID], depth: int,
+                        ref: str = "postgres") -> dict[str, dict[str, Any]]:
+    """Latency stats of every side over the starts, the sides taking turns on each start (a warm-up pass over
+    20 starts first), so that the shared machine's load swings hit all sides alike; result sets compared with
+    ``ref``'s."""
     for s in starts[:20]:
-        fn(s, depth)
-    ms, reached, results = [], [], {}
+        for fn in fns.values():
+            fn(s, depth)
+    ms: dict[str, list[float]] = {k: [] for k in fns}
+    reached: dict[str, list[int]] = {k: [] for k in fns}
+    same: dict[str, bool] = {k: True for k in fns}
     for s in starts:
-        t = time.perf_counter()
-        res = fn(s, depth)
-        ms.append((time.perf_counter() - t) * 1e3)
-        reached.append(len(res))
-        results[s] = res
-    st = stats(ms, reached)
-    if ref is not None:
-        st["identical"] = all(results[s] == ref[s] for s in starts)
-    return st, results
+        want = None
+        for side, fn in fns.items():
+            t = time.perf_counter()
+            res = fn(s, depth)
+            ms[side].append((time.perf_counter() - t) * 1e3)
+            reached[side].append(len(res))
+            if side == ref:
+                want = res
+            elif want is not None:
+                same[side] = same[side] and res == want
+    out = {}
+    for side in fns:
+        out[side] = stats(ms[side], reached[side])
+        if side != ref:
+            out[side]["identical"] = same[side]
+    return out
 
 
 def run_graph(name: str, pgs: PgSide, n_starts: int, levels: list[str]) -> dict[str, Any]:
@@ -275,6 +299,7 @@ def run_graph(name: str, pgs: PgSide, n_starts: int, levels: list[str]) -> dict[
                 wire = RemWireSide(db + "-wire")
                 out["rem_wire_start_s"] = wire.start_s
                 sides["rem_wire"] = wire.traverse
+                sides["rem_wire_ids"] = wire.traverse_ids
                 lookups["rem_wire"] = wire.lookup
             out["rem_service_build_s"] = store.build_s
             print(f"[{name}] graph service build from the CFs {store.build_s:.2f} s", flush=True)
@@ -284,11 +309,18 @@ def run_graph(name: str, pgs: PgSide, n_starts: int, levels: list[str]) -> dict[
                 lookups["rem_service"] = store.lookup
         out["hops"] = _hops(name, pgs, starts, sides)
         keys = [names[i] for i in pick_starts(len(names), src, n_starts, seed=7)]
-        out["lookup"] = {}
-        for side, fn in lookups.items():
-            for _ in range(2):  # warm-up pass, then the measured pass
-                ms = [timed(lambda k=k, f=fn: f(k))[0] for k in keys]
-            out["lookup"][side] = stats(ms, [1] * len(ms))
+        lookups["postgres_select1"] = pgs.select1
+        if wire is not None:
+            lookups["rem_wire_select1"] = wire.select1
+        ms = {side: [] for side in lookups}
+        for rep in range(2):  # warm-up pass, then the measured pass; the sides take turns on each key
+            for k in keys:
+                for side, fn in lookups.items():
+                    t0 = time.perf_counter()
+                    fn(k)
+                    if rep:
+                        ms[side].append((time.perf_counter() - t0) * 1e3)
+        out["lookup"] = {side: stats(v, [1] * len(v)) for side, v in ms.items()}
         print(f"[{name}] LOOKUP one key: " + ", ".join(
             f"{k} p50 {v['p50_ms']:.3f} p99 {v['p99_ms']:.3f}" for k, v in out["lookup"].items()), flush=True)
     finally:
@@ -302,13 +334,10 @@ def run_graph(name: str, pgs: PgSide, n_starts: int, levels: list[str]) -> dict[
 
 def _hops(name: str, pgs: PgSide, starts: list[uuid.UUID],
           sides: dict[str, Callable[[uuid.UUID, int], set]]) -> dict[int, Any]:
-    """PostgreSQL, then each REM side right after it, at every depth."""
+    """PostgreSQL and every REM side, taking turns on each start, at every depth."""
     out: dict[int, Any] = {}
     for depth in HOPS:
-        row = out[depth] = {}
-        row["postgres"], ref = measure(pgs.traverse, starts, depth)
-        for side, fn in sides.items():
-            row[side], _ = measure(fn, starts, depth, ref)
+        row = out[depth] = measure_interleaved({"postgres": pgs.traverse, **sides}, starts, depth)
         print(f"[{name}] {depth} hop(s): " + ", ".join(
             f"{k} p50 {v['p50_ms']:.3f} p99 {v['p99_ms']:.3f} reached {v['reached_mean']:.0f}"
             + ("" if v.get("identical", True) else " MISMATCH") for k, v in row.items()), flush=True)
@@ -333,12 +362,20 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+LOOKUP_NAMES = {
+    "postgres": "PostgreSQL primary-key select (`SELECT * FROM g_nodes WHERE key = $1`)",
+    "rem_wire": "REM `LOOKUP $1` over the wire (id, entity_type, key, data)",
+    "rem_service": "REM GraphService.lookup (in process)",
+    "postgres_select1": "PostgreSQL round-trip floor (`SELECT $1::text`)",
+    "rem_wire_select1": "REM round-trip floor (`SELECT $1::text`)",
+}
+
+
 def lookup_table(results: dict[str, Any]) -> str:
-    lines = ["| graph | side | LOOKUP p50 (ms) | p99 (ms) |", "|---|---|---|---|"]
+    lines = ["| graph | side | p50 (ms) | p99 (ms) |", "|---|---|---|---|"]
     for g, r in results["graphs"].items():
         for side, v in r.get("lookup", {}).items():
-            lines.append(f"| {g} | {SIDE_NAMES.get(side, 'PostgreSQL primary-key select' if side == 'postgres' else side)}"
-                         f" | {v['p50_ms']:.3f} | {v['p99_ms']:.3f} |")
+            lines.append(f"| {g} | {LOOKUP_NAMES.get(side, side)} | {v['p50_ms']:.3f} | {v['p99_ms']:.3f} |")
     return "\n".join(lines)
 
 
@@ -372,13 +409,18 @@ def write_doc(results: dict[str, Any]) -> None:
     text = (f"{BEGIN}\n## Graph\n\n`make bench` → `benchmarks/graph.py` (graphs from `benchmarks/graph_data.py`). "
             f"{results['starts']} seeded start nodes with outgoing edges; 1/2/3 hops out; PostgreSQL 15 runs a "
             "recursive CTE over an indexed edge table (distinct reachable set with smallest depth) through psycopg "
-            "(prepared); every REM side must return the identical set. PostgreSQL and each REM side run one "
-            "right after the other at each depth. Sides: "
+            "(prepared); every REM side must return the identical set. The sides take turns on each start node "
+            "(PostgreSQL, then each REM side), so load swings of the shared machine hit all of them alike. Sides: "
             + "; ".join(f"`{s}` = {SIDE_NAMES.get(s, s)}" for s in sides)
-            + ". The wire side sends `TRAVERSE FROM $1 DEPTH n` (full rows: id, entity_type, key, depth, path, "
-            "rel_type, weight, data) and `LOOKUP $1` to a `rem serve` of a copy of the same data dir; PostgreSQL "
-            "returns only (id, depth) and the primary-key row. Sub-millisecond figures move 1.5–3× between runs on "
-            "this shared 2-vCPU machine: compare within a row.\n\n"
+            + ". Both wire sides talk to a `rem serve` of a copy of the same data dir (psycopg, prepared, text "
+            "format). `rem_wire_ids` sends `SELECT id, depth FROM rem_traverse($1, n)`, the like-for-like form of "
+            "PostgreSQL's query (which returns only (node, depth)): the planner pushes the projection into "
+            "`rem_traverse`, so no row is read. `rem_wire` sends `TRAVERSE FROM $1 DEPTH n` and receives full "
+            "rows (id, entity_type, key, depth, path, rel_type, weight, data): each reached entity's row is read "
+            "and decoded (its data columns only) and printed as jsonb and uuid[] text, and psycopg parses it. "
+            f"Load average (1 min) {results.get('load_before', 0):.1f} before the run and "
+            f"{results.get('load_after', 0):.1f} after it on this shared 2-vCPU machine: p99 figures are mostly "
+            "scheduler noise (a start reaching 121 nodes in 4 ms); compare within a row.\n\n"
             + "\n".join(f"- {m}" for m in meta) + "\n\n" + table(results) + "\n\n" + lookup_table(results)
             + "\n\nGoals (issue #6), per side:\n\n"
             + "\n".join(f"- `{s}`: " + "; ".join(goals(results, s)) for s in sides) + f"\n{END}\n")
@@ -418,13 +460,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return results
     levels = a.levels.split(",")
     results: dict[str, Any] = {"machine": platform.platform(), "python": platform.python_version(),
-                               "starts": a.starts, "graphs": {}}
+                               "starts": a.starts, "graphs": {}, "load_before": os.getloadavg()[0]}
     pgs = PgSide()
     try:
         for g in a.graphs.split(","):
             results["graphs"][g] = run_graph(GRAPHS[g], pgs, a.starts, levels)
     finally:
         pgs.close()
+    results["load_after"] = os.getloadavg()[0]
     print(table(results))
     print(lookup_table(results))
     if not a.no_write:

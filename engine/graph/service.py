@@ -385,10 +385,9 @@ class GraphService:
         finally:
             if own and txn is not None:
                 txn.rollback()
-        names: dict[int, str] = {}
         if got is None:
-            return [(i, names.get(oid) or names.setdefault(oid, self._table_name(oid)) if oid else None, k, d, p,
-                     r, w, None) for i, oid, k, d, p, r, w in rows]
+            names = {oid: self._table_name(oid) for oid in {r[1] for r in rows}} if rows and rows[0][1] else {}
+            return [(i, names.get(oid), k, d, p, r, w, None) for i, oid, k, d, p, r, w in rows]
         out = []
         for i, oid, k, d, p, r, w in rows:
             hit = got.get(i)

@@ -356,7 +356,7 @@ def _prepare_conflict(session: Any, conflict: exp.OnConflict, td: Any, alias: st
             raise FeatureNotSupported("ON CONFLICT DO UPDATE SET form not supported")
         cname = e.this.name
         col = td.column(cname)
-        if col is None or (col.system and col.role not in ("id", "edges")):
+        if col is None or (col.system and col.role not in ("id", "edges", "embedding")):
             raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
         ce = comp.compile(e.expression, col.type_oid)
         sets.append((cname, _assign_fn(ce, col)))
@@ -450,7 +450,7 @@ def _update(session: Any, sql: str, node: exp.Update, params: dict[int, int], gi
             raise FeatureNotSupported("UPDATE SET (a, b) = … is not supported")
         cname = target.name
         col = td.column(cname)
-        if col is None or (col.system and col.role != "edges"):  # edges: replaced, like any column
+        if col is None or (col.system and col.role not in ("edges", "embedding")):  # replaced like any column
             raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
         if col.identity == "a":
             raise GeneratedAlways(f'column "{cname}" can only be updated to DEFAULT',

@@ -97,3 +97,21 @@ def test_embedding_failure_writes_nothing(sess, db, calls):
     finally:
         db.store.set_embedder(real)
     assert sess.rows("select name, body, tag from docs") == [("k1", "kept text", "v1")]
+
+
+def test_explicit_vectors_in_update_and_upsert(sess, calls):
+    sess.run("create table vdocs (name text primary key, body text) with (embedding_fields = 'body')")
+    sess.run("insert into vdocs (name, body) values ('a', 'first text'), ('b', 'second text')")
+    calls.clear()
+    one = "[" + ", ".join(["1"] + ["0"] * 383) + "]"
+    sess.run(f"update vdocs set embedding = '{one}' where name = 'a'")
+    sess.run(f"insert into vdocs (name, body, embedding) values ('b', 'second text', '{one}') "
+             "on conflict (name) do update set embedding = excluded.embedding")
+    assert calls == []
+    got = vectors_of(sess, "vdocs")
+    assert got["a"][0] == 1 and got["b"][0] == 1 and not got["a"][1:].any()
+    assert sess.one(f"select count(*) from vdocs where embedding <=> '{one}'::vector < 0.001") == 2
+
+
+def vectors_of(sess, table: str) -> dict[str, np.ndarray]:
+    return {n: np.asarray(e) for n, e in sess.rows(f"select name, embedding from {table}")}

@@ -236,6 +236,10 @@ _DEFS: list[Guc] = [
 GUCS: dict[str, Guc] = {g.name.lower(): g for g in _DEFS if g.name != "datestyle"}
 """Definitions by lower-case name."""
 
+# settings of the current transaction: outside a transaction (or until set) they show the session default
+_TXN_DEFAULTS = {"transaction_isolation": "default_transaction_isolation",
+                 "transaction_read_only": "default_transaction_read_only",
+                 "transaction_deferrable": "default_transaction_deferrable"}
 _ALIASES = {"time zone": "timezone", "time_zone": "timezone", "names": "client_encoding"}
 _TRUE = {"on", "true", "yes", "1", "t", "y", "tr", "tru", "ye"}
 _FALSE = {"off", "false", "no", "0", "f", "n", "of", "fa", "fal", "fals"}
@@ -407,6 +411,8 @@ class GucState:
         key = canonical(name)
         if key in self.local:
             return self.local[key]
+        if key in _TXN_DEFAULTS:
+            return self.values.get(_TXN_DEFAULTS[key], GUCS[key].default)
         if key in self.values:
             return self.values[key]
         if missing_ok:
@@ -431,6 +437,8 @@ class GucState:
     def set(self, name: str, value: str | None, *, local: bool = False, in_txn: bool = False) -> None:
         """SET [LOCAL] name = value (None: DEFAULT)."""
         key = self._check_settable(name)
+        if key in _TXN_DEFAULTS:
+            local = True  # SET transaction_isolation = … is SET TRANSACTION (this transaction only)
         new = self.reset_values.get(key, GUCS[key].default if key in GUCS else "") if value is None \
             else normalize(key, value, self.get(key, missing_ok=True))
         if local:

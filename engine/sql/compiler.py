@@ -1291,7 +1291,10 @@ class Compiler:
 
     # ---- arrays, subscripts
     def _array(self, node: exp.Array, elem_hint: int | None = None) -> CE:
-        ces = [self.compile(e, elem_hint) for e in node.expressions]
+        elem_hint = elem_hint or None  # 0: no usable hint
+        # ARRAY[ARRAY[…], …] is a multi-dimensional array of the same type: the inner ones take the array type
+        ces = [self.compile(e, T.array_of(elem_hint) if elem_hint and isinstance(e, exp.Array) else elem_hint)
+               for e in node.expressions]
         if not ces:
             if elem_hint is None:
                 raise IndeterminateDatatype("cannot determine type of empty array",
@@ -1336,6 +1339,18 @@ class Compiler:
         return CE(f, et if T.element_of(et) else T.array_of(et), name="array", strength=2)
 
     def c_Bracket(self, node: exp.Bracket, hint: int | None) -> CE:
+        chain: list[exp.Bracket] = []
+        base: exp.Expression = node
+        while isinstance(base, exp.Bracket) and len(base.expressions) == 1 \
+                and not isinstance(base.expressions[0], exp.Slice):
+            chain.append(base)
+            base = base.this
+        if len(chain) > 1:  # a[i][j]… on a multi-dimensional array
+            b = self.compile(base)
+            et = T.element_of(b.oid)
+            if et:
+                subs = [self.compile(self._subscript(br, br.expressions[0]), T.INT4).fn for br in reversed(chain)]
+                return self._subscripts(b, subs, et, node)
         a = self.compile(node.this)
         if len(node.expressions) != 1:
             raise FeatureNotSupported("multi-dimensional subscripts are not supported")
@@ -1346,27 +1361,38 @@ class Compiler:
             fa = a.fn
             return self.named(CE(lambda r, st: None if (x := fa(r, st)) is None
                                  else x[max(lo(r, st), 1) - 1: hi(r, st)], a.oid), node)
-        t = node.this.type
-        if isinstance(idx, exp.Literal) and not idx.is_string and (
-                t is None or t.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY)):
-            # sqlglot stores PostgreSQL's 1-based literals 0-based (only where it typed the operand as an array)
-            idx = exp.Literal.number(int(idx.this) + 1)
-        i = self.compile(idx, T.INT4)
-        fa, fi = a.fn, i.fn
+        i = self.compile(self._subscript(node, idx), T.INT4)
         if a.oid in (T.JSON, T.JSONB):
-            return self._json_get(a, i, False)
+            return self.named(self._json_get(a, i, False), node)
         et = T.element_of(a.oid)
         if not et:
             raise DatatypeMismatch(f"cannot subscript type {type_name(a.oid)} because it does not support subscripting")
+        return self._subscripts(a, [i.fn], et, node)
+
+    def _subscripts(self, a: CE, subs: list[Fn], et: int, node: exp.Expression) -> CE:
+        """``a[i][j]…``: one subscript per dimension (fewer than the array has gives NULL, as in PostgreSQL)."""
+        fa = a.fn
 
         def f(r: tuple[Any, ...], st: ExecState) -> Any:
             x = fa(r, st)
-            n = fi(r, st)
-            if x is None or n is None or n < 1 or n > len(x):
-                return None
-            return x[n - 1]
+            for fi in subs:
+                n = fi(r, st)
+                if not isinstance(x, list) or n is None or n < 1 or n > len(x):
+                    return None
+                x = x[n - 1]
+            return None if isinstance(x, list) else x
 
         return self.named(CE(f, et), node)
+
+    @staticmethod
+    def _subscript(node: exp.Bracket, idx: exp.Expression) -> exp.Expression:
+        """The 1-based subscript: sqlglot stores PostgreSQL's literal subscripts 0-based where it typed the
+        operand as an array (or did not know its type)."""
+        t = node.this.type
+        if isinstance(idx, exp.Literal) and not idx.is_string and (
+                t is None or t.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY)):
+            return exp.Literal.number(int(idx.this) + 1)
+        return idx
 
     # ---- JSON operators
     def _json_get(self, a: CE, k: CE, as_text: bool) -> CE:
@@ -1649,6 +1675,26 @@ class Compiler:
             fns = [c.fn for c in ces]
             return CE(lambda r, st: tuple(fn(r, st) for fn in fns), T.RECORD, name="row", strength=2)
         return self.c_call(node, hint)
+
+    _MAKE_INTERVAL = ("years", "months", "weeks", "days", "hours", "mins", "secs")
+    _MAKE_INTERVAL_SLOTS = {"year": 0, "month": 1, "week": 2, "day": 3, "hour": 4, "minute": 5, "second": 6}
+
+    def c_MakeInterval(self, node: exp.Expression, hint: int | None) -> CE:
+        """``make_interval(years, months, weeks, days, hours, mins, secs)``, positional or named (``secs => 1.5``)."""
+        vals: list[exp.Expression | None] = [None] * 7
+        for key, v in node.args.items():
+            if v is None or key not in self._MAKE_INTERVAL_SLOTS:
+                continue
+            slot = self._MAKE_INTERVAL_SLOTS[key]
+            if isinstance(v, (exp.Kwarg, exp.PropertyEQ)):
+                name = v.this.name.lower()
+                if name not in self._MAKE_INTERVAL:
+                    raise UndefinedFunction(f"function make_interval({name} => unknown) does not exist")
+                slot, v = self._MAKE_INTERVAL.index(name), v.expression
+            vals[slot] = v
+        last = max((i for i, v in enumerate(vals) if v is not None), default=-1)
+        args = [v if v is not None else exp.Literal.number(0) for v in vals[:last + 1]]
+        return self._call_named("make_interval", [self.compile(a) for a in args], node)
 
     def c_Window(self, node: exp.Expression, hint: int | None) -> CE:
         raise FeatureNotSupported("window functions are not allowed here")

@@ -574,9 +574,11 @@ class Planner:
                 nf = o.args.get("nulls_first")
                 keys.append((fn, desc, bool(nf) if nf is not None else desc))
             step = plan.Sort(step, keys, ", ".join(o.sql(dialect=DIALECT) for o in order.expressions))
-        return self._limit(node, step, parent)
+        return self._limit(node, step, parent, [k[0] for k in keys] if order is not None else None)
 
-    def _limit(self, node: exp.Expression, step: plan.Step, parent: Scope | None) -> plan.Step:
+    def _limit(self, node: exp.Expression, step: plan.Step, parent: Scope | None,
+               order_keys: list[Any] | None = None) -> plan.Step:
+        """LIMIT/OFFSET/FETCH; ``order_keys`` (the ORDER BY values of a row) serve FETCH … WITH TIES."""
         lim = node.args.get("limit")
         off = node.args.get("offset")
         if lim is None and off is None:
@@ -588,8 +590,8 @@ class Planner:
                 return None
             if isinstance(e, exp.Fetch):  # FETCH FIRST [n] ROW[S] ONLY
                 opts = e.args.get("limit_options")
-                if opts is not None and (opts.args.get("with_ties") or opts.args.get("percent")):
-                    raise FeatureNotSupported("FETCH FIRST … WITH TIES/PERCENT is not supported")
+                if opts is not None and opts.args.get("percent"):
+                    raise FeatureNotSupported("FETCH FIRST … PERCENT is not supported")
                 x = e.args.get("count") or exp.Literal.number(1)
             else:
                 x = e.args.get("expression") if isinstance(e, (exp.Limit, exp.Offset)) else e
@@ -609,6 +611,11 @@ class Planner:
                 return lambda r, st: None if (v := f(r, st)) is None else do_cast(v, src, T.INT8)
             return f
 
+        opts = lim.args.get("limit_options") if isinstance(lim, exp.Fetch) else None
+        if opts is not None and opts.args.get("with_ties"):
+            if not order_keys:
+                raise SyntaxError_("WITH TIES cannot be specified without ORDER BY clause")
+            return _LimitTies(step, count(lim), count(off), order_keys)
         return plan.Limit(step, count(lim), count(off))
 
     # ---- SELECT
@@ -725,6 +732,7 @@ class Planner:
                 desc = bool(o.args.get("desc"))
                 nf = o.args.get("nulls_first")
                 sort_keys.append((k, desc, bool(nf) if nf is not None else desc))
+        order_keys_all = list(sort_keys)  # FETCH … WITH TIES compares rows on these
         fns = [c.fn for c in ces] + [c.fn for c in extra]
         all_cols = cols + [ColInfo(None, "?sort?", c.oid) for c in extra]
         step = plan.Project(step, fns, all_cols)
@@ -757,7 +765,7 @@ class Planner:
             assert order is not None
             step = plan.Sort(step, [(lambda r, st, k=k: r[k], d, nf) for k, d, nf in sort_keys],
                              ", ".join(o.sql(dialect=DIALECT) for o in order.expressions))
-        step = self._limit(sel, step, parent)
+        step = self._limit(sel, step, parent, [(lambda r, st, k=k: r[k]) for k, _, _ in order_keys_all])
         if extra:
             n = len(cols)
             step = _Strip(step, n, cols)
@@ -1034,6 +1042,42 @@ class _Strip(plan.Step):
     def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
         n = self.n
         return [r[:n] for r in self.child.run(st, limit)]
+
+
+class _LimitTies(plan.Step):
+    """``OFFSET m FETCH FIRST n ROWS WITH TIES``: the n rows plus the following peers of the last one."""
+
+    label = "Limit"
+
+    def __init__(self, child: plan.Step, count: Any, offset: Any, keys: list[Any]) -> None:
+        self.child, self.count, self.offset, self.keys = child, count, offset, keys
+        self.cols = child.cols
+
+    def children(self) -> list[plan.Step]:
+        return [self.child]
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        from engine.errors import error
+
+        n = self.count((), st) if self.count else None
+        off = (self.offset((), st) if self.offset else 0) or 0
+        if n is not None and n < 0:
+            raise error("2201W", "FETCH FIRST must not be negative")
+        if off < 0:
+            raise error("2201X", "OFFSET must not be negative")
+        rows = self.child.run(st)
+        if n is None:
+            return rows[off:]
+        out = rows[off: off + n]
+        if out and n > 0:
+            def key(r: plan.Row) -> tuple[Any, ...]:
+                return tuple(f(r, st) for f in self.keys)
+            last = key(out[-1])
+            j = off + n
+            while j < len(rows) and key(rows[j]) == last:
+                out.append(rows[j])
+                j += 1
+        return out
 
 
 class _VectorTopK(plan.Step):

@@ -54,8 +54,8 @@ def prepare(session: Any, sql: str, word: str, param_oids: list[int]) -> Stateme
             c.expect("BEGIN")
             c.match("WORK") or c.match("TRANSACTION")
             tag = "BEGIN"
-        read_only = _txn_modes(c)
-        return _simple(sql, tag, lambda s: _begin(s, read_only))
+        modes = _txn_modes(c)
+        return _simple(sql, tag, lambda s: _begin(s, modes))
     if word in ("COMMIT", "END"):
         c.next()
         c.match("WORK") or c.match("TRANSACTION")
@@ -182,13 +182,13 @@ def _set(sql: str, c: Cursor) -> Statement:
     else:
         c.match("SESSION")
     if c.match("CHARACTERISTICS", "AS", "TRANSACTION"):
-        _txn_modes(c)
-        return _simple(sql, "SET")
+        modes = _txn_modes(c)
+        return _simple(sql, "SET", lambda s: [s.set_setting("default_" + k, v) for k, v in modes.items()] and None)
     if c.match("TRANSACTION"):
         if c.match("SNAPSHOT"):
             raise FeatureNotSupported("SET TRANSACTION SNAPSHOT is not supported")
-        _txn_modes(c)
-        return _simple(sql, "SET")
+        modes = _txn_modes(c)
+        return _simple(sql, "SET", lambda s: _set_transaction(s, modes))
     if c.match("TIME", "ZONE"):
         name = "timezone"
         if c.match("LOCAL") or c.match("DEFAULT"):
@@ -278,24 +278,40 @@ def _show(sql: str, c: Cursor) -> Statement:
 
 
 # ------------------------------------------------------------------ transactions
-def _txn_modes(c: Cursor) -> bool | None:
-    read_only = None
+def _txn_modes(c: Cursor) -> dict[str, str]:
+    """Transaction modes as settings: transaction_isolation / transaction_read_only / transaction_deferrable."""
+    modes: dict[str, str] = {}
     while not c.at_end():
         if c.match("ISOLATION", "LEVEL"):
-            if not (c.match("SERIALIZABLE") or c.match("REPEATABLE", "READ") or c.match("READ", "COMMITTED")
-                    or c.match("READ", "UNCOMMITTED")):
+            for words in (("SERIALIZABLE",), ("REPEATABLE", "READ"), ("READ", "COMMITTED"), ("READ", "UNCOMMITTED")):
+                if c.match(*words):
+                    modes["transaction_isolation"] = " ".join(words).lower()
+                    break
+            else:
                 c.error()
         elif c.match("READ", "ONLY"):
-            read_only = True
+            modes["transaction_read_only"] = "on"
         elif c.match("READ", "WRITE"):
-            read_only = False
-        elif c.match("NOT", "DEFERRABLE") or c.match("DEFERRABLE"):
-            pass
+            modes["transaction_read_only"] = "off"
+        elif c.match("NOT", "DEFERRABLE"):
+            modes["transaction_deferrable"] = "off"
+        elif c.match("DEFERRABLE"):
+            modes["transaction_deferrable"] = "on"
         elif c.cur is not None and c.cur.text == ",":
             c.next()
         else:
             c.error()
-    return read_only
+    return modes
+
+
+def _set_transaction(s: Any, modes: dict[str, str]) -> list[Notice] | None:
+    """SET TRANSACTION …: the modes of the open transaction (a warning outside one, as PostgreSQL)."""
+    if s.transaction_status == "I":
+        return [Notice("SET TRANSACTION can only be used in transaction blocks", severity="WARNING",
+                       sqlstate="25P01")]
+    for k, v in modes.items():
+        s.set_setting(k, v, local=True)
+    return None
 
 
 def _chain(c: Cursor) -> bool:
@@ -308,10 +324,12 @@ def _chain(c: Cursor) -> bool:
     return False
 
 
-def _begin(s: Any, read_only: bool | None) -> list[Notice]:
+def _begin(s: Any, modes: dict[str, str]) -> list[Notice]:
     if s.transaction_status != "I":
         return [Notice("there is already a transaction in progress", severity="WARNING", sqlstate="25001")]
     s.begin()
+    for k, v in modes.items():  # BEGIN ISOLATION LEVEL … / READ ONLY: this transaction's settings
+        s.set_setting(k, v, local=True)
     return []
 
 

@@ -377,6 +377,15 @@ class WindowStep(Step):
         rows = self.child.run(st)
         extra: list[list[Any]] = [[None] * len(self.calls) for _ in rows]
         idx_rows = list(enumerate(rows))
+        if self.calls and (self.calls[0].part or self.calls[0].order):
+            # rows leave in the first window's (PARTITION BY, ORDER BY) order, as PostgreSQL's sorted WindowAgg
+            first = self.calls[0]
+            keys = [(lambda ir, st, f=f: f(ir[1], st), False, False) for f in first.part]
+            keys += [(lambda ir, st, f=f: f(ir[1], st), d, nf) for f, d, nf in first.order]
+            idx_rows = sort_rows(idx_rows, keys, st)
+            rows = [r for _, r in idx_rows]
+            extra = [[None] * len(self.calls) for _ in rows]
+            idx_rows = list(enumerate(rows))
         for ci, call in enumerate(self.calls):
             parts: dict[Any, list[tuple[int, Row]]] = {}
             for i, r in idx_rows:

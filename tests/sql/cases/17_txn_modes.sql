@@ -1,0 +1,26 @@
+-- Transaction modes as settings: BEGIN ISOLATION LEVEL, SET TRANSACTION, SET SESSION CHARACTERISTICS, SHOW
+show transaction_isolation;
+show transaction isolation level;
+begin isolation level repeatable read;
+show transaction_isolation;
+select current_setting('transaction_isolation');
+commit;
+show transaction_isolation;
+begin;
+set transaction isolation level serializable, read only;
+show transaction_isolation;
+show transaction_read_only;
+rollback;
+set transaction isolation level serializable;
+set session characteristics as transaction isolation level repeatable read;
+show transaction_isolation;
+show default_transaction_isolation;
+begin;
+show transaction_isolation;
+commit;
+start transaction read only, deferrable;
+show transaction_read_only;
+show transaction_deferrable;
+commit;
+set session characteristics as transaction isolation level read committed;
+show transaction_isolation;

@@ -1,0 +1,34 @@
+-- FETCH … WITH TIES, window output order, make_interval (positional and named), multi-dimensional arrays and subscripts
+drop table if exists wo_t;
+create table wo_t (id int primary key, col1 int, col2 int);
+insert into wo_t values (1, 5, 2), (2, 3, 1), (3, 9, 2), (4, 1, 3), (5, 7, 1);
+-- unordered
+select max(col1) over (partition by col2 order by col2 range between current row and 1 following) from wo_t;
+select id, row_number() over (order by col1) from wo_t;
+select id, sum(col1) over (order by col1 desc rows between 1 preceding and 1 following) from wo_t;
+drop table wo_t;
+drop table if exists ft;
+create table ft (id int primary key, x int);
+insert into ft values (1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (6, 3), (7, null);
+select id, x from ft order by x fetch first 2 rows with ties;
+select id, x from ft order by x offset 1 rows fetch first 2 rows with ties;
+select id, x from ft order by x desc fetch first 1 rows with ties;
+select id, x from ft order by x desc nulls first fetch first 1 row with ties;
+select id, x from ft order by x fetch first 0 rows with ties;
+select x from ft order by x fetch first 3 rows with ties;
+(select x from ft union all select 3) order by x desc fetch first 1 rows with ties;
+select id from ft fetch first 2 rows with ties;
+prepare pt(int) as select id, x from ft order by x fetch first $1 rows with ties;
+execute pt(4);
+drop table ft;
+select make_interval(secs => 86404.0), make_interval(1, 2), make_interval(days => 3, hours => 4), make_interval(), make_interval(1, 2, 3, 4, 5, 6, 7.5);
+select make_interval(mins := 5), make_interval(weeks => 2, secs => 1);
+select make_interval(years => null);
+select array[array['one', 'two'], array['thr''ee', 'x']];
+drop table if exists arr_t;
+create table arr_t (id int primary key, x varchar[], y int[]);
+insert into arr_t values (1, array[array['one', 'two'], array['thr''ee', 'réve🐍 illé']], array[array[1,2],array[3,4]]);
+select x, y, x[2][1], y[1][2] from arr_t;
+drop table arr_t;
+select (array[[1,2],[3,4]])[1], (array[[1,2],[3,4]])[2][1], (array[[1,2],[3,4]])[3][1], ('{{1,2},{3,4}}'::int[])[2][2];
+select ('{1,2}'::int[])[1], (array[1,2])[2], ('{"a":[1,2]}'::jsonb)['a'][1];

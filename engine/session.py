@@ -295,10 +295,20 @@ class RemSession:
         return self.guc.reportable()
 
     def take_parameter_changes(self) -> dict[str, str]:
-        return self.guc.take_changes()
+        return self.guc.take_changes() if self.guc.changed else {}
 
     def get_setting(self, name: str) -> str:
+        if name == "TimeZone":  # read for every statement (engine.sql.scope): skip the name folding
+            tz = self._guc("timezone")
+            if tz is not None:
+                return tz
         return self.guc.show(name)
+
+    def _guc(self, key: str) -> str | None:
+        """A plain setting by its canonical lower-case name, without GucState.get's name folding (hot paths)."""
+        g = self.guc
+        v = g.local.get(key)
+        return v if v is not None else g.values.get(key)
 
     def set_setting(self, name: str, value: str | None, local: bool = False) -> None:
         self.guc.set(name, value, local=local, in_txn=self.transaction_status != "I")
@@ -370,7 +380,7 @@ class RemSession:
     def plan_version(self) -> int:
         """What cached plans depend on: the schema version and the TimeZone (literals cast to timestamptz are
         folded at plan time)."""
-        tz = self.guc.get("TimeZone", missing_ok=True) or "UTC"
+        tz = self._guc("timezone") or "UTC"
         return self.schema_version() if tz == "UTC" else self.schema_version() ^ (zlib.crc32(tz.encode()) << 40)
 
     def _replan(self, st: Statement) -> Statement:
@@ -385,9 +395,10 @@ class RemSession:
         pass
 
     def _begin_statement(self) -> None:
-        self._cancel.clear()
+        if self._cancel.is_set():  # a cancel that arrived between statements is dropped
+            self._cancel.clear()
         self._running = True
-        ms = int(self.guc.get("statement_timeout") or 0)
+        ms = int(self._guc("statement_timeout") or 0)
         self._deadline = time.monotonic() + ms / 1000 if ms > 0 else None
         if self.txn is None:
             self.txn_start = dt.datetime.now(dt.UTC)
@@ -453,7 +464,7 @@ class RemSession:
     def _commit_txn(self, txn: Any) -> None:
         """Commit a store transaction; ``synchronous_commit`` (off/local/on/…) decides whether it waits for fsync."""
         if hasattr(txn, "synchronous_commit"):
-            v = (self.guc.get("synchronous_commit", missing_ok=True) or "").lower()
+            v = (self._guc("synchronous_commit") or "").lower()
             txn.synchronous_commit = None if not v else v != "off"
         txn.commit()
 

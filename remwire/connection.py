@@ -193,12 +193,25 @@ class Connection:
     def feed(self, data: bytes) -> bytes:
         """Process ``data`` (any split of the byte stream); returns what to send to the client."""
         with self._lock:
-            self.reader.feed(data)
+            reader = self.reader
+            reader.feed(data)
+            ready = ConnState.READY
             try:
                 while self.state is not ConnState.CLOSED and not self.tls_pending:
-                    msg = self.reader.next()
+                    msg = reader.next()
                     if msg is None:
                         break
+                    if self.state is ready:  # the common case inline: READY and an extended-query message
+                        h = _EXTENDED_HANDLERS.get(type(msg))
+                        if h is not None:
+                            try:
+                                h(self, msg)
+                            except ClientGone:
+                                raise
+                            except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
+                                self._error(e)
+                                self.state = ConnState.AWAITING_SYNC
+                            continue
                     self._dispatch(msg)
             except FramingError as e:
                 self._fatal(e)
@@ -511,9 +524,10 @@ class Connection:
                 if p.is_empty:
                     self._send(_EMPTY_QUERY)
                     continue
-                timer = self._start_timer()
+                timer = self._start_timer() if self._timeout_ms != 0.0 else None
                 result = s.execute(p, ())
-                self._notices(result)
+                if result.notices or result.deallocate:
+                    self._notices(result)
                 if result.copy is not None:
                     if timer is not None:
                         timer.cancel()
@@ -617,12 +631,13 @@ class Connection:
         if portal.tag_done is not None:
             self._send(m.CommandComplete(portal.tag_done).encode())
             return
-        timer = self._start_timer()
+        timer = self._start_timer() if self._timeout_ms != 0.0 else None
         try:
             w = portal.writer
             if w is None:
                 result = s.execute(portal.prepared, portal.params)
-                self._notices(result)
+                if result.notices or result.deallocate:
+                    self._notices(result)
                 if result.copy is not None:
                     if timer is not None:
                         timer.cancel()
@@ -758,3 +773,4 @@ _READY_HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
     m.CopyFail: Connection._ignore,
 }
 _EXTENDED = frozenset({m.Parse, m.Bind, m.Describe, m.Execute, m.Close})  # errors → skip to Sync
+_EXTENDED_HANDLERS = {t: h for t, h in _READY_HANDLERS.items() if t in _EXTENDED}

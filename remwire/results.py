@@ -63,6 +63,11 @@ def describe(columns: Sequence[Column] | None, formats: Sequence[int] | None = N
     return _NO_DATA if columns is None else row_description(columns, formats)
 
 
+# (id of a result's column list, format codes, text options) → (that list, formats, encoders); the list is kept so
+# its id cannot be reused while cached
+_ENC_CACHE: dict[tuple[int, tuple[int, ...], Any], tuple[list[Column], list[int], list[Any]]] = {}
+
+
 class ResultWriter:
     """Streams one Result's rows as DataRow messages, possibly across several Execute calls."""
 
@@ -72,10 +77,19 @@ class ResultWriter:
                  opts: pgtypes.TextOptions = pgtypes.DEFAULT_TEXT_OPTIONS) -> None:
         self.result = result
         cols = result.columns or []
-        self.formats = resolve_formats(len(cols), formats)
-        self.encoders: list[Callable[[Any], bytes]] = [
-            pgtypes.encoder(c.type_oid, f, opts) for c, f in zip(cols, self.formats, strict=True)
-        ]
+        key = (id(cols), tuple(formats), opts)
+        hit = _ENC_CACHE.get(key)
+        if hit is not None and hit[0] is cols:  # the same column list (a prepared statement's) again
+            self.formats, self.encoders = hit[1], hit[2]
+        else:
+            self.formats = resolve_formats(len(cols), formats)
+            self.encoders: list[Callable[[Any], bytes]] = [
+                pgtypes.encoder(c.type_oid, f, opts) for c, f in zip(cols, self.formats, strict=True)
+            ]
+            if cols:
+                if len(_ENC_CACHE) > 1024:
+                    _ENC_CACHE.clear()
+                _ENC_CACHE[key] = (cols, self.formats, self.encoders)
         self.rows: Iterator[tuple[Any, ...]] = iter(result.rows)
         self.done = result.columns is None
         self.total = 0

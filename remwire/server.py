@@ -27,7 +27,7 @@ from remwire.connection import ClientGone, Connection, ConnState
 log = logging.getLogger("remwire")
 
 _PAUSE_READING_AT = 1 << 20
-LINGER = 0.002  # seconds a worker waits for the next request on its connection
+LINGER = 0.01  # seconds a worker waits for the next request on its connection (a thread blocked in poll is free)
 _MAX_STICKY = 0.05  # seconds a worker may keep one connection before handing it back (fairness)
 
 
@@ -260,7 +260,8 @@ class RemServer:
         self.max_message_size = max_message_size
         self.pool = ThreadPoolExecutor(max_workers=worker_threads, thread_name_prefix="rem-worker")
         self.workers = worker_threads
-        self.max_sticky = max(4, worker_threads // 4)  # lingering workers; the rest stay free for others
+        # lingering workers (a thread per busy connection, like a backend per client); 8 stay free for the others
+        self.max_sticky = max(4, worker_threads - 8)
         self.active = 0
         self.counter_lock = threading.Lock()
         self.stopping = False

@@ -117,6 +117,7 @@ def decode_startup(body: bytes) -> m.FrontendMessage:
 
 
 _SYNC, _FLUSH, _TERMINATE, _COPY_DONE = m.Sync(), m.Flush(), m.Terminate(), m.CopyDone()
+_EMPTY_BODY: dict[int, m.FrontendMessage] = {0x53: _SYNC, 0x48: _FLUSH, 0x58: _TERMINATE, 0x63: _COPY_DONE}
 _unpack_i16 = _I16.unpack_from
 _unpack_i32 = _I32.unpack_from
 
@@ -281,7 +282,21 @@ class FrontendReader:
             return None
         self.pos = pos + ln + 1
         if ln == 4:
-            return decode_frontend(t, b"")
+            return _EMPTY_BODY.get(t) or decode_frontend(t, b"")
+        if t == 0x45 and ln == 9 and buf[pos + 5] == 0:  # Execute of the unnamed portal
+            return m.Execute("", _unpack_i32(buf, pos + 6)[0])
+        if t == 0x44 or t == 0x43:  # Describe / Close: kind byte + name
+            end = pos + ln + 1
+            if buf[end - 1] == 0 and buf.find(b"\0", pos + 6, end) == end - 1:
+                kind = buf[pos + 5]
+                if kind == 0x50 or kind == 0x53:
+                    try:
+                        name = buf[pos + 6 : end - 1].decode() if end - 1 > pos + 6 else ""
+                    except UnicodeDecodeError:
+                        name = None
+                    if name is not None:
+                        k = "P" if kind == 0x50 else "S"
+                        return m.Describe(k, name) if t == 0x44 else m.Close(k, name)
         return decode_frontend(t, bytes(buf[pos + 5 : pos + ln + 1]))
 
 

@@ -3,7 +3,6 @@ plan cache, cursors, cancel and statement_timeout. Statements are prepared by en
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 import secrets
@@ -221,7 +220,10 @@ class RemSession:
         def bound(sess: Any, txn: Any, params: list[Any]) -> Result:
             return run(sess, txn, values)
 
-        return dataclasses.replace(tpl, sql=sql, param_oids=[], given_oids=[], run=bound)
+        st = object.__new__(Statement)  # a shallow copy (dataclasses.replace re-runs __init__: slower)
+        st.__dict__.update(tpl.__dict__)
+        st.sql, st.param_oids, st.given_oids, st.run = sql, [], [], bound
+        return st
 
     def _plan_template(self, template: str, oids: list[int], version: int) -> Statement:
         """The plan of a literal-free template; a marker statement (kind _UNSAFE) when it cannot be used."""

@@ -44,6 +44,22 @@ def tokenize(sql: str) -> list[Token]:
 
 def split(sql: str) -> list[str]:
     """The statements of a simple-query string, each its own text (empty statements dropped)."""
+    plain = sql.isascii() and not any(c in sql for c in _QUOTING) and "--" not in sql and "/*" not in sql
+    if ";" not in sql:
+        if plain:  # no quotes or comments: any non-blank text holds tokens
+            return [sql] if sql.strip() else []
+        return [sql] if sql.strip() and _has_tokens(sql) else []
+    if plain and sql.count(";") == 1 and sql.rstrip().endswith(";"):  # one statement and its terminator
+        body = sql.rstrip()[:-1].strip()
+        if not body:
+            return []
+        if body.split(None, 1)[0].upper() in _FAST_SPLIT:
+            return [body]
+    return split_tokens(sql)
+
+
+def split_tokens(sql: str) -> list[str]:
+    """:func:`split` by the tokenizer (the general path)."""
     if ";" not in sql:
         return [sql] if sql.strip() and _has_tokens(sql) else []
     try:
@@ -65,6 +81,13 @@ def split(sql: str) -> list[str]:
     if start is not None:
         out.append(sql[start:])
     return out
+
+
+_QUOTING = ("'", '"', "$", "\\")
+# first words whose statement text the tokenizer ends at its last token (others are sqlglot "commands" that keep
+# the rest of the text, trailing blanks included)
+_FAST_SPLIT = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES", "BEGIN", "END", "COMMIT",
+                         "ROLLBACK"})
 
 
 def _token_start(sql: str, t: Token) -> int:

@@ -122,6 +122,7 @@ class TableInfo:
     edges: str
     embedding: str | None
     btree: list[tuple[int, tuple[str, ...]]]
+    unique: bool = False  # has a UNIQUE index besides the primary key (checked at commit)
 
 
 def tinfo(t: TableDef) -> TableInfo:
@@ -130,7 +131,8 @@ def tinfo(t: TableDef) -> TableInfo:
     if c is None or c[0] is not t.columns or c[1] is not t.indexes or c[2] != (len(t.columns), len(t.indexes)):
         info = TableInfo(t.id_column, t.system_column("deleted_at"), t.system_column("edges"),
                          t.system_column("embedding") if t.embedding_fields else None,
-                         [(ix.oid, tuple(ix.columns)) for ix in t.indexes if ix.method == "btree"])
+                         [(ix.oid, tuple(ix.columns)) for ix in t.indexes if ix.method == "btree"],
+                         any(ix.unique and not ix.primary and ix.method == "btree" for ix in t.indexes))
         c = (t.columns, t.indexes, (len(t.columns), len(t.indexes)), info)
         t.__dict__["_tinfo"] = c
     return c[3]
@@ -196,6 +198,7 @@ class Writer:
         self.hooks: list[Callable[[CommitSummary], None]] = []
         self.table_versions: dict[int, int] = {}  # table OID → seq of its last change (cache invalidation)
         self.commits = 0
+        self._counts: dict[int, int | None] = {}  # table OID → live rows as stored in meta (None: not kept)
 
     # --- raw ops (registry, meta, roles, maintenance)
     def apply(self, ops: list[Op], sync: bool | None = None) -> int:
@@ -203,6 +206,8 @@ class Writer:
         with self.lock:
             wb = self.rocks.batch()
             for cf, k, v in ops:
+                if cf == "meta" and k.startswith(b"cnt:"):
+                    self._counts.pop(TABLE.unpack(k[4:8])[0], None)
                 if v is None:
                     wb.delete(k, self.rocks.h[cf])
                 else:
@@ -243,19 +248,19 @@ class Writer:
                     if vec is not None:
                         vec = codec.encode_vector(np.asarray(vec))
             prepared.append((c, new_live, value, vec, new_puts, new_edges))
+        ekeys = [entity_key(c.table.oid, c.id) for c in changes]
         with self.lock:
             summary = CommitSummary(seq=self.seq + 1)
             deletes: list[Op] = []
             puts: list[Op] = []
             wal: list[list[Any]] = []
-            changed_ids = {(c.table.oid, c.id) for c in changes}
+            changed_ids: set[tuple[int, uuid.UUID]] | None = None  # built when a unique index needs it
             live_delta: dict[int, int] = {}
             ent = self.rocks.cf["entities"]
-            for c, new_live, value, vec, new_puts, new_edges in prepared:
+            raws = ent.get(ekeys) if len(ekeys) > 1 else [ent.get(ekeys[0])]  # one multi_get
+            for (c, new_live, value, vec, new_puts, new_edges), ekey, raw in zip(prepared, ekeys, raws, strict=True):
                 t = c.table
                 new = c.row
-                ekey = entity_key(t.oid, c.id)
-                raw = ent.get(ekey)
                 old_live = raw is not None and not codec.is_deleted(raw)
                 if c.check and raw != c.expect:  # first updater wins; never a silently lost update
                     raise E.SerializationFailure("could not serialize access due to concurrent update")
@@ -263,7 +268,9 @@ class Writer:
                 if c.insert and old_live and new_live:
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [new.get(x) for x in cols])  # type: ignore[union-attr]
-                if new_live:
+                if new_live and tinfo(t).unique:
+                    if changed_ids is None:
+                        changed_ids = {(x.table.oid, x.id) for x in changes}
                     self._check_unique(t, c.id, new, changed_ids)  # type: ignore[arg-type]
                 tc = summary.tables.get(t.oid)
                 if tc is None:
@@ -302,13 +309,11 @@ class Writer:
                 wb.delete(k, h[cf])
             for cf, k, v in puts:
                 wb.put(k, v, h[cf])
-            meta = self.rocks.cf["meta"]
             for oid, d in live_delta.items():  # live row counts, kept with the rows (O(1) count(*))
-                ck = count_key(oid)
-                cur = meta.get(ck)
+                cur = self._count(oid)
                 if d and cur is not None:
-                    wb.put(ck, (int.from_bytes(cur, "big", signed=True) + d).to_bytes(8, "big", signed=True),
-                           h["meta"])
+                    self._counts[oid] = cur + d
+                    wb.put(count_key(oid), (cur + d).to_bytes(8, "big", signed=True), h["meta"])
             wb.put(seq_key(seq), codec.encode_obj({"ts": time.time(), "changes": wal}), h["wal"])
             wb.put(b"commit_seq", seq.to_bytes(8, "big"), h["meta"])
             self.rocks.write(wb)
@@ -325,6 +330,14 @@ class Writer:
         if self.synchronous_commit if sync is None else sync:
             self.group.wait_durable(seq)
         return summary
+
+    def _count(self, oid: int) -> int | None:
+        """A table's stored live-row count (under the lock; kept in memory after the first read: every count
+        write goes through this writer)."""
+        if oid not in self._counts:
+            cur = self.rocks.cf["meta"].get(count_key(oid))
+            self._counts[oid] = int.from_bytes(cur, "big", signed=True) if cur is not None else None
+        return self._counts[oid]
 
     def _check_unique(self, t: TableDef, id_: uuid.UUID, row: Row, changed: set[tuple[int, uuid.UUID]]) -> None:
         """Unique indexes against the latest committed data (concurrent committers)."""
@@ -373,6 +386,8 @@ class Writer:
         """Delete every key of ``cf`` starting with ``prefix`` (one range tombstone)."""
         end = prefix_end(prefix)
         with self.lock:
+            if cf == "meta":
+                self._counts.clear()
             wb = self.rocks.batch()
             if end is None:
                 for k in self.rocks.cf[cf].keys(from_key=prefix):
@@ -387,6 +402,8 @@ class Writer:
     def delete_prefix_range(self, cf: str, start: bytes, end: bytes) -> None:
         """Delete the keys of ``cf`` in [start, end) (one range tombstone)."""
         with self.lock:
+            if cf == "meta":
+                self._counts.clear()
             wb = self.rocks.batch()
             wb.delete_range(start, end, self.rocks.h[cf])
             self.seq += 1

@@ -115,6 +115,26 @@ def rem_embed(ctx: Any, text: str, provider: str | None = None) -> np.ndarray:
     return get_provider(provider or db.settings.default_embedding, db.settings).embed([text])[0]
 
 
+def rem_search(ctx: Any, table: str, query: str, k: int = 10) -> Any:
+    """``SEARCH query IN table LIMIT k`` as a set-returning function: (id, score, rank) best first, to join."""
+    from engine.errors import InvalidParameterValue, UndefinedTable
+    from engine.vector.sqlscan import session_ef_search
+
+    if table is None or query is None:
+        return iter(())
+    schema, _, name = str(table).rpartition(".")
+    td = ctx.db.registry.get(name, schema or "public")
+    if td is None:
+        raise UndefinedTable(f'relation "{table}" does not exist')
+    if k is None or int(k) < 0:
+        raise InvalidParameterValue("rem_search: k must not be negative")
+    svc = getattr(ctx.db, "vectors", None)
+    if svc is None:
+        raise UndefinedTable(f'relation "{table}" has no vector index')
+    hits = svc.search_text(td, str(query), int(k), ef_search=session_ef_search(ctx))
+    return iter([(rid, float(score), i + 1) for i, (rid, score) in enumerate(hits)])
+
+
 def _null_safe(fn: Callable[..., Any]) -> Callable[..., Any]:
     """NULL in → NULL out, checked here (``is None``: arrays must never be compared with ``in``/``==``)."""
 
@@ -139,6 +159,11 @@ def _register() -> None:
                          description="number of dimensions"))
     register(FunctionDef("vector_norm", _null_safe(vector_norm), F8, (V,), strict=False,
                          description="Euclidean norm"))
+    for args in ((T, T), (T, T, types.INT8), (T, T, I4)):
+        register(FunctionDef("rem_search", rem_search, types.RECORD, args, strict=False, set_returning=True,
+                             columns=(("id", types.UUID), ("score", F8), ("rank", I4)), needs_ctx=True,
+                             arg_names=("table_name", "query", "k")[: len(args)],
+                             description="semantic search of a table with embedding fields (SEARCH as a function)"))
     register(FunctionDef("rem_embed", rem_embed, V, (T,), needs_ctx=True, volatile=False,
                          description="embedding of a text with the default provider"))
     register(FunctionDef("rem_embed", rem_embed, V, (T, T), needs_ctx=True,

@@ -82,3 +82,23 @@ def test_search_errors(conn):
     conn.execute(f"CREATE TABLE {t} (n int)")
     with pytest.raises(psycopg.errors.WrongObjectType):
         conn.execute(f"SEARCH 'anything' IN {t}")
+
+
+def test_rem_search_joins(conn):
+    t = name("docs")
+    conn.execute(f"CREATE TABLE {t} (title text, content text) WITH (embedding_fields = 'content')")
+    with conn.cursor() as cur:
+        cur.executemany(f"INSERT INTO {t} (title, content) VALUES (%s, %s)",
+                        [(f"p{i}", b) for i, (_, b) in enumerate(PAIRS)])
+    for i, (question, _) in enumerate(PAIRS):
+        rows = conn.execute(f"SELECT d.title, s.score, s.rank FROM rem_search('{t}', %s, 3) s JOIN {t} d "
+                            "ON d.id = s.id ORDER BY s.rank", (question,)).fetchall()
+        assert [r[2] for r in rows] == [1, 2, 3] and rows[0][0] == f"p{i}"
+        want = conn.execute(f"SEARCH %s IN {t} LIMIT 3", (question,)).fetchall()
+        assert [r[1] for r in want] == [r[0] for r in rows]
+        assert [r[-1] for r in want] == pytest.approx([r[1] for r in rows])
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        conn.execute("SELECT * FROM rem_search('no_such_table', 'x', 3)")
+    with pytest.raises(psycopg.errors.WrongObjectType):
+        conn.execute(f"CREATE TABLE {t}_plain (n int)")
+        conn.execute(f"SELECT * FROM rem_search('{t}_plain', 'x', 3)")

@@ -29,6 +29,7 @@ _pids = itertools.count(1000)
 _CACHE_SIZE = 512
 _FAILED_OK = frozenset({"ROLLBACK", "ABORT", "COMMIT", "END"})
 _UNSAFE = "unsafe-template"
+_TEMPLATE_KINDS = frozenset({"select", "insert", "update", "delete"})
 _LIFTED_TYPES = frozenset({T.INT2, T.INT4, T.INT8, T.TEXT, T.VARCHAR, T.NAME})
 
 
@@ -235,7 +236,7 @@ class RemSession:
             tpl = None
         except Exception:  # noqa: BLE001 - the full path reports whatever this was
             tpl = None
-        ok = (tpl is not None and tpl.cacheable and tpl.kind == "select" and not tpl.is_empty
+        ok = (tpl is not None and tpl.cacheable and tpl.kind in _TEMPLATE_KINDS and not tpl.is_empty
               and len(tpl.param_oids) == len(oids)
               and all(o in _LIFTED_TYPES for o in tpl.param_oids))
         if not ok:

@@ -2,7 +2,7 @@
 ``select * from t where id = $1`` plus the value 42, so that a statement sent with its literals inline (psql,
 psycopg2, ``pgbench -M simple``) reuses the plan of an earlier statement of the same shape.
 
-The scanner is deliberately conservative: it gives up (returns None) on anything it does not fully understand
+Statements starting with SELECT, INSERT, UPDATE or DELETE are considered. The scanner is deliberately conservative: it gives up (returns None) on anything it does not fully understand
 (dollar quotes, ``$n`` parameters, block comments, unterminated quotes), and only lifts literals in positions where
 a parameter is planned exactly like the literal:
 
@@ -42,7 +42,7 @@ _TYPE_WORDS = frozenset({"VARCHAR", "CHAR", "CHARACTER", "VARYING", "NUMERIC", "
                          "TIMESTAMPTZ", "TIME", "TIMETZ", "INTERVAL", "BIT", "VARBIT", "VECTOR", "FLOAT", "BPCHAR",
                          "NCHAR", "DEC", "HALFVEC", "SPARSEVEC", "PRECISION", "ZONE"})
 _NO_NUMBER_IN = _TYPE_WORDS | {"ON", "[", "SECOND"}  # inside varchar(…), DISTINCT ON (…), a[…], interval second(…)
-_STATEMENTS = frozenset({"SELECT"})
+_STATEMENTS = frozenset({"SELECT", "UPDATE", "DELETE", "INSERT"})
 INT_TYPES = (T.INT2, T.INT4, T.INT8)
 TEXT_TYPES = (T.TEXT, T.VARCHAR)
 

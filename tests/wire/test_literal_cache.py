@@ -50,6 +50,23 @@ VARIED = [
     *[f"select (select max(id) from lit_t where id < {i}), exists (select 1 from lit_t where id = {i})"
       for i in (50, 500)],
     "select pg_typeof(1), pg_typeof(2147483648), pg_typeof(-2147483648)",
+    "create table lit_w (id int primary key, t text, n numeric(6,2), s smallint, b bigint, f float8, ok bool, "
+    "d date, j jsonb)",
+    *[f"insert into lit_w (id, t, n, s, b, f) values ({i}, {i * 3}, {i}, {i}, {i * 7}, {i})" for i in (1, 2, 3)],
+    "insert into lit_w (id, s) values (4, 70000)",
+    "insert into lit_w (id, n) values (5, 123456)",
+    "insert into lit_w (id, ok) values (6, 1)",
+    "insert into lit_w (id, j) values (7, 5)",
+    "insert into lit_w (id, d) values (8, 20200101)",
+    *[f"insert into lit_w (id, t) values ({i}, 'x{i}') returning id + {i}, t" for i in (10, 11)],
+    *[f"insert into lit_w (id, t) values ({i}, 'dup') on conflict (id) do update set t = 'c' || {i}, s = {i} "
+      f"returning *" for i in (10, 12)],
+    *[f"update lit_w set n = n + {i}, s = s * {i} where id = {i} returning n, s" for i in (1, 2, 3, 4)],
+    *[f"update lit_w set t = 'u' where t = 'x{i}' and id > {i - 20}" for i in (10, 11)],
+    *[f"update lit_w set s = {v} where id = 1" for v in (32767, 32768)],
+    *[f"delete from lit_w where id = {i} returning id" for i in (12, 99)],
+    *[f"delete from lit_w where t = '{v}' and id in ({a}, {b})" for v, a, b in (("u", 10, 11), ("3", 1, 2))],
+    "select * from lit_w order by id",
 ]
 
 

@@ -25,6 +25,9 @@ _TOKEN = re.compile(r"""\s*(?:
 
 
 _TAIL = re.compile(r"\s*(?:on\s+conflict|returning)\b", re.I)
+_VAL = r"""[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|'(?:[^']|'')*'|(?:null|true|false|default)\b|\$\d+"""
+_ROW = re.compile(rf"\s*\(\s*((?:{_VAL})(?:\s*,\s*(?:{_VAL}))*)\s*\)\s*(,?)", re.I | re.S)
+_VALS = re.compile(_VAL, re.I | re.S)
 
 
 def _ident(text: str) -> exp.Identifier:
@@ -48,6 +51,13 @@ def parse_insert_values(sql: str) -> exp.Insert | None:
             return None
         target = exp.Schema(this=table, expressions=[_ident(c) for c in cols])
     pos = m.end()
+    fast = _fast_rows(sql, pos)
+    if fast is not None:
+        rows_, rest = fast
+        values = exp.Values(expressions=rows_)
+        if rest is not None:
+            return _with_tail(sql[:m.end()], rest, values)
+        return exp.Insert(this=target, expression=values)
     n = len(sql)
     rows: list[exp.Expression] = []
     cur: list[exp.Expression] | None = None
@@ -131,3 +141,48 @@ def _with_tail(head: str, tail: str, values: exp.Values) -> exp.Insert | None:
         return None
     node.set("expression", values)
     return node
+
+
+def _value(v: str) -> exp.Expression:
+    """One scanned literal as the node sqlglot would build."""
+    c = v[0]
+    if c == "'":
+        return exp.Literal(this=v[1:-1].replace("''", "'"), is_string=True)
+    if c == "$":
+        return exp.Parameter(this=exp.Literal(this=v[1:], is_string=False))
+    if c in "+-":
+        lit = exp.Literal(this="0" + v[1:] if v[1] == "." else v[1:], is_string=False)
+        return exp.Neg(this=lit) if c == "-" else lit
+    if c.isdigit():
+        return exp.Literal(this=v, is_string=False)
+    if c == ".":
+        return exp.Literal(this="0" + v, is_string=False)
+    k = v.lower()
+    if k == "null":
+        return exp.Null()
+    if k in ("true", "false"):
+        return exp.Boolean(this=k == "true")
+    return exp.Var(this="DEFAULT")
+
+
+def _fast_rows(sql: str, pos: int) -> tuple[list[exp.Expression], str | None] | None:
+    """The rows from ``pos`` on with one regex match per row, and the ON CONFLICT/RETURNING tail (or None);
+    None when anything is unusual (the token scanner then decides)."""
+    rows: list[exp.Expression] = []
+    row = _ROW.match
+    vals = _VALS.findall
+    n = len(sql)
+    while True:
+        m = row(sql, pos)
+        if m is None:
+            return None
+        rows.append(exp.Tuple(expressions=[_value(v) for v in vals(m.group(1))]))
+        pos = m.end()
+        if not m.group(2):
+            break
+    rest = sql[pos:n]
+    if not rest.strip() or rest.strip() == ";":
+        return rows, None
+    if _TAIL.match(rest):
+        return rows, rest
+    return None

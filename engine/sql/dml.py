@@ -350,16 +350,7 @@ def _prepare_conflict(session: Any, conflict: exp.OnConflict, td: Any, alias: st
     ex_cols = [ColInfo("excluded", c.name, c.oid, c.typmod, hidden=c.hidden) for c in cols]
     scope = Scope(cols + ex_cols)
     comp = Compiler(scope, planner, params)
-    sets = []
-    for e in conflict.expressions:
-        if not isinstance(e, exp.EQ):
-            raise FeatureNotSupported("ON CONFLICT DO UPDATE SET form not supported")
-        cname = e.this.name
-        col = td.column(cname)
-        if col is None or (col.system and col.role not in ("id", "edges", "embedding")):
-            raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
-        ce = comp.compile(e.expression, col.type_oid)
-        sets.append((cname, _assign_fn(ce, col)))
+    sets = compile_sets(session, comp, td, conflict.expressions, ("id", "edges", "embedding"))
     where = conflict.args.get("where")
     wfn = comp.predicate(where.this) if where is not None else None
     checks = Checks(session, td, alias)
@@ -415,6 +406,51 @@ class _Upsert:
         return [ins[k] if kind == "i" else upd[k] for kind, k in plan_]
 
 
+def compile_sets(session: Any, comp: Compiler, td: Any, items: list[exp.Expression],
+                 system_roles: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """``SET col = expr | DEFAULT, (a, b) = (x, y), …`` of UPDATE and ON CONFLICT DO UPDATE, compiled to
+    (column, fn(row, st)) pairs with assignment casts; ``system_roles``: system columns that may be set."""
+    pairs: list[tuple[exp.Expression, exp.Expression]] = []
+    for e in items:
+        if not isinstance(e, exp.EQ):
+            raise FeatureNotSupported(f"SET {e.sql(dialect=DIALECT)} is not supported")
+        if isinstance(e.this, exp.Tuple):
+            targets = list(e.this.expressions)
+            src = e.expression
+            vals = list(src.expressions) if isinstance(src, exp.Tuple) else None
+            if vals is None:
+                if isinstance(src, exp.Subquery):
+                    raise FeatureNotSupported("SET (column, …) = (SELECT …) is not supported")
+                raise FeatureNotSupported("source for a multiple-column UPDATE item must be a sub-SELECT or ROW() "
+                                          "expression")
+            if len(vals) != len(targets):
+                raise SyntaxError_("number of columns does not match number of values")
+            pairs.extend(zip(targets, vals, strict=True))
+        else:
+            pairs.append((e.this, e.expression))
+    sets: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+    for target, ex in pairs:
+        cname = target.name
+        col = td.column(cname)
+        if col is None or (col.system and col.role not in system_roles):
+            raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
+        if cname in seen:
+            raise SyntaxError_(f'multiple assignments to same column "{cname}"')
+        seen.add(cname)
+        is_default = isinstance(ex, exp.Column) and ex.name.upper() == "DEFAULT" and not ex.table \
+            and not ex.this.quoted
+        if col.identity == "a" and not is_default:
+            raise GeneratedAlways(f'column "{cname}" can only be updated to DEFAULT',
+                                  detail=f'Column "{cname}" is an identity column defined as GENERATED ALWAYS.')
+        if is_default:
+            d = compile_default(session, col)
+            sets.append((cname, d if d else (lambda r, st: None)))
+            continue
+        sets.append((cname, _assign_fn(comp.compile(ex, col.type_oid), col)))
+    return sets
+
+
 # ------------------------------------------------------------------ UPDATE / DELETE
 def _source(session: Any, node: exp.Expression, td: Any, alias: str, params: dict[int, int],
             from_items: list[exp.Expression]) -> tuple[plan.Step, Scope, Any, list[str]]:
@@ -441,27 +477,7 @@ def _update(session: Any, sql: str, node: exp.Update, params: dict[int, int], gi
     frm = node.args.get("from_") or node.args.get("from")
     from_items = ([frm.this] + list(frm.expressions or [])) if frm is not None else []
     step, scope, comp, names = _source(session, node, td, alias, params, from_items)
-    sets = []
-    for e in node.expressions:
-        if not isinstance(e, exp.EQ):
-            raise FeatureNotSupported("UPDATE SET form not supported")
-        target = e.this
-        if isinstance(target, exp.Tuple):
-            raise FeatureNotSupported("UPDATE SET (a, b) = … is not supported")
-        cname = target.name
-        col = td.column(cname)
-        if col is None or (col.system and col.role not in ("edges", "embedding")):  # replaced like any column
-            raise UndefinedColumn(f'column "{cname}" of relation "{td.name}" does not exist')
-        if col.identity == "a":
-            raise GeneratedAlways(f'column "{cname}" can only be updated to DEFAULT',
-                                  detail=f'Column "{cname}" is an identity column defined as GENERATED ALWAYS.')
-        ex = e.expression
-        if isinstance(ex, exp.Column) and ex.name.upper() == "DEFAULT" and not ex.table and not ex.this.quoted:
-            d = compile_default(session, col)
-            sets.append((cname, d if d else (lambda r, st: None)))
-            continue
-        ce = comp.compile(ex, col.type_oid)
-        sets.append((cname, _assign_fn(ce, col)))
+    sets = compile_sets(session, comp, td, node.expressions, ("edges", "embedding"))
     ret_fns, ret_cols, _ = _returning(session, node, td, alias, params,
                                       extra_scope=[c for c in step.cols[len(names):]])
     checks = Checks(session, td, alias)

@@ -104,6 +104,26 @@ select sku, qty from u_stock where sku = 't3';
 insert into u_stock (sku, name, qty, price) values ('a1', 'bolt', 5, 2.50), ('g1', 'new', 1, 1)
   on conflict (sku) do update set price = excluded.price * 2 returning sku, qty * 10 as q10, price, price is null as nop;
 select count(*), sum(qty) from u_stock;
+-- SET forms: key changes, (a, b) = (x, y), DEFAULT, subqueries, duplicates; WHERE on both rows
+drop table if exists x_s;
+create table x_s (sku text primary key, name text, qty int default 0, n2 int);
+insert into x_s values ('a', 'A', 1, 1), ('b', 'B', 2, 2);
+insert into x_s values ('a', 'Z', 5, 5) on conflict (sku) do update set sku = excluded.sku || 'x' returning *;
+select * from x_s order by sku;
+insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set (name, qty) = (excluded.name, excluded.qty + 1) returning *;
+insert into x_s values ('b', 'Y', 6, 6) on conflict (sku) do update set (name, qty) = (excluded.name || '!', 42) returning *;
+update x_s set (name, n2) = ('upd', 9) where sku = 'b' returning *;
+insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set qty = 1 returning excluded.qty;
+insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set qty = (select max(qty) from x_s) + excluded.qty returning sku, qty;
+insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set qty = default returning sku, qty;
+insert into x_s values ('q', 'Z', 5, 5) on conflict (sku) where sku > 'a' do nothing returning sku;
+insert into x_s (sku) values ('b') on conflict (sku) do update set name = excluded.name, qty = excluded.qty returning *;
+insert into x_s values ('b', 'W', 1, 1) on conflict (sku) do update set name = excluded.name where x_s.qty > excluded.qty and excluded.name <> x_s.name returning *;
+select * from x_s order by sku;
+update x_s set (name, name) = ('a', 'b');
+update x_s set (name, qty) = ('a');
+insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set qty = 1, qty = 2;
+select * from x_s order by sku;
 """
 
 

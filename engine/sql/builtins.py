@@ -27,6 +27,18 @@ def _set_config(ctx: Any, name: str, value: str | None, is_local: bool) -> str:
     return ctx.session.get_setting(name)
 
 
+def _pg_notify(ctx: Any, channel: str | None, payload: str | None) -> None:
+    if not channel:
+        from engine.errors import InvalidParameterValue
+
+        raise InvalidParameterValue("channel name cannot be empty")
+    queue = getattr(ctx.session, "queue_notify", None)  # delivered at commit (engine.session)
+    if queue is not None:
+        queue(channel, payload or "")
+
+
+register(FunctionDef("pg_notify", _pg_notify, T.VOID, (T.TEXT, T.TEXT), needs_ctx=True, strict=False,
+                     volatile=True))
 register(FunctionDef("pg_sleep", _pg_sleep, T.VOID, (T.FLOAT8,), needs_ctx=True, volatile=True))
 register(FunctionDef("current_setting", _current_setting, T.TEXT, (T.TEXT,), needs_ctx=True))
 register(FunctionDef("current_setting", _current_setting, T.TEXT, (T.TEXT, T.BOOL), needs_ctx=True))

@@ -87,6 +87,15 @@ def test_self_notify_and_unlisten(pair: tuple[psycopg.Connection, psycopg.Connec
     assert seen == [("to me", me.info.backend_pid)]
 
 
+def test_pg_notify_function(pair: tuple[psycopg.Connection, psycopg.Connection]) -> None:
+    listener, sender = pair
+    listener.execute("listen fn_ch")
+    sender.execute("select pg_notify('fn_ch', %s)", ("via function",))
+    assert _until(listener, "via function") == [("fn_ch", "via function", sender.info.backend_pid)]
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="channel name cannot be empty"):
+        sender.execute("select pg_notify('', 'x')")
+
+
 def test_payload_too_long(conn: psycopg.Connection) -> None:
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="payload string too long"):
         conn.execute("notify ch, '" + "x" * 8000 + "'")

@@ -103,6 +103,7 @@ class Rel:
     table: Any = None  # TableDef for REM tables
     virtual: VirtualTable | None = None
     options: list[str] | None = None
+    persistence: str = "p"  # pg_class.relpersistence
 
     @property
     def nsp_oid(self) -> int:
@@ -192,6 +193,8 @@ def _add_table(snap: Snapshot, t: Any) -> None:
     rel = Rel(t.oid, t.schema, t.name, t.kind or "r", _user_attrs(t), rowtype,
               oids.derived(oids.ARRAY_TYPE, t.oid), t.description, table=t)
     rel.options = _rem_options(t)
+    if getattr(t, "temporary", False):
+        rel.persistence = "t"
     snap.add(rel)
     attnum = {a.name: a.attnum for a in rel.attrs}
     for c in t.columns:

@@ -72,7 +72,7 @@ def _pg_class(ctx: Any) -> Iterator[dict[str, Any]]:
             "relowner": oids.BOOTSTRAP_SUPERUSER, "relam": am,
             "relfilenode": rel.oid if rel.kind in ("r", "i", "S", "m") else 0, "reltuples": -1.0,
             "relhasindex": rel.oid in indexed, "relisshared": rel.virtual is not None and rel.name in _SHARED,
-            "relpersistence": "p", "relkind": rel.kind, "relnatts": sum(1 for a in rel.attrs if a.attnum > 0),
+            "relpersistence": rel.persistence, "relkind": rel.kind, "relnatts": sum(1 for a in rel.attrs if a.attnum > 0),
             "relchecks": checks.get(rel.oid, 0), "relhasrules": rel.kind == "v", "relhastriggers": rel.oid in triggers,
             "relispopulated": True,
             "relreplident": "d" if rel.table is not None and rel.kind in ("r", "m") else "n", "relfrozenxid": 0, "relminmxid": 0,

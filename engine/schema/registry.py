@@ -574,7 +574,7 @@ class SchemaRegistry:
             if f not in names:
                 raise E.UndefinedColumn(f'embedding field "{f}" is not a column of "{t.name}"')
         # system columns
-        id_visible = not pk and "id" not in names
+        id_visible = not pk and "id" not in names and t.kind != "m"  # a materialized view shows its query's columns
         sys_cols: list[ColumnDef] = []
         sys_types = {"id": T.UUID, "entity_type": T.TEXT, "created_at": T.TIMESTAMPTZ, "modified_at": T.TIMESTAMPTZ,
                      "deleted_at": T.TIMESTAMPTZ, "edges": T.JSONB}

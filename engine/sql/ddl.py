@@ -74,7 +74,7 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
             if node.args.get("materialized") or any(
                     isinstance(p, exp.MaterializedProperty)
                     for p in (node.args.get("properties").expressions if node.args.get("properties") else [])):
-                raise FeatureNotSupported("CREATE MATERIALIZED VIEW is not supported")
+                return _create_table_as(session, sql, node, materialized=True)
             return views.create_view(session, sql, node)
         if kind == "SCHEMA":
             return schemas.create_schema(sql, node)
@@ -91,7 +91,7 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
             return _drop_index(sql, node)
         if kind == "VIEW":
             if node.args.get("materialized"):
-                raise FeatureNotSupported("DROP MATERIALIZED VIEW is not supported")
+                return _drop_tables(sql, node, "m")
             return views.drop_view(sql, node)
         if kind == "SCHEMA":
             return schemas.drop_schema(sql, node)
@@ -180,7 +180,9 @@ def _rem_options(node: exp.Create) -> dict[str, str]:
     if props is None:
         return out
     for p in props.expressions:
-        if isinstance(p, exp.Property):
+        if isinstance(p, exp.TemporaryProperty):
+            out["__temp__"] = "1"
+        elif isinstance(p, exp.Property):
             k = p.name.lower() if p.this is not None else ""
             v = p.args.get("value")
             out[k] = v.name if isinstance(v, (exp.Literal, exp.Identifier, exp.Var)) else (v.sql() if v else "")
@@ -243,6 +245,8 @@ def build_table(node: exp.Create) -> TableDef:
                 raise UndefinedColumn(f'indexed field "{f}" is not a column of "{name}"')
             c.indexed = True
         td.indexed_fields = fields
+    if opts.get("__temp__"):
+        td.temporary = True
     if opts.get("description"):
         td.description = opts["description"]
     if opts.get("embedding_model") or opts.get("embedding_provider"):
@@ -290,7 +294,9 @@ def _check_not_virtual(name: str) -> None:
         raise DuplicateTable(f'relation "{name}" already exists')
 
 
-def _create_table_as(session: Any, sql: str, node: exp.Create) -> Statement:
+def _create_table_as(session: Any, sql: str, node: exp.Create, materialized: bool = False) -> Statement:
+    """CREATE TABLE … AS query, and CREATE MATERIALIZED VIEW (a table of kind 'm' holding the query's rows,
+    recomputed by REFRESH MATERIALIZED VIEW)."""
     from engine.sql.dml import insert_rows
     from engine.sql.scope import ExecState
     from engine.sql.statements import planner_for
@@ -305,6 +311,8 @@ def _create_table_as(session: Any, sql: str, node: exp.Create) -> Statement:
         cols.append(ColumnDef(name=names[i] if i < len(names) else c.name, type_oid=c.oid if c.oid != T.UNKNOWN else T.TEXT,
                               typmod=c.typmod))
     td = TableDef(name=tbl.name, columns=cols)
+    if materialized:
+        td.kind, td.view_sql = "m", query.sql(dialect=DIALECT)
     if_not_exists = bool(node.args.get("exists"))
 
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
@@ -376,6 +384,8 @@ def _create_index(sql: str, node: exp.Create) -> Statement:
             raise UndefinedTable(f'relation "{tname}" does not exist')
         iname = name or f"{tname}_{'_'.join(cols)}_idx"
         for t in reg.tables():
+            if t.schema != td.schema:
+                continue
             for ix in t.indexes:
                 if ix.name == iname:
                     if if_not_exists:
@@ -430,7 +440,7 @@ def _find_duplicates(s: Any, txn: Any, td: TableDef, cols: list[str]) -> str | N
     return None
 
 
-def _drop_tables(sql: str, node: exp.Drop) -> Statement:
+def _drop_tables(sql: str, node: exp.Drop, relkind: str = "r") -> Statement:
     given = [(t.name, t.db or None) for t in node.expressions or []] if node.expressions else \
         [(t.name, t.db or None) for t in node.args.get("tables") or [node.this]]
     if_exists = bool(node.args.get("exists"))
@@ -444,16 +454,20 @@ def _drop_tables(sql: str, node: exp.Drop) -> Statement:
         reg = _registry(s)
         notices = []
         names = [(n, table_schema(s, n, sch)) for n, sch in given]
+        what = "materialized view" if relkind == "m" else "table"
         for n, sch in names:
-            if reg.get(n, sch) is None:
+            t0 = reg.get(n, sch)
+            if t0 is not None and (t0.kind == "m") != (relkind == "m"):
+                raise WrongObjectType(f'"{n}" is not a {what}')
+            if t0 is None:
                 if lookup_virtual(sch, n) is not None or lookup_virtual("pg_catalog", n) is not None:
                     raise WrongObjectType(f'"{n}" is not a table')
                 if reg.get_view(n, sch) is not None:
                     raise WrongObjectType(f'"{n}" is not a table', hint="Use DROP VIEW to remove a view.")
                 if if_exists:
-                    notices.append(Notice(f'table "{n}" does not exist, skipping'))
+                    notices.append(Notice(f'{what} "{n}" does not exist, skipping'))
                     continue
-                raise UndefinedTable(f'table "{n}" does not exist')
+                raise UndefinedTable(f'{what} "{n}" does not exist')
         dropping = {(n, sch) for n, sch in names if reg.get(n, sch) is not None}
         for n, sch in names:
             t = reg.get(n, sch)
@@ -466,7 +480,7 @@ def _drop_tables(sql: str, node: exp.Drop) -> Statement:
                 _vectors(s, "drop_table", t)
                 reg.drop(n, sch)
         return notices
-    return _ddl(sql, "DROP TABLE", fn)
+    return _ddl(sql, "DROP MATERIALIZED VIEW" if relkind == "m" else "DROP TABLE", fn)
 
 
 def _drop_referencing_fks(reg: Any, t: TableDef, dropping: set[tuple[str, str]], cascade: bool) -> list[Notice]:
@@ -497,18 +511,23 @@ def _drop_referencing_fks(reg: Any, t: TableDef, dropping: set[tuple[str, str]],
 
 
 def _drop_index(sql: str, node: exp.Drop) -> Statement:
-    names = [t.name for t in (node.args.get("tables") or [node.this])]
+    targets = [(t.name, t.db or None) for t in (node.args.get("tables") or [node.this])]
     if_exists = bool(node.args.get("exists"))
 
     def fn(s: Any, txn: Any) -> list[Notice]:
+        from engine.sql.schemas import _path
+
         reg = _registry(s)
         notices = []
-        for n in names:
+        for n, sch in targets:
             hit = None
-            for t in reg.tables():
-                for ix in t.indexes:
-                    if ix.name == n:
-                        hit = (t, ix)
+            for schema in reversed([sch] if sch else _path(s)):  # the first schema of the path wins
+                for t in reg.tables():
+                    if t.schema != schema:
+                        continue
+                    for ix in t.indexes:
+                        if ix.name == n:
+                            hit = (t, ix)
             if hit is None:
                 if if_exists:
                     notices.append(Notice(f'index "{n}" does not exist, skipping'))
@@ -527,7 +546,7 @@ def _drop_index(sql: str, node: exp.Drop) -> Statement:
                 new.indexed_fields = [f for f in new.indexed_fields if f != ix.columns[0]]
             reg.alter(new)
             if ix.method == "hnsw":
-                _vectors(s, "table_changed", reg.get(new.name))
+                _vectors(s, "table_changed", reg.get(new.name, new.schema))
         return notices
     return _ddl(sql, "DROP INDEX", fn)
 
@@ -721,3 +740,30 @@ def _truncate(sql: str, node: exp.TruncateTable) -> Statement:
 
 
 __all__ = ["prepare", "build_table", "DuplicateObject"]
+
+
+def refresh_materialized_view(session: Any, sql: str, name: str, schema: str | None, with_data: bool) -> Statement:
+    """REFRESH MATERIALIZED VIEW: the stored query runs again and replaces the rows."""
+    from engine.sql.dml import insert_rows
+    from engine.sql.scope import ExecState
+    from engine.sql.statements import parse_one, planner_for
+
+    def run(s: Any, txn: Any, params: list[Any]) -> Result:
+        from engine.session import ExecCtx
+        from engine.sql.schemas import find_table
+
+        t = find_table(s, name, schema)
+        if t is None:
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        if t.kind != "m":
+            raise WrongObjectType(f'"{name}" is not a materialized view')
+        ids = [r[t.id_column] for r in txn.scan(t)]
+        if ids:
+            txn.delete(t, ids)
+        if with_data:
+            step = planner_for(s, {}).query(parse_one(t.view_sql or ""))
+            rows = step.run(ExecState([], ExecCtx(s, txn)))
+            insert_rows(s, txn, t, [c.name for c in t.columns if not c.system], rows)
+        return Result(tag="REFRESH MATERIALIZED VIEW")
+    return Statement(sql, [], None, run, kind="ddl", needs_txn=True, writes=True, cacheable=False,
+                     replannable=False)

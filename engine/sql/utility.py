@@ -158,6 +158,18 @@ def prepare(session: Any, sql: str, word: str, param_oids: list[int]) -> Stateme
             return st
         if word in ("CREATE", "ALTER") and "IDENTITY" in sql.upper():
             return sequences.prepare_with_identity(session, sql, param_oids)
+    if word == "REFRESH":
+        c.expect("REFRESH", "MATERIALIZED", "VIEW")
+        c.match("CONCURRENTLY")
+        first = c.ident()
+        schema, name = (first, c.ident()) if c.cur is not None and c.cur.text == "." and c.next() else (None, first)
+        with_data = not c.match("WITH", "NO", "DATA")
+        c.match("WITH", "DATA")
+        if not c.at_end():
+            c.error()
+        from engine.sql.ddl import refresh_materialized_view
+
+        return refresh_materialized_view(session, sql, name, schema, with_data)
     if word == "COMMENT":
         from engine.sql.views import prepare_comment
 

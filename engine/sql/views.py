@@ -69,6 +69,8 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
             raise DuplicateColumn(f'column "{c.name}" specified more than once')
         seen.add(c.name)
     view_sql = query.sql(dialect=DIALECT)
+    props = node.args.get("properties")
+    temporary = any(isinstance(p, exp.TemporaryProperty) for p in (props.expressions if props else []))
 
     def fn(s: Any) -> list[Notice]:
         reg = s.db.registry
@@ -90,7 +92,7 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
                 if prev is not None:
                     c.description = prev.description
         view = TableDef(name=tbl.name, schema=schema, columns=copy.deepcopy(cols), kind="v", view_sql=view_sql,
-                        description=old.description if old is not None else None)
+                        description=old.description if old is not None else None, temporary=temporary)
         reg.put_view(view)
         return []
     return _ddl(sql, "CREATE VIEW", fn)
@@ -112,8 +114,11 @@ def drop_view(sql: str, node: exp.Drop) -> Statement:
                 if reg.get_view(name, sch) is not None:
                     hit = sch
                     break
-                if reg.get(name, sch) is not None:
-                    raise WrongObjectType(f'"{name}" is not a view', hint="Use DROP TABLE to remove a table.")
+                t = reg.get(name, sch)
+                if t is not None:
+                    hint = ("Use DROP MATERIALIZED VIEW to remove a materialized view." if t.kind == "m"
+                            else "Use DROP TABLE to remove a table.")
+                    raise WrongObjectType(f'"{name}" is not a view', hint=hint)
             if hit is None:
                 if if_exists:
                     notices.append(Notice(f'view "{name}" does not exist, skipping'))

@@ -374,3 +374,31 @@ def test_transactional_ddl(both: Any) -> None:
          "select 1/0",
          "commit",
          "select * from t3")
+
+
+def test_materialized_views_temp_tables_and_index_names_per_schema(both: Any) -> None:
+    same(both,
+         "create table t (a int primary key, b text)",
+         "insert into t values (1, 'x')",
+         "create materialized view mv as select a, b from t",
+         "insert into t values (2, 'y')",
+         "select * from mv order by a",
+         "refresh materialized view mv",
+         "select * from mv order by a",
+         "create index mvi on mv (b)",
+         "select relkind from pg_class where relname = 'mv'",
+         "select matviewname from pg_matviews",
+         "select attname from pg_attribute where attrelid = 'mv'::regclass and attnum > 0 order by attnum",
+         "drop view mv",
+         "drop table mv",
+         "drop materialized view mv",
+         "create temporary table tt (a int primary key)",
+         "select relpersistence from pg_class where relname = 't'",
+         "create schema s2",
+         "create table s2.t (a int primary key, b text)",
+         "create index b_idx on t (b)",
+         "create index b_idx on s2.t (b)",
+         "create index b_idx on s2.t (b)",
+         "drop index s2.b_idx",
+         "drop index b_idx",
+         "drop index b_idx")

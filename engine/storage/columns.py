@@ -145,7 +145,7 @@ class ColumnSet:
         new = ColumnSet(rows, self.idc, keyorder=self.keyorder and not drows)
         bmask = pa.array(alive) if alive is not None else None
         dm = pa.array(dmask)
-        for key, arr in self.cols.items():
+        for key, arr in list(self.cols.items()):  # readers may add entries concurrently
             if arr is None:
                 continue
             try:

@@ -65,6 +65,7 @@ class RemTxn:
         self._itlock = threading.Lock()
         self.snapshot_seq = 0
         self.closed = False
+        self._upserted = False  # an ON CONFLICT statement inserted rows (a commit-time 23505 is then 40001)
 
     # ------------------------------------------------------------------ snapshot
     def new_statement(self) -> None:
@@ -716,6 +717,7 @@ class RemTxn:
         pos = len(self._undo)
         try:
             ins = self._insert_rows(t, inserts)
+            self._upserted = self._upserted or bool(ins)
             to_embed = [r for r in ins if t.embedding_fields and r.get(t.system_column("embedding")) is None]
             upd = self._update_rows(t, updates, to_embed, olds=olds, merge_edges=True)
             if to_embed and t.embedding_fields:
@@ -846,7 +848,14 @@ class RemTxn:
                               expect=exp.get((oid, id_)), check=(oid, id_) in exp)
                        for oid, d in self._ov.items() for id_, row in d.items()]
             s = self.synchronous_commit if sync is None else sync
-            self._store.writer.commit(changes, sync=s)
+            try:
+                self._store.writer.commit(changes, sync=s)
+            except E.UniqueViolation as e:
+                if not self._upserted:
+                    raise
+                # an ON CONFLICT row met a key another transaction committed after this one read: retryable
+                raise E.SerializationFailure("could not serialize access due to concurrent insert",
+                                             detail=e.message + (" " + e.detail if e.detail else "")) from None
         finally:
             self._finish()
 

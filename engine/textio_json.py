@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -34,10 +35,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"Token \"{name}\" is invalid.")
 
 
+_LONG_NUMBER = re.compile(r"[0-9][0-9.]{15,}")  # a number that may not survive a float64 round trip
+
+
 def parse_json(text: str, typ: str = "json") -> Any:
-    """Parse and validate JSON text (22P02 on bad input); top-level null → JSON_NULL, nested null → None."""
+    """Parse and validate JSON text (22P02 on bad input); top-level null → JSON_NULL, nested null → None.
+
+    Numbers are Python ints and floats, except that a document holding a fraction with more digits than a
+    float64 keeps its fractions as Decimal (jsonb numbers are PostgreSQL numerics: no precision is lost)."""
     try:
         v = orjson.loads(text)
+        if _LONG_NUMBER.search(text) is not None:
+            v = json.loads(text, parse_float=_exact_float)
     except orjson.JSONDecodeError:
         try:
             v = json.loads(text, parse_constant=_reject_constant)
@@ -45,6 +54,14 @@ def parse_json(text: str, typ: str = "json") -> Any:
             detail = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
             raise InvalidTextRepresentation(f"invalid input syntax for type {typ}", detail=detail) from None
     return JSON_NULL if v is None else v
+
+
+def _exact_float(s: str) -> float | Decimal:
+    """A JSON fraction as float when that is exact to its digits, else as Decimal."""
+    f = float(s)
+    if len(s) <= 15 or not math.isfinite(f) or Decimal(repr(f)) == Decimal(s):
+        return f
+    return Decimal(s)
 
 
 def sort_key(k: str) -> tuple[int, bytes]:

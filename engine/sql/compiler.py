@@ -1408,7 +1408,6 @@ class Compiler:
             return None
 
         if as_text:
-            import orjson
 
             def totext(v: Any) -> Any:
                 if v is None or v is T.JSON_NULL:
@@ -1418,8 +1417,9 @@ class Compiler:
                 if isinstance(v, bool):
                     return "true" if v else "false"
                 if isinstance(v, (dict, list)):
-                    return orjson.dumps(v).decode().replace('":', '": ').replace(',"', ', "') if a.oid == T.JSONB \
-                        else orjson.dumps(v).decode()
+                    from engine.textio_json import format_json
+
+                    return format_json(v) if a.oid == T.JSONB else format_json(v, sort=False, compact=True)
                 return str(v)
 
             return CE(lambda r, st: None if (x := fa(r, st)) is None or (key := fk(r, st)) is None
@@ -1501,7 +1501,6 @@ class Compiler:
     def c_JSONBExtractScalar(self, node: exp.Expression, hint: int | None) -> CE:
         inner = self._json_path(node, False)
         f = inner.fn
-        import orjson
 
         def t(v: Any) -> Any:
             if v is None or v is T.JSON_NULL:
@@ -1510,7 +1509,11 @@ class Compiler:
                 return v
             if isinstance(v, bool):
                 return "true" if v else "false"
-            return orjson.dumps(v).decode() if isinstance(v, (dict, list)) else str(v)
+            if isinstance(v, (dict, list)):
+                from engine.textio_json import format_json
+
+                return format_json(v) if inner.oid == T.JSONB else format_json(v, sort=False, compact=True)
+            return str(v)
 
         return CE(lambda r, st: t(f(r, st)), T.TEXT)
 
@@ -1530,7 +1533,8 @@ class Compiler:
                     return all(any(contains(xi, yi) for xi in x) for yi in y)
                 if isinstance(x, list) and not isinstance(y, (dict, list)):
                     return y in x
-                return x == y and type(x) is type(y) or (isinstance(x, (int, float)) and isinstance(y, (int, float))
+                return x == y and type(x) is type(y) or (isinstance(x, (int, float, Decimal))
+                                                          and isinstance(y, (int, float, Decimal))
                                                           and not isinstance(x, bool) and x == y)
             return CE(lambda r, st: None if (x := fa(r, st)) is None or (y := fb(r, st)) is None
                       else contains(x, y), T.BOOL)

@@ -178,7 +178,7 @@ def sort_key_value(v: Any) -> Any:
     if isinstance(v, (dict,)):
         import orjson
 
-        return orjson.dumps(v, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(v, option=orjson.OPT_SORT_KEYS, default=str)
     if isinstance(v, list):
         return tuple((x is None, sort_key_value(x) if x is not None else 0) for x in v)
     return v

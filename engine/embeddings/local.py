@@ -26,6 +26,7 @@ MINILM_DIR = Path(__file__).parent / "minilm"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "config.json", "special_tokens_map.json")
 BUILTIN_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 FASTEMBED_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+MINILM_MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
 _verified: dict[str, str] = {}  # model.onnx path -> verified sha256 (hash once per process)
 _verify_lock = threading.Lock()
@@ -123,6 +124,15 @@ class LocalProvider:
                 hint=f"put model.onnx and the tokenizer files in {models_dir}/{model.replace('/', '__')}/",
             ) from e
         self.dim = dim
+        if model.lower() in BUILTIN_ALIASES:
+            self._truncate(MINILM_MAX_TOKENS)
+
+    def _truncate(self, max_tokens: int) -> None:
+        """Cut inputs at the model's trained length (fastembed's tokenizer allows 512: slower, and unlike
+        sentence-transformers' all-MiniLM-L6-v2, which truncates at 256 word pieces)."""
+        tok = getattr(getattr(self._model, "model", None), "tokenizer", None)
+        if tok is not None and hasattr(tok, "enable_truncation"):
+            tok.enable_truncation(max_length=max_tokens)
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         with self._lock:

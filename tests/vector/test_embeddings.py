@@ -137,3 +137,11 @@ def test_length_sorted_batches_keep_order(minilm):
     together = minilm.embed(texts)
     for i, t in enumerate(texts):
         np.testing.assert_allclose(together[i], minilm.embed([t])[0], atol=1e-5)
+
+
+def test_minilm_truncates_at_256_word_pieces(minilm):
+    long = "database " * 600  # far beyond 256 word pieces
+    tok = minilm._model.model.tokenizer
+    assert len(tok.encode(long).ids) == 256
+    a, b = minilm.embed([long, long + " trailing words past the cut"])
+    assert float(a @ b) > 0.9999  # words after the cut do not change the vector

@@ -419,10 +419,10 @@ def compile_sets(session: Any, comp: Compiler, td: Any, items: list[exp.Expressi
             src = e.expression
             vals = list(src.expressions) if isinstance(src, exp.Tuple) else None
             if vals is None:
-                if isinstance(src, exp.Subquery):
-                    raise FeatureNotSupported("SET (column, …) = (SELECT …) is not supported")
-                raise FeatureNotSupported("source for a multiple-column UPDATE item must be a sub-SELECT or ROW() "
-                                          "expression")
+                if not isinstance(src, exp.Subquery):
+                    raise FeatureNotSupported("source for a multiple-column UPDATE item must be a sub-SELECT or "
+                                              "ROW() expression")
+                vals = _row_subquery(comp, src, len(targets))
             if len(vals) != len(targets):
                 raise SyntaxError_("number of columns does not match number of values")
             pairs.extend(zip(targets, vals, strict=True))
@@ -431,6 +431,13 @@ def compile_sets(session: Any, comp: Compiler, td: Any, items: list[exp.Expressi
     sets: list[tuple[str, Any]] = []
     seen: set[str] = set()
     for target, ex in pairs:
+        if isinstance(ex, _SubRow):
+            col = td.column(target.name)
+            if col is None or (col.system and col.role not in system_roles):
+                raise UndefinedColumn(f'column "{target.name}" of relation "{td.name}" does not exist')
+            seen.add(target.name)
+            sets.append((target.name, _assign_fn(CE(ex.fn, ex.oid), col)))
+            continue
         cname = target.name
         col = td.column(cname)
         if col is None or (col.system and col.role not in system_roles):
@@ -449,6 +456,39 @@ def compile_sets(session: Any, comp: Compiler, td: Any, items: list[exp.Expressi
             continue
         sets.append((cname, _assign_fn(comp.compile(ex, col.type_oid), col)))
     return sets
+
+
+class _SubRow(exp.Expression):
+    """Column ``i`` of a ``SET (a, b) = (SELECT x, y …)`` sub-select (a compiled placeholder, not SQL)."""
+
+    def __init__(self, fn: Any, oid: int) -> None:
+        super().__init__()
+        self.fn, self.oid = fn, oid
+
+
+def _row_subquery(comp: Compiler, node: exp.Subquery, width: int) -> list[Any]:
+    """The columns of a multiple-column SET sub-select: it runs once per target row (once per statement when not
+    correlated); no row sets NULLs, more than one is 21000, as in PostgreSQL."""
+    step, corr = comp.planner.subplan(node.this, comp.scope)
+    if len(step.cols) != width:
+        raise SyntaxError_("number of columns does not match number of values")
+    memo: dict[str, Any] = {}
+
+    def row(r: tuple[Any, ...], st: ExecState) -> tuple[Any, ...]:
+        if memo.get("key") is (r if corr else st):
+            return memo["row"]  # type: ignore[no-any-return]
+        st.outer.append(r)
+        try:
+            got = step.run(st, limit=2)
+        finally:
+            st.outer.pop()
+        if len(got) > 1:
+            raise CardinalityViolation("more than one row returned by a subquery used as an expression")
+        memo["key"], memo["row"] = (r if corr else st), (tuple(got[0]) if got else (None,) * width)
+        return memo["row"]  # type: ignore[no-any-return]
+
+    return [_SubRow(lambda r, st, j=j: row(r, st)[j], c.oid if c.oid != T.UNKNOWN else T.TEXT)
+            for j, c in enumerate(step.cols)]
 
 
 # ------------------------------------------------------------------ UPDATE / DELETE

@@ -112,6 +112,7 @@ insert into x_s values ('a', 'Z', 5, 5) on conflict (sku) do update set sku = ex
 select * from x_s order by sku;
 insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set (name, qty) = (excluded.name, excluded.qty + 1) returning *;
 insert into x_s values ('b', 'Y', 6, 6) on conflict (sku) do update set (name, qty) = (excluded.name || '!', 42) returning *;
+insert into x_s values ('b', 'Y', 6, 6) on conflict (sku) do update set (name, qty) = (select 'sub', 42) returning *;
 update x_s set (name, n2) = ('upd', 9) where sku = 'b' returning *;
 insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set qty = 1 returning excluded.qty;
 insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set qty = (select max(qty) from x_s) + excluded.qty returning sku, qty;
@@ -124,6 +125,19 @@ update x_s set (name, name) = ('a', 'b');
 update x_s set (name, qty) = ('a');
 insert into x_s values ('b', 'Z', 5, 5) on conflict (sku) do update set qty = 1, qty = 2;
 select * from x_s order by sku;
+-- SET (a, b) = (SELECT …): uncorrelated, correlated, no row, two rows, in ON CONFLICT
+drop table if exists y_s;
+drop table if exists y_r;
+create table y_s (sku text primary key, name text, qty int default 0);
+create table y_r (sku text, label text, n int);
+insert into y_s values ('a', 'A', 1), ('b', 'B', 2), ('c', 'C', 3);
+insert into y_r values ('a', 'ra', 10), ('b', 'rb', 20), ('b', 'rb2', 21);
+update y_s set (name, qty) = (select 'x', 42) where sku = 'a' returning *;
+update y_s s set (name, qty) = (select label, n from y_r r where r.sku = s.sku and r.n < 21) returning *;
+update y_s s set (name, qty) = (select label, n from y_r r where r.sku = s.sku) returning *;
+update y_s set (name, qty) = (select 'x') returning *;
+insert into y_s values ('a', 'Q', 5) on conflict (sku) do update set (name, qty) = (select excluded.name || y_s.name, max(n) from y_r) returning *;
+select * from y_s order by sku;
 """
 
 

@@ -1646,6 +1646,10 @@ class Compiler:
         return CE(lambda r, st: st.ctx.session.user, T.NAME, name="session_user", strength=2)
 
     def c_CurrentSchema(self, node: exp.Expression, hint: int | None) -> CE:
+        from engine.functions import lookup
+
+        if lookup("current_schema"):  # the catalog's: first existing schema of search_path
+            return self._call_named("current_schema", [], node)
         return CE(lambda r, st: "public", T.NAME, name="current_schema", strength=2)
 
     def c_Extract(self, node: exp.Expression, hint: int | None) -> CE:

@@ -169,7 +169,8 @@ def _user_attrs(t: Any) -> list[Attr]:
             continue
         out.append(Attr(
             t.oid, c.name, c.type_oid, c.attnum, c.typmod, bool(c.not_null) or c.name in t.primary_key,
-            c.default, c.identity or "", "", c.description,
+            getattr(c, "generated", None) or c.default, c.identity or "", "s" if getattr(c, "generated", None) else "",
+            c.description,
         ))
     out.sort(key=lambda a: (a.attnum < 0, abs(a.attnum)))
     return out

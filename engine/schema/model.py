@@ -33,6 +33,7 @@ class ColumnDef:
     embedding_provider: str | None = None  # per-field override of the default embedding provider
     role: str | None = None  # system columns: which system field this is ('id', 'entity_type', 'created_at', …)
     seq_options: dict[str, Any] | None = None  # identity: START/INCREMENT/MINVALUE/MAXVALUE/CACHE/CYCLE given
+    generated: str | None = None  # GENERATED ALWAYS AS (expr) STORED: the expression, computed on every write
 
 
 @dataclass

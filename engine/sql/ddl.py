@@ -156,9 +156,9 @@ def column_def(cd: exp.ColumnDef, table: str, constraints: list[ConstraintDef], 
             _identity_options(k, col)
         elif isinstance(k, exp.Reference):
             constraints.append(fk_def(cname, [name], k, table, taken))
-        elif isinstance(k, exp.CollateColumnConstraint):
-            pass
-        elif isinstance(k, (exp.NullColumnConstraint,)) or k is None:
+        elif type(k).__name__ == "ComputedColumnConstraint":
+            col.generated = k.this.sql(dialect=DIALECT)
+        elif isinstance(k, exp.CollateColumnConstraint) or k is None:
             pass
         else:
             raise FeatureNotSupported(f"column constraint not supported: {cc.sql(dialect=DIALECT)}")

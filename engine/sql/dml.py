@@ -91,6 +91,11 @@ class Checks:
         cols, self.names = table_cols(td, alias)
         comp = Compiler(Scope(cols), planner_for(session, {}), {})
         self.checks = []
+        self.generated = []  # GENERATED ALWAYS AS (expr) STORED columns, computed before the checks
+        for col in td.columns:
+            if getattr(col, "generated", None):
+                ce = comp.compile(parse_one("SELECT " + col.generated).expressions[0])  # type: ignore[attr-defined]
+                self.generated.append((col, ce.fn, ce.oid))
         for con in td.constraints:
             if con.kind == "c" and con.expr:
                 node = parse_one("SELECT " + con.expr).expressions[0]  # type: ignore[attr-defined]
@@ -99,6 +104,10 @@ class Checks:
         self.visible = [c.name for c in td.columns if not c.hidden]
 
     def check(self, row: dict[str, Any], st: ExecState) -> None:
+        if self.generated:
+            tup = tuple(row.get(n) for n in self.names)
+            for col, f, oid in self.generated:
+                row[col.name] = assign(f(tup, st), oid, col)
         if not self.checks:
             return
         tup = tuple(row.get(n) for n in self.names)

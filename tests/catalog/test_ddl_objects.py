@@ -405,3 +405,15 @@ def test_materialized_views_temp_tables_and_index_names_per_schema(both: Any) ->
          "drop index s2.b_idx",
          "drop index b_idx",
          "drop index b_idx")
+
+
+def test_generated_columns(both: Any) -> None:
+    same(both,
+         "create table sq (id serial primary key, side int, area int generated always as (side * side) stored, "
+         "d int default 42)",
+         "insert into sq (side) values (3), (null)",
+         "update sq set side = 4 where id = 1",
+         "select * from sq order by id",
+         "select attname, attgenerated, pg_get_expr(adbin, adrelid) from pg_attribute a left join pg_attrdef d "
+         "on d.adrelid = a.attrelid and d.adnum = a.attnum where attrelid = 'sq'::regclass and attnum > 0 "
+         "order by attnum")

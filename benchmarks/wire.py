@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--rounds", type=int, default=3, help="interleaved REM/PostgreSQL rounds; best of each kept")
     args = ap.parse_args(argv)
     clients = [int(x) for x in args.clients.split(",")]
+    load = os.getloadavg()[0]
     rem_srv, pg = RemServer(), ReferencePostgres()
     rem_srv.start()
     pg.start()
@@ -136,8 +137,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     meta = (f"{platform.machine()}, {os.cpu_count()} CPUs shared by client and server, Python "
             f"{platform.python_version()}; psycopg for latency ({args.n} round trips), asyncpg for throughput "
             f"({args.seconds:g} s each); {args.rounds} interleaved REM/PostgreSQL rounds, best of each kept (the "
-            "machine is shared with other work). Lower µs and higher queries/s are better; the goal is a "
-            "single-client round trip within 1.5x of PostgreSQL.")
+            f"machine is shared with other work; load average {load:.1f} at the start). Lower µs and higher "
+            "queries/s are better; the goal is a single-client round trip within 1.5x of PostgreSQL.")
     print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     result = {"rem": rem, "postgres": ref, "clients": clients, "n": args.n, "seconds": args.seconds,

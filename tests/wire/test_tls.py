@@ -60,6 +60,29 @@ def test_sslmode_require_with_psycopg_and_psql(tls_server: _Server) -> None:
     assert r.stdout.strip() == "over tls"
 
 
+def test_asyncpg_over_tls(tls_server: _Server, rem_server: RemServer) -> None:
+    """asyncpg with an SSLContext requires TLS: it works with a certificate, fails without one."""
+    import asyncio
+    import ssl
+
+    import asyncpg
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+
+    async def query(url: str) -> int:
+        c = await asyncpg.connect(url, ssl=ctx)
+        try:
+            return await c.fetchval("select 6 * 7")
+        finally:
+            await c.close()
+
+    assert asyncio.run(query(tls_server.url)) == 42
+    with pytest.raises(ConnectionError, match="rejected SSL"):
+        asyncio.run(query(rem_server.url))
+
+
 def test_sslmode_disable_still_works(tls_server: _Server) -> None:
     with psycopg.connect(tls_server.dsn + " sslmode=disable", autocommit=True) as c:
         assert not c.pgconn.ssl_in_use

@@ -15,6 +15,11 @@ Lifecycle::
     s.take_parameter_changes()                   # {'application_name': 'x'} → ParameterStatus
     s.cancel()                                   # from another thread: the running statement raises QueryCanceled
     s.close(); db.close()
+
+Optional session hooks the wire layer uses when present: ``s.take_notifications()`` → [(sender pid, channel,
+payload)] of committed NOTIFYs for this session's LISTEN channels, and ``s.notifications.waker`` (a callable the
+wire layer sets; called from the notifying thread so that an idle connection sends them at once);
+``s.fail_transaction()`` for protocol-level errors inside a transaction block.
 """
 
 from __future__ import annotations

@@ -130,6 +130,8 @@ class Snapshot:
     index_by_oid: dict[int, Index] = field(default_factory=dict)
     constraint_by_oid: dict[int, Constraint] = field(default_factory=dict)
     schemas: dict[str, int] = field(default_factory=dict)
+    enums: list[dict[str, Any]] = field(default_factory=list)  # {schema, name, labels, oid, array_oid}
+    enum_by_name: dict[str, int] = field(default_factory=dict)  # "schema.name" → type OID
     memo: dict[Any, Any] = field(default_factory=dict)  # rows of relations that depend on the snapshot only
 
     def add(self, rel: Rel) -> None:
@@ -162,13 +164,15 @@ _STATIC_CACHE: dict[str, object] = {}
 
 def _user_attrs(t: Any) -> list[Attr]:
     out = []
+    enum_oids = _ENUM_OIDS
     for c in t.columns:
         if c.hidden and c.attnum >= 0:
             continue
         if c.attnum == 0:
             continue
+        typ = enum_oids.get(getattr(c, "enum_type", None) or "", c.type_oid)
         out.append(Attr(
-            t.oid, c.name, c.type_oid, c.attnum, c.typmod, bool(c.not_null) or c.name in t.primary_key,
+            t.oid, c.name, typ, c.attnum, c.typmod, bool(c.not_null) or c.name in t.primary_key,
             getattr(c, "generated", None) or c.default, c.identity or "", "s" if getattr(c, "generated", None) else "",
             c.description,
         ))
@@ -346,6 +350,12 @@ def _registry_extras(ctx: Any) -> tuple[dict[str, int], list[Any], int]:
 
 
 _SEQDEFS: dict[tuple[str, str], Any] = {}  # (schema, name) → SequenceDef while a snapshot is being built
+_ENUM_OIDS: dict[str, int] = {}  # "schema.name" → enum type OID while a snapshot is being built
+
+
+def _registry_enums(ctx: Any) -> list[dict[str, Any]]:
+    reg = getattr(getattr(ctx, "db", None), "registry", None)
+    return list(reg.enums()) if reg is not None and hasattr(reg, "enums") else []
 
 
 _CACHE: dict[tuple[Any, ...], Snapshot] = {}
@@ -383,6 +393,10 @@ def _snapshot(ctx: Any) -> Snapshot:
         snap.add(rel)
     _SEQDEFS.clear()
     _SEQDEFS.update({(d.schema, d.name): d for d in seqdefs})
+    snap.enums = _registry_enums(ctx)
+    snap.enum_by_name = {f"{e['schema']}.{e['name']}": e["oid"] for e in snap.enums}
+    _ENUM_OIDS.clear()
+    _ENUM_OIDS.update(snap.enum_by_name)
     for t in tables:
         _add_table(snap, t)
     for d in seqdefs:
@@ -406,7 +420,8 @@ def _snapshot(ctx: Any) -> Snapshot:
     for c in snap.constraints:
         snap.constraint_by_oid[c.oid] = c
     names = ["pg_catalog", "pg_toast", "information_schema", "public"]
-    names += sorted(({r.schema for r in snap.rels} | set(user_schemas)) - set(names))
+    names += sorted(({r.schema for r in snap.rels} | set(user_schemas) | {e["schema"] for e in snap.enums})
+                    - set(names))
     snap.schemas = {n: oids.namespace_oid(n) for n in names}
     if len(_CACHE) > 8:
         _CACHE.clear()

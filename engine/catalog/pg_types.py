@@ -103,6 +103,33 @@ def _pg_type(ctx: Any) -> Iterator[dict[str, Any]]:
         _BUILTIN_ROWS.extend(_domain_rows())
     yield from _BUILTIN_ROWS
     yield from _row_types(ctx)
+    yield from _enum_types(ctx)
+
+
+def _enum_types(ctx: Any) -> Iterator[dict[str, Any]]:
+    for e in snapshot(ctx).enums:
+        common = {"typnamespace": oids.namespace_oid(e["schema"]), "typowner": oids.BOOTSTRAP_SUPERUSER,
+                  "typisdefined": True, "typdelim": ",", "typtypmod": -1, "typmodin": regproc("-"),
+                  "typmodout": regproc("-"), "typanalyze": regproc("-")}
+        yield {**common, "oid": e["oid"], "typname": e["name"], "typlen": 4, "typbyval": True, "typtype": "e",
+               "typcategory": "E", "typarray": e["array_oid"], "typinput": regproc("enum_in"),
+               "typoutput": regproc("enum_out"), "typreceive": regproc("enum_recv"), "typsend": regproc("enum_send"),
+               "typalign": "i", "typstorage": "p", "typsubscript": regproc("-")}
+        yield {**common, "oid": e["array_oid"], "typname": "_" + e["name"], "typlen": -1, "typbyval": False,
+               "typtype": "b", "typcategory": "A", "typelem": e["oid"], "typinput": regproc("array_in"),
+               "typoutput": regproc("array_out"), "typreceive": regproc("array_recv"),
+               "typsend": regproc("array_send"), "typalign": "i", "typstorage": "x",
+               "typsubscript": regproc("array_subscript_handler")}
+
+
+def _pg_enum(ctx: Any) -> Iterator[dict[str, Any]]:
+    for e in snapshot(ctx).enums:
+        for k, label in enumerate(e["labels"], 1):
+            yield {"oid": oids.derived(oids.OTHER, e["oid"], k), "enumtypid": e["oid"], "enumsortorder": float(k),
+                   "enumlabel": label}
+
+
+register("pg_catalog", "pg_enum", _pg_enum, per_snapshot=True)
 
 
 register("pg_catalog", "pg_type", _pg_type, per_snapshot=True)
@@ -121,6 +148,11 @@ def type_info(ctx: Any, oid: int) -> tuple[str, str, int, int] | None:
     if t is not None:
         is_array = t.elem != 0 and t.typlen == -1 and t.typstorage != "p"
         return ("public" if oid in _PUBLIC_TYPES else "pg_catalog", t.name, t.elem if is_array else 0, 0)
+    for e in snapshot(ctx).enums:
+        if e["oid"] == oid:
+            return (e["schema"], e["name"], 0, 1)
+        if e["array_oid"] == oid:
+            return (e["schema"], "_" + e["name"], e["oid"], 1)
     for rel in snapshot(ctx).rels:
         if rel.rowtype == oid:
             return (rel.schema, rel.name, 0, 1)
@@ -218,6 +250,8 @@ def _find_type(ctx: Any, schema: str | None, name: str) -> int | None:
             if name in (d[0], "_" + d[0]):
                 return oid if name == d[0] else int(d[3])
     for sch in path:
+        if f"{sch}.{name}" in snap.enum_by_name:
+            return snap.enum_by_name[f"{sch}.{name}"]
         rel = snap.by_name.get((sch, name))
         if rel is not None and rel.rowtype:
             return rel.rowtype

@@ -34,6 +34,7 @@ class ColumnDef:
     role: str | None = None  # system columns: which system field this is ('id', 'entity_type', 'created_at', …)
     seq_options: dict[str, Any] | None = None  # identity: START/INCREMENT/MINVALUE/MAXVALUE/CACHE/CYCLE given
     generated: str | None = None  # GENERATED ALWAYS AS (expr) STORED: the expression, computed on every write
+    enum_type: str | None = None  # "schema.name" of a CREATE TYPE … AS ENUM type (values stored as text)
 
 
 @dataclass

@@ -79,6 +79,7 @@ class SchemaRegistry:
         self._seqdefs: dict[str, SequenceDef] = {}  # by value key (name, or schema.name outside public)
         self._schemas: dict[str, int] = {}
         self._views: dict[tuple[str, str], TableDef] = {}
+        self._enums: dict[tuple[str, str], dict[str, Any]] = {}  # (schema, name) → {oid, array_oid, labels}
         self.generation = 0  # bumped on every change (caches keyed on registry state)
         cf = store.rocks.cf["schemas"]
         for k, v in cf.items(from_key=b"T"):
@@ -89,7 +90,7 @@ class SchemaRegistry:
             self._by_name[(t.schema, t.name)] = t.oid
         meta = store.rocks.cf["meta"]
         for prefix, load in ((b"seqdef:", self._load_seqdef), (b"nsp:", self._load_schema),
-                             (b"view:", self._load_view)):
+                             (b"view:", self._load_view), (b"enum:", self._load_enum)):
             for k, v in meta.items(from_key=prefix):
                 if not k.startswith(prefix):
                     break
@@ -100,6 +101,38 @@ class SchemaRegistry:
 
     def _load_schema(self, name: str, v: bytes) -> None:
         self._schemas[name] = int.from_bytes(v, "big")
+
+    def _load_enum(self, key: str, v: bytes) -> None:
+        d = orjson.loads(v)
+        self._enums[(d["schema"], d["name"])] = d
+
+    # --- enum types (CREATE TYPE … AS ENUM)
+    def get_enum(self, name: str, schema: str = "public") -> dict[str, Any] | None:
+        return self._enums.get((schema, name))
+
+    def enums(self) -> list[dict[str, Any]]:
+        return sorted(self._enums.values(), key=lambda d: d["oid"])
+
+    def create_enum(self, schema: str, name: str, labels: list[str]) -> dict[str, Any]:
+        with self._lock:
+            if (schema, name) in self._enums:
+                raise E.DuplicateObject(f'type "{name}" already exists')
+            d = {"schema": schema, "name": name, "labels": list(labels), "oid": self.allocate_oids(1),
+                 "array_oid": self.allocate_oids(1)}
+            self._store.writer.apply([("meta", f"enum:{schema}.{name}".encode(), orjson.dumps(d))])
+            self._enums[(schema, name)] = d
+            self.generation += 1
+            journal.record(lambda: self.drop_enum(schema, name))
+            return d
+
+    def drop_enum(self, schema: str, name: str) -> None:
+        with self._lock:
+            d = self._enums.pop((schema, name), None)
+            if d is None:
+                return
+            self._store.writer.apply([("meta", f"enum:{schema}.{name}".encode(), None)])
+            self.generation += 1
+            journal.record(lambda: self.create_enum(schema, name, d["labels"]))
 
     def _load_view(self, key: str, v: bytes) -> None:
         t = table_from_json(v)

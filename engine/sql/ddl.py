@@ -67,7 +67,7 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
         if kind == "TABLE":
             if node.args.get("expression") is not None:
                 return _create_table_as(session, sql, node)
-            return _create_table(sql, node)
+            return _create_table(sql, node, session)
         if kind == "INDEX":
             return _create_index(sql, node)
         if kind == "VIEW":
@@ -111,7 +111,7 @@ def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int]
 
 # ------------------------------------------------------------------ CREATE TABLE
 def column_def(cd: exp.ColumnDef, table: str, constraints: list[ConstraintDef], pk: list[str],
-               taken: set[str] | None = None) -> ColumnDef:
+               taken: set[str] | None = None, session: Any = None) -> ColumnDef:
     """A ColumnDef (plus table-level constraints it implies) from a sqlglot column definition."""
     taken = taken if taken is not None else {c.name for c in constraints}
     name = cd.name
@@ -120,11 +120,17 @@ def column_def(cd: exp.ColumnDef, table: str, constraints: list[ConstraintDef], 
         raise FeatureNotSupported(f'column "{name}" needs a type')
     tname = kind.sql(dialect="postgres").upper()
     serial = _SERIALS.get(tname) or _SERIALS.get(str(kind.this).split(".")[-1].upper())
-    if serial:
-        oid, typmod = serial, -1
+    from engine.sql.enums import enum_column
+
+    enum_col = enum_column(session, name, kind) if isinstance(kind, exp.DataType) else None
+    if enum_col is not None:
+        col = enum_col
     else:
-        oid, typmod = datatype_oid(kind)
-    col = ColumnDef(name=name, type_oid=oid, typmod=typmod)
+        if serial:
+            oid, typmod = serial, -1
+        else:
+            oid, typmod = datatype_oid(kind)
+        col = ColumnDef(name=name, type_oid=oid, typmod=typmod)
     if serial:
         col.default = f"nextval('{table}_{name}_seq'::regclass)"
         col.not_null = True
@@ -204,7 +210,7 @@ def _explicit_names(items: list[exp.Expression]) -> set[str]:
     return out
 
 
-def build_table(node: exp.Create) -> TableDef:
+def build_table(node: exp.Create, session: Any = None) -> TableDef:
     schema_node = node.this
     tbl = schema_node.this if isinstance(schema_node, exp.Schema) else schema_node
     name = tbl.name
@@ -220,7 +226,7 @@ def build_table(node: exp.Create) -> TableDef:
             if e.name in seen:
                 raise DuplicateColumn(f'column "{e.name}" specified more than once')
             seen.add(e.name)
-            cols.append(column_def(e, name, constraints, pk, taken))
+            cols.append(column_def(e, name, constraints, pk, taken, session))
     for e in items:
         if not isinstance(e, exp.ColumnDef):
             table_constraint(e, name, constraints, pk, taken)
@@ -258,8 +264,8 @@ def build_table(node: exp.Create) -> TableDef:
     return td
 
 
-def _create_table(sql: str, node: exp.Create) -> Statement:
-    td = build_table(node)
+def _create_table(sql: str, node: exp.Create, session: Any = None) -> Statement:
+    td = build_table(node, session)
     if_not_exists = bool(node.args.get("exists"))
 
     def fn(s: Any, txn: Any) -> list[Notice]:
@@ -581,7 +587,7 @@ def _alter_table(sql: str, node: exp.Alter) -> Statement:
                     raise DuplicateColumn(f'column "{a.name}" of relation "{tname}" already exists')
                 pk: list[str] = []
                 ncons = len(new.constraints)
-                col = column_def(a, tname, new.constraints, pk, _taken(reg, new))
+                col = column_def(a, tname, new.constraints, pk, _taken(reg, new), s)
                 if pk:
                     raise FeatureNotSupported("ADD COLUMN … PRIMARY KEY is not supported")
                 added_cons.extend(new.constraints[ncons:])

@@ -92,6 +92,8 @@ class Checks:
         comp = Compiler(Scope(cols), planner_for(session, {}), {})
         self.checks = []
         self.generated = []  # GENERATED ALWAYS AS (expr) STORED columns, computed before the checks
+        self.enums = [(c.name, c.enum_type.split(".")[-1], set((c.json_schema or {}).get("enum") or ()))
+                      for c in td.columns if getattr(c, "enum_type", None)]
         for col in td.columns:
             if getattr(col, "generated", None):
                 ce = comp.compile(parse_one("SELECT " + col.generated).expressions[0])  # type: ignore[attr-defined]
@@ -104,6 +106,11 @@ class Checks:
         self.visible = [c.name for c in td.columns if not c.hidden]
 
     def check(self, row: dict[str, Any], st: ExecState) -> None:
+        for name, tname, labels in self.enums:
+            v = row.get(name)
+            if v is not None and v not in labels:
+                from engine.errors import InvalidTextRepresentation
+                raise InvalidTextRepresentation(f'invalid input value for enum {tname}: "{v}"')
         if self.generated:
             tup = tuple(row.get(n) for n in self.names)
             for col, f, oid in self.generated:

@@ -417,3 +417,24 @@ def test_generated_columns(both: Any) -> None:
          "select attname, attgenerated, pg_get_expr(adbin, adrelid) from pg_attribute a left join pg_attrdef d "
          "on d.adrelid = a.attrelid and d.adnum = a.attnum where attrelid = 'sq'::regclass and attnum > 0 "
          "order by attnum")
+
+
+def test_enum_types(both: Any) -> None:
+    same(both,
+         "create type mood as enum ('sad', 'ok', 'happy')",
+         "create type mood as enum ('x')",
+         "create table p (id int primary key, m mood)",
+         "insert into p values (1, 'ok'), (3, null)",
+         "insert into p values (2, 'nope')",
+         "select * from p order by id",
+         "select t.typname, t.typtype, e.enumlabel, e.enumsortorder from pg_type t join pg_enum e "
+         "on e.enumtypid = t.oid order by e.enumsortorder",
+         "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'p'::regclass and attname = 'm'",
+         "drop type mood",
+         "drop table p",
+         "drop type mood",
+         "drop type if exists mood",
+         "begin",
+         "create type t2 as enum ('a')",
+         "rollback",
+         "select count(*) from pg_type where typname = 't2'")

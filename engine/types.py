@@ -191,6 +191,17 @@ class Interval:
     microseconds: int = 0
 
 
+class Row(tuple):  # type: ignore[type-arg]
+    """A record value whose fields have names (a whole-row reference such as ``row_to_json(t)``)."""
+
+    names: tuple[str, ...] = ()
+
+    def __new__(cls, values: list[object], names: tuple[str, ...]) -> Row:
+        r = super().__new__(cls, values)
+        r.names = names
+        return r
+
+
 class _JsonNull:
     """The JSON value ``null`` (distinct from SQL NULL, which is None)."""
 

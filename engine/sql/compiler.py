@@ -108,6 +108,12 @@ FUNC_MAP.update({
     exp.NthValue: ("nth_value", ("this", "offset")), exp.Ntile: ("ntile", ("this",)),
     exp.PercentRank: ("percent_rank", ()), exp.CumeDist: ("cume_dist", ()),
 })
+FUNC_MAP.update({
+    exp.Hex: ("to_hex", ("this",)), exp.TimeFromParts: ("make_time", ("hour", "min", "sec")),
+    exp.JustifyDays: ("justify_days", ("this",)), exp.JustifyHours: ("justify_hours", ("this",)),
+    exp.JustifyInterval: ("justify_interval", ("this",)), exp.Factorial: ("factorial", ("this",)),
+    exp.Decode: ("decode", ("this", "charset")),
+})
 if hasattr(exp, "ArrayConcat"):
     FUNC_MAP[exp.ArrayConcat] = ("array_cat", ("this", "expressions"))
 
@@ -116,10 +122,12 @@ AGG_NODES: dict[type, str] = {
     exp.ArrayAgg: "array_agg", exp.GroupConcat: "string_agg", exp.LogicalAnd: "bool_and",
     exp.LogicalOr: "bool_or", exp.JSONArrayAgg: "json_agg", exp.Stddev: "stddev", exp.Variance: "variance",
     exp.StddevPop: "stddev_pop", exp.StddevSamp: "stddev_samp", exp.VariancePop: "var_pop",
+    exp.BitwiseAndAgg: "bit_and", exp.BitwiseOrAgg: "bit_or", exp.BitwiseXorAgg: "bit_xor",
+    exp.JSONObjectAgg: "json_object_agg", exp.JSONBObjectAgg: "jsonb_object_agg",
 }
 AGG_NAMES = {"count", "sum", "avg", "min", "max", "array_agg", "string_agg", "bool_and", "bool_or", "every",
              "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "stddev", "stddev_samp",
-             "stddev_pop", "variance", "var_samp", "var_pop", "bit_and", "bit_or"}
+             "stddev_pop", "variance", "var_samp", "var_pop", "bit_and", "bit_or", "bit_xor"}
 
 
 def func_name(node: exp.Expression) -> str | None:
@@ -413,6 +421,10 @@ class Compiler:
         except UndefinedColumn:
             if qual is None and node.this.quoted is False and name.lower() in ("current_user", "session_user", "user"):
                 return self.c_CurrentUser(node, hint)
+            if qual is None:
+                whole = self._whole_row(name)
+                if whole is not None:
+                    return whole
             raise
         if depth == 0:
             fn: Fn = lambda r, st: r[idx]
@@ -421,6 +433,28 @@ class Compiler:
             d = depth
             fn = lambda r, st: st.outer[-d][idx]
         return CE(fn, ci.oid, ci.typmod, name=ci.name, strength=2, fields=ci.fields)
+
+    def _whole_row(self, alias: str) -> CE | None:
+        """A table alias used as a value (``row_to_json(t)``): the record of its visible columns."""
+        s: Scope | None = self.scope
+        depth = 0
+        crossed: list[Scope] = []
+        while s is not None:
+            idxs = [i for i, c in enumerate(s.cols) if c.qual == alias and c.hidden is not True]
+            if idxs:
+                for c in crossed:
+                    c.query.correlated = True
+                names = tuple(s.cols[i].name for i in idxs)
+                fields = tuple((s.cols[i].name, s.cols[i].oid) for i in idxs)
+                if depth == 0:
+                    fn: Fn = lambda r, st, ix=idxs, nm=names: T.Row([r[i] for i in ix], nm)
+                else:
+                    fn = lambda r, st, ix=idxs, nm=names, d=depth: T.Row([st.outer[-d][i] for i in ix], nm)
+                return CE(fn, T.RECORD, name=alias, strength=2, fields=fields)
+            crossed.append(s)
+            s = s.parent
+            depth += 1
+        return None
 
     def c_Identifier(self, node: exp.Identifier, hint: int | None) -> CE:
         return self.c_Column(exp.Column(this=node), hint)
@@ -515,6 +549,11 @@ class Compiler:
         a = self.compile(node.this)
         target = node.expression
         fa = a.fn
+        if isinstance(target, exp.Null) and a.oid == T.RECORD:
+            # row IS NULL: every field is NULL; row IS NOT NULL: every field is non-NULL (not its negation)
+            if node.args.get("negate"):
+                return CE(lambda r, st: (v := fa(r, st)) is not None and all(x is not None for x in v), T.BOOL)
+            return CE(lambda r, st: (v := fa(r, st)) is None or all(x is None for x in v), T.BOOL)
         if isinstance(target, exp.Null):
             f: Fn = lambda r, st: fa(r, st) is None
         elif isinstance(target, exp.Boolean):
@@ -627,6 +666,10 @@ class Compiler:
         a, b = self.coerce_pair(node.this, rhs, op)
         cmp = _CMP_FN[op]
         fa, fb = a.fn, b.fn
+        if _NAN_TYPES & {a.oid, b.oid}:
+            # NaN equals NaN and sorts above every number (PostgreSQL's float and numeric comparisons)
+            plain = cmp
+            cmp = lambda x, y: plain(_nan_key(x), _nan_key(y)) if x != x or y != y else plain(x, y)
         if a.oid in (T.JSON, T.JSONB) or b.oid in (T.JSON, T.JSONB):
             from engine.sql.ops import sort_key_value
             raw = cmp
@@ -685,9 +728,12 @@ class Compiler:
     def c_Between(self, node: exp.Between, hint: int | None) -> CE:
         lo = exp.GTE(this=node.this, expression=node.args["low"])
         hi = exp.LTE(this=node.this, expression=node.args["high"])
-        if node.args.get("symmetric"):
-            raise FeatureNotSupported("BETWEEN SYMMETRIC is not supported")
-        return self.c_And(exp.And(this=lo, expression=hi), hint)
+        both = exp.And(this=lo, expression=hi)
+        if node.args.get("symmetric"):  # either order of the bounds
+            lo2 = exp.GTE(this=node.this, expression=node.args["high"])
+            hi2 = exp.LTE(this=node.this, expression=node.args["low"])
+            return self.c_Or(exp.Or(this=both, expression=exp.And(this=lo2, expression=hi2)), hint)
+        return self.c_And(both, hint)
 
     def _values_in(self, a: CE, items: list[exp.Expression]) -> CE:
         ces = [self.compile(e, a.oid if a.oid != T.UNKNOWN else None) for e in items]
@@ -898,6 +944,12 @@ class Compiler:
         esc = self.compile(node.expression)
         if not esc.const:
             raise FeatureNotSupported("non-constant LIKE escape")
+        if isinstance(inner, exp.SimilarTo):
+            ce = self.c_SimilarTo(inner, hint, esc.value or None)
+            if inner.args.get("negate"):
+                g = ce.fn
+                return CE(lambda r, st: None if (x := g(r, st)) is None else not x, T.BOOL)
+            return ce
         if esc.value is not None and len(esc.value) > 1:
             from engine.errors import error
             raise error("22025", "invalid escape string", hint="Escape string must be empty or one character.")
@@ -928,8 +980,26 @@ class Compiler:
 
         return CE(f, T.BOOL)
 
-    def c_SimilarTo(self, node: exp.Expression, hint: int | None) -> CE:
-        raise FeatureNotSupported("SIMILAR TO is not supported")
+    def c_SimilarTo(self, node: exp.Expression, hint: int | None, escape: str | None = "\\") -> CE:
+        """``s SIMILAR TO pattern [ESCAPE e]``: SQL regular expressions, matched against the whole string."""
+        import re
+
+        a, b = self.compile(node.this), self.compile(node.expression)
+        a = self.cast_ce(a, T.TEXT) if a.oid == T.UNKNOWN else a
+        b = self.cast_ce(b, T.TEXT) if b.oid == T.UNKNOWN else b
+        fa, fb = a.fn, b.fn
+        cache: dict[str, Any] = {}
+
+        def f(r: tuple[Any, ...], st: ExecState) -> Any:
+            x, y = fa(r, st), fb(r, st)
+            if x is None or y is None:
+                return None
+            rx = cache.get(y)
+            if rx is None:
+                rx = cache[y] = re.compile(ops.similar_regex(y, escape), re.S)
+            return rx.fullmatch(x) is not None
+
+        return CE(f, T.BOOL)
 
     def _regex(self, node: exp.Expression, ci: bool) -> CE:
         import re
@@ -1562,6 +1632,35 @@ class Compiler:
         return CE(lambda r, st: None if (x := fa(r, st)) is None or (key := fk(r, st)) is None
                   else has(x, key), T.BOOL)
 
+    def _json_keys_test(self, node: exp.Expression, want_all: bool) -> CE:
+        a = self._json_operand(node.this)
+        k = self.compile(node.expression, T.array_of(T.TEXT))
+        if k.oid == T.UNKNOWN:
+            k = self.cast_ce(k, T.array_of(T.TEXT))
+        fa, fk = a.fn, k.fn
+
+        def has(x: Any, key: Any) -> bool:
+            if isinstance(x, dict):
+                return key in x
+            if isinstance(x, list):
+                return any(isinstance(v, str) and v == key for v in x)
+            return isinstance(x, str) and x == key
+
+        def f(r: tuple[Any, ...], st: ExecState) -> Any:
+            x, keys = fa(r, st), fk(r, st)
+            if x is None or keys is None:
+                return None
+            keys = [kk for kk in keys if kk is not None]
+            return all(has(x, kk) for kk in keys) if want_all else any(has(x, kk) for kk in keys)
+
+        return CE(f, T.BOOL)
+
+    def c_JSONBContainsAnyTopKeys(self, node: exp.Expression, hint: int | None) -> CE:
+        return self._json_keys_test(node, False)
+
+    def c_JSONBContainsAllTopKeys(self, node: exp.Expression, hint: int | None) -> CE:
+        return self._json_keys_test(node, True)
+
     def c_ArrayOverlaps(self, node: exp.Expression, hint: int | None) -> CE:
         a = self.compile(node.this)
         b = self.compile(node.expression, a.oid)
@@ -1686,6 +1785,32 @@ class Compiler:
 
     _MAKE_INTERVAL = ("years", "months", "weeks", "days", "hours", "mins", "secs")
     _MAKE_INTERVAL_SLOTS = {"year": 0, "month": 1, "week": 2, "day": 3, "hour": 4, "minute": 5, "second": 6}
+
+    def c_Substring(self, node: exp.Expression, hint: int | None) -> CE:
+        """substring(s from n [for m]), and substring(s from pattern): the first match of a POSIX regex (its
+        first parenthesized group when it has one)."""
+        start, length = node.args.get("start"), node.args.get("length")
+        if start is not None and length is None:
+            pat = self.compile(start)
+            if pat.oid in STRINGS or pat.oid == T.UNKNOWN:
+                import re
+
+                src = self.compile(node.this)
+                src = self.cast_ce(src, T.TEXT) if src.oid == T.UNKNOWN else src
+                pat = self.cast_ce(pat, T.TEXT) if pat.oid == T.UNKNOWN else pat
+                fs, fp = src.fn, pat.fn
+
+                def f(r: tuple[Any, ...], st: ExecState) -> Any:
+                    x, y = fs(r, st), fp(r, st)
+                    if x is None or y is None:
+                        return None
+                    m = re.search(y, x)
+                    if m is None:
+                        return None
+                    return m.group(1) if m.re.groups else m.group(0)
+
+                return CE(f, T.TEXT, name="substring", strength=2)
+        return self.c_call(node, hint)
 
     def c_MakeInterval(self, node: exp.Expression, hint: int | None) -> CE:
         """``make_interval(years, months, weeks, days, hours, mins, secs)``, positional or named (``secs => 1.5``)."""
@@ -1831,6 +1956,13 @@ def resolve_function(name: str, oids: list[int]) -> tuple[F.FunctionDef, list[in
 
 def is_uuid(v: Any) -> bool:
     return isinstance(v, uuid.UUID)
+
+
+_NAN_TYPES = frozenset({T.NUMERIC, T.FLOAT4, T.FLOAT8})
+
+
+def _nan_key(v: Any) -> tuple[int, Any]:
+    return (1, 0) if v != v else (0, v)
 
 
 def _tz_sensitive(src: int, dst: int) -> bool:

@@ -47,6 +47,8 @@ def session_tz(ctx: Any) -> str:
 
 def _ctx_ts(ctx: Any, attr: str) -> dt.datetime:
     v = getattr(ctx, attr, None)
+    if v is None and attr == "transaction_timestamp":
+        v = getattr(ctx, "txn_start", None)  # the session's transaction start (now())
     if isinstance(v, dt.datetime):
         return v if v.tzinfo else v.replace(tzinfo=UTC)
     return dt.datetime.now(UTC)

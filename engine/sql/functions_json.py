@@ -34,7 +34,8 @@ def to_json_value(v: Any) -> Any:
     if isinstance(v, list):
         return CompactList(to_json_value(x) for x in v)
     if isinstance(v, tuple):
-        return CompactDict((f"f{i + 1}", to_json_value(x)) for i, x in enumerate(v))
+        names = getattr(v, "names", None) or [f"f{i + 1}" for i in range(len(v))]
+        return CompactDict((n, to_json_value(x)) for n, x in zip(names, v, strict=False))
     if isinstance(v, dt.datetime):
         s = format_timestamp(v.replace(tzinfo=None)).replace(" ", "T")
         if v.tzinfo is not None and s[0].isdigit():
@@ -285,7 +286,7 @@ def row_to_json(row: Any) -> dict:
     """row_to_json of a row given as a dict (column → value) or a tuple (f1, f2, …)."""
     if isinstance(row, dict):
         return CompactDict((k, to_json_value(x)) for k, x in row.items())
-    return to_json_value(tuple(row))
+    return to_json_value(row if isinstance(row, tuple) else tuple(row))
 
 
 @function("json_agg", JS, aggregate=True, strict=False)

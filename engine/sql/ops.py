@@ -182,3 +182,35 @@ def sort_key_value(v: Any) -> Any:
     if isinstance(v, list):
         return tuple((x is None, sort_key_value(x) if x is not None else 0) for x in v)
     return v
+
+
+def similar_regex(pattern: str, escape: str | None = "\\") -> str:
+    """A Python regular expression for a SQL ``SIMILAR TO`` pattern (PostgreSQL's similar_to_escape)."""
+    import re
+
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_bracket = False
+    while i < n:
+        c = pattern[i]
+        if escape and c == escape and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if in_bracket:
+            out.append("\\" + c if c == "\\" else c)
+            if c == "]":
+                in_bracket = False
+        elif c == "[":
+            in_bracket = True
+            out.append(c)
+        elif c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        elif c in "|*+?{}()":
+            out.append(c)
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)

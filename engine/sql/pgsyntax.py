@@ -4,7 +4,9 @@
   ``interval(2) '1.5 s'``, ``CAST(x AS interval hour to minute)`` — become a cast to the quoted type name
   ``"rem.interval <typmod>"`` (typmod encoded like PostgreSQL's), which :func:`engine.sql.sqltypes.datatype_oid`
   reads back;
-* a keyword used as a column label after ``AS`` (``SELECT 1 AS select``) becomes a plain name.
+* a keyword used as a column label after ``AS`` (``SELECT 1 AS select``) becomes a plain name;
+* ``date_part(…)`` is called as ``pg_catalog.date_part(…)`` (sqlglot turns it into EXTRACT, whose result
+  type and column name differ: float8 ``date_part`` against numeric ``extract``).
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def _type_token(like: Token, typmod: int) -> Token:
 
 def rewrite_tokens(toks: list[Token]) -> list[Token]:
     """The token list with the rewrites above (the input list is not modified)."""
-    if not any(t.token_type in (TokenType.INTERVAL, TokenType.ALIAS) for t in toks):
+    if not any(t.token_type in (TokenType.INTERVAL, TokenType.ALIAS)
+               or (t.token_type == TokenType.VAR and t.text.lower() == "date_part") for t in toks):
         return toks
     out: list[Token] = []
     i, n = 0, len(toks)
@@ -97,6 +100,12 @@ def rewrite_tokens(toks: list[Token]) -> list[Token]:
                 out.append(_type_token(t, spec[1]))
                 i = spec[0]
                 continue
+        elif t.token_type == TokenType.VAR and t.text.lower() == "date_part" and i + 1 < n \
+                and toks[i + 1].token_type == TokenType.L_PAREN and (i == 0 or toks[i - 1].token_type != TokenType.DOT):
+            out += [Token(TokenType.VAR, "pg_catalog", t.line, t.col, t.start, t.end),
+                    Token(TokenType.DOT, ".", t.line, t.col, t.start, t.end), t]
+            i += 1
+            continue
         elif t.token_type == TokenType.ALIAS and i + 1 < n and toks[i + 1].token_type not in _NOT_KEYWORDS \
                 and (i + 2 >= n or toks[i + 2].token_type in _LABEL_FOLLOW):
             lab = toks[i + 1]

@@ -587,6 +587,9 @@ class AggCall:
             if self.order:
                 items = sort_rows(items, [(lambda it, st, i=i: it[1][i], d, nf)
                                           for i, (_, d, nf) in enumerate(self.order)], st)
+            elif self.distinct:  # PostgreSQL sorts a DISTINCT aggregate's input
+                items = sort_rows(items, [(lambda it, st, i=i: it[0][i], False, False)
+                                          for i in range(len(self.args))], st)
             if self.distinct:
                 seen = set()
                 uniq = []

@@ -243,10 +243,10 @@ class Planner:
                 cols = [ColInfo(a, a, ce.oid)]
                 f0 = ce.fn
                 return plan.FunctionScan(name, self._rename(cols, a, colnames), lambda st: [(f0((), st),)])
-            fd = fds[0]
+            fd, ces = _srf_overload(comp, name, ces, fds)
             cols = [ColInfo(a, n, o) for n, o in (fd.columns or ((name, T.TEXT),))]
-            if len(cols) == 1 and not colnames:
-                cols[0].name = a if alias else name
+            if len(cols) == 1 and not colnames and (not fd.columns or fd.columns[0][0] == name):
+                cols[0].name = a if alias else name  # no OUT parameter name: the alias or the function's name
             impl = fd.impl
             if fd.prunes_columns:  # the function builds only the columns the query reads
                 from engine.sql.srf_columns import used_columns
@@ -862,6 +862,8 @@ class Planner:
             else:
                 args = [this] if this is not None else []
                 args += [e for e in node.args.get("expressions") or [] if e is not None]
+                if isinstance(node.args.get("expression"), exp.Expression):  # two-argument nodes (jsonb_object_agg)
+                    args.append(node.args["expression"])
         for a in args:
             _no_aggs(a, "aggregate function calls", nested=True)
         ces = [comp.compile(a) for a in args]
@@ -966,7 +968,7 @@ class Planner:
                 fds = [f for f in flookup(name) if f.set_returning]
                 if not fds:
                     raise FeatureNotSupported(f"function {name}() is not a set-returning function")
-                fd = fds[0]
+                fd, ces = _srf_overload(comp, name, ces, fds)
                 fns = [c.fn for c in ces]
                 ocols = fd.columns or ((name, T.TEXT),)
                 oid = ocols[0][1] if len(ocols) == 1 else T.RECORD
@@ -1174,6 +1176,21 @@ class _ProjectSet(plan.Step):
             for i in range(n):
                 out.append(r + tuple(x[i] if i < len(x) else None for x in lists))
         return out
+
+
+def _srf_overload(comp: Compiler, name: str, ces: list[CE], fds: list[Any]) -> tuple[Any, list[CE]]:
+    """The overload of a set-returning function for its argument types, with the arguments cast to it
+    (``jsonb_each('{"a":1}')``: the unknown literal becomes jsonb)."""
+    from engine.errors import UndefinedFunction
+    from engine.sql.compiler import resolve_function
+
+    try:
+        fd, want = resolve_function(name, [c.oid for c in ces])
+    except UndefinedFunction:
+        return fds[0], ces
+    if not fd.set_returning:
+        return fds[0], ces
+    return fd, [comp.cast_ce(c, o) if o not in (0, c.oid) else c for c, o in zip(ces, want, strict=False)]
 
 
 def _find_srfs(e: exp.Expression) -> list[exp.Expression]:

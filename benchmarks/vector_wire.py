@@ -360,10 +360,12 @@ def run(name: str, n: int | None, efs: list[int], nq: int, nf: int, nfw: int, m:
         if keep is None and reuse is None:
             shutil.rmtree(base_dir, ignore_errors=True)
     res["load_average"] = os.getloadavg()
+    res["date"] = time.strftime("%Y-%m-%d %H:%M")
     return res
 
 
-def main(argv: list[str] | None = None) -> int:
+def cli(argv: list[str] | None = None) -> int:
+    """Command line (not ``main``: benchmarks/run.py runs it through benchmarks/vector.py)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="clustered-100k", choices=datasets.DATASETS)
     ap.add_argument("--n", type=int, default=0, help="rows (default: the whole dataset)")
@@ -387,4 +389,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(cli())

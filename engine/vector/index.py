@@ -366,8 +366,15 @@ class VectorIndex:
         if k <= 0:
             return []
         ef = int(ef_search or self.params.ef_search)
-        with self._graph:  # no graph swap (compaction) while a query runs
-            return self._search(qv, k, allowed, ef, exact)
+        threads = faiss.omp_get_max_threads()  # this thread's OpenMP setting (the builder thread keeps its own)
+        if threads != 1:  # one query needs no thread team: on a busy machine waking one costs milliseconds
+            faiss.omp_set_num_threads(1)
+        try:
+            with self._graph:  # no graph swap (compaction) while a query runs
+                return self._search(qv, k, allowed, ef, exact)
+        finally:
+            if threads != 1:
+                faiss.omp_set_num_threads(threads)
 
     def _flat(self, q: np.ndarray, k: int, sel: object | None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k over the graph's own flat storage (labels < indexed), optionally under a selector."""

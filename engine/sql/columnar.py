@@ -41,7 +41,12 @@ _CMP = {exp.EQ: "equal", exp.NEQ: "not_equal", exp.LT: "less", exp.LTE: "less_eq
 _FLIP = {"equal": "equal", "not_equal": "not_equal", "less": "greater", "less_equal": "greater_equal",
          "greater": "less", "greater_equal": "less_equal"}
 _CMP_SQL = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
-_NOT_CONST = (exp.Column, exp.Subquery, exp.Select, exp.Window, exp.Rand, exp.Uuid, exp.Star)
+# node types a constant side may contain: literals, parameters, casts, arithmetic, and the functions that are
+# stable within a statement (a volatile one — random(), nextval(), clock_timestamp() — must run per row)
+_CONST_NODES = tuple(getattr(exp, n) for n in (
+    "Literal", "Null", "Boolean", "Parameter", "Placeholder", "Cast", "TryCast", "DataType", "DataTypeParam",
+    "Neg", "Paren", "Add", "Sub", "Mul", "Div", "Interval", "Var", "Identifier", "CurrentDate",
+    "CurrentTimestamp", "CurrentTime", "Localtimestamp", "Localtime", "DPipe") if hasattr(exp, n))
 _NULL_BOOL = pa.scalar(None, pa.bool_())
 _TEXT = (T.TEXT, T.VARCHAR, T.NAME)
 
@@ -76,9 +81,7 @@ class VecPred:
 
 
 def _is_const(e: exp.Expression) -> bool:
-    from engine.sql.compiler import is_aggregate
-
-    return not any(isinstance(n, _NOT_CONST) or is_aggregate(n) for n in e.walk())
+    return all(type(n) in _CONST_NODES for n in e.walk())
 
 
 def _strip(e: exp.Expression) -> exp.Expression:

@@ -121,3 +121,17 @@ def test_parameters_bind_at_execution(tmp_path: Path) -> None:
         assert ei.value.sqlstate == "22025"
     finally:
         db.close()
+
+
+def test_volatile_functions_run_per_row(tmp_path: Path) -> None:
+    """nextval() in WHERE is evaluated for every row (the row path), never once per statement."""
+    db = open_database(Settings(data_dir=tmp_path / "db"))
+    s = Runner(db.session("rem", "rem"))
+    try:
+        s.run("create table t (id int primary key, g int)")
+        s.run("insert into t select i, i % 3 from generate_series(1, 3000) s(i)")
+        s.run("create sequence s")
+        assert s.one("select count(*) from t where g >= 0 and id > nextval('s') - 5000") == 3000
+        assert s.one("select currval('s')") >= 3000
+    finally:
+        db.close()

@@ -14,6 +14,8 @@ of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import platform
@@ -22,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -243,31 +245,51 @@ class RemWireSide:
 
 def measure_interleaved(fns: dict[str, Callable[[uuid.UUID, int], set]], starts: list[uuid.UUID], depth: int,
                         ref: str = "postgres") -> dict[str, dict[str, Any]]:
-    """Latency stats of every side over the starts, the sides taking turns on each start (a warm-up pass over
-    20 starts first), so that the shared machine's load swings hit all sides alike; result sets compared with
-    ``ref``'s."""
-    for s in starts[:20]:
-        for fn in fns.values():
+    """Latency stats of every side over the starts, the sides taking turns on blocks of 25 starts (after a
+    warm-up pass over all starts), so that the shared machine's load swings hit all sides alike while each side
+    runs warm; result sets compared with ``ref``'s."""
+    for fn in fns.values():  # warm-up pass: every side reads its rows once (cold RocksDB blocks, PG's buffers)
+        for s in starts:
             fn(s, depth)
+    with _no_gc():
+        return _measure_turns(fns, starts, depth, ref)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The client process's cyclic GC off while timing (a collection over this process's big heap — the
+    in-process sides' graphs — would land inside whichever side's call happens to allocate next)."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+BLOCK = 25  # starts per turn: each side runs a block back to back (warm), then the next side takes its turn
+
+
+def _measure_turns(fns: dict[str, Callable[[uuid.UUID, int], set]], starts: list[uuid.UUID], depth: int,
+                   ref: str) -> dict[str, dict[str, Any]]:
     ms: dict[str, list[float]] = {k: [] for k in fns}
     reached: dict[str, list[int]] = {k: [] for k in fns}
-    same: dict[str, bool] = {k: True for k in fns}
-    for s in starts:
-        want = None
+    results: dict[str, dict[uuid.UUID, set]] = {k: {} for k in fns}
+    for a in range(0, len(starts), BLOCK):
         for side, fn in fns.items():
-            t = time.perf_counter()
-            res = fn(s, depth)
-            ms[side].append((time.perf_counter() - t) * 1e3)
-            reached[side].append(len(res))
-            if side == ref:
-                want = res
-            elif want is not None:
-                same[side] = same[side] and res == want
+            for s in starts[a:a + BLOCK]:
+                t = time.perf_counter()
+                res = fn(s, depth)
+                ms[side].append((time.perf_counter() - t) * 1e3)
+                reached[side].append(len(res))
+                results[side][s] = res
     out = {}
     for side in fns:
         out[side] = stats(ms[side], reached[side])
         if side != ref:
-            out[side]["identical"] = same[side]
+            out[side]["identical"] = results[side] == results[ref]
     return out
 
 
@@ -312,14 +334,16 @@ def run_graph(name: str, pgs: PgSide, n_starts: int, levels: list[str]) -> dict[
         lookups["postgres_select1"] = pgs.select1
         if wire is not None:
             lookups["rem_wire_select1"] = wire.select1
-        ms = {side: [] for side in lookups}
-        for rep in range(2):  # warm-up pass, then the measured pass; the sides take turns on each key
-            for k in keys:
-                for side, fn in lookups.items():
-                    t0 = time.perf_counter()
-                    fn(k)
-                    if rep:
-                        ms[side].append((time.perf_counter() - t0) * 1e3)
+        ms: dict[str, list[float]] = {side: [] for side in lookups}
+        with _no_gc():
+            for rep in range(2):  # warm-up pass, then the measured pass; the sides take turns on blocks of keys
+                for a in range(0, len(keys), BLOCK):
+                    for side, fn in lookups.items():
+                        for k in keys[a:a + BLOCK]:
+                            t0 = time.perf_counter()
+                            fn(k)
+                            if rep:
+                                ms[side].append((time.perf_counter() - t0) * 1e3)
         out["lookup"] = {side: stats(v, [1] * len(v)) for side, v in ms.items()}
         print(f"[{name}] LOOKUP one key: " + ", ".join(
             f"{k} p50 {v['p50_ms']:.3f} p99 {v['p99_ms']:.3f}" for k, v in out["lookup"].items()), flush=True)
@@ -409,11 +433,14 @@ def write_doc(results: dict[str, Any]) -> None:
     text = (f"{BEGIN}\n## Graph\n\n`make bench` → `benchmarks/graph.py` (graphs from `benchmarks/graph_data.py`). "
             f"{results['starts']} seeded start nodes with outgoing edges; 1/2/3 hops out; PostgreSQL 15 runs a "
             "recursive CTE over an indexed edge table (distinct reachable set with smallest depth) through psycopg "
-            "(prepared); every REM side must return the identical set. The sides take turns on each start node "
-            "(PostgreSQL, then each REM side), so load swings of the shared machine hit all of them alike. Sides: "
+            "(prepared); every REM side must return the identical set. The sides take turns on blocks of 25 start "
+            "nodes (PostgreSQL, then each REM side, each running its block back to back, after an untimed "
+            "warm-up pass over all starts), so load swings of the shared machine hit all of them alike. Sides: "
             + "; ".join(f"`{s}` = {SIDE_NAMES.get(s, s)}" for s in sides)
             + ". Both wire sides talk to a `rem serve` of a copy of the same data dir (psycopg, prepared, text "
-            "format). `rem_wire_ids` sends `SELECT id, depth FROM rem_traverse($1, n)`, the like-for-like form of "
+            "format). The benchmark process's own garbage collector is off while timing (it holds the in-process "
+            "sides' graphs; a collection would land in whichever call allocates next). `rem_wire_ids` sends "
+            "`SELECT id, depth FROM rem_traverse($1, n)`, the like-for-like form of "
             "PostgreSQL's query (which returns only (node, depth)): the planner pushes the projection into "
             "`rem_traverse`, so no row is read. `rem_wire` sends `TRAVERSE FROM $1 DEPTH n` and receives full "
             "rows (id, entity_type, key, depth, path, rel_type, weight, data): each reached entity's row is read "

@@ -109,7 +109,12 @@ def _run(program: tuple[str, str], dsn: str, host: str, port: int, db: str) -> s
 
 def test_database_metadata_matches_postgres(program: tuple[str, str], rem_server: RemServer,
                                             pg: ReferencePostgres) -> None:
-    rem = _run(program, rem_server.dsn, rem_server.host, rem_server.port, "rem")
-    ref = _run(program, pg.dsn, "127.0.0.1", pg.port, "postgres")
+    try:
+        rem = _run(program, rem_server.dsn, rem_server.host, rem_server.port, "rem")
+        ref = _run(program, pg.dsn, "127.0.0.1", pg.port, "postgres")
+    finally:  # both servers are shared with other test modules that compare whole catalogs
+        for dsn in (rem_server.dsn, pg.dsn):
+            with psycopg.connect(dsn, autocommit=True) as c:
+                c.execute(DDL[0])
     assert "## columns 8" in ref and "## types 11" in ref  # the program saw what it should on PostgreSQL
     assert rem.split("\n") == ref.split("\n")

@@ -83,6 +83,21 @@ def test_asyncpg_over_tls(tls_server: _Server, rem_server: RemServer) -> None:
         asyncio.run(query(rem_server.url))
 
 
+def test_copy_both_ways_over_tls(tls_server: _Server) -> None:
+    with psycopg.connect(tls_server.dsn + " sslmode=require", autocommit=True) as c:
+        c.execute("create table tls_copy (id int primary key, v text)")
+        with c.cursor().copy("copy tls_copy from stdin") as cp:
+            for i in range(5000):
+                cp.write_row((i, f"row {i}"))
+        out = bytearray()
+        with c.cursor().copy("copy (select * from tls_copy order by id) to stdout") as cp:
+            for chunk in cp:
+                out += chunk
+        lines = bytes(out).decode().splitlines()
+        assert len(lines) == 5000 and lines[4999] == "4999\trow 4999"
+        c.execute("drop table tls_copy")
+
+
 def test_sslmode_disable_still_works(tls_server: _Server) -> None:
     with psycopg.connect(tls_server.dsn + " sslmode=disable", autocommit=True) as c:
         assert not c.pgconn.ssl_in_use

@@ -127,6 +127,8 @@ class _ClientProtocol(asyncio.Protocol):
             except Exception as e:  # noqa: BLE001 - a failed handshake ends this connection only
                 log.info("TLS handshake failed: %s", e)
                 t.close()
+                self.lost = True
+                self.server.clients.discard(self)
                 return
             finally:
                 self.upgrading = False

@@ -147,3 +147,20 @@ def test_plaintext_pipelined_after_ssl_request_is_refused(tls_server: _Server) -
         data += chunk
     s.close()
     assert data[:1] == b"S" and b"received unencrypted data after SSL request" in data
+
+
+def test_failed_handshake_closes_only_that_connection(tls_server: _Server) -> None:
+    s = socket.create_connection((tls_server.host, tls_server.port), timeout=30)
+    s.sendall(struct.pack("!ii", 8, m.SSL_REQUEST_CODE))
+    assert s.recv(1) == b"S"
+    s.sendall(b"this is not a TLS ClientHello\n" * 4)
+    rest = b""
+    try:
+        while chunk := s.recv(4096):
+            rest += chunk
+    except ConnectionResetError:
+        pass
+    s.close()
+    assert rest[:1] != b"R"  # no authentication request: at most a TLS alert, then the close
+    with psycopg.connect(tls_server.dsn + " sslmode=require", autocommit=True) as c:
+        assert c.execute("select 1").fetchone() == (1,)

@@ -432,6 +432,12 @@ class RemSession:
 
     def _run(self, st: Statement, params: list[Any]) -> Result:
         self.check_interrupts()
+        if st.writes and self.guc.get("transaction_read_only", missing_ok=True) == "on":
+            from engine.errors import ReadOnlySqlTransaction
+
+            words = st.sql.split()
+            what = st.kind.upper() if st.kind in ("insert", "update", "delete") else " ".join(words[:2]).upper()
+            raise ReadOnlySqlTransaction(f"cannot execute {what} in a read-only transaction")
         if st.needs_txn:
             return self.with_txn(lambda txn: st.run(self, txn, params), writes=st.writes)
         return st.run(self, None, params)

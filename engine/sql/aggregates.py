@@ -136,9 +136,11 @@ def make(name: str, oids: list[int], distinct: bool = False) -> Agg:
         return Agg(name, T.BOOL, lambda: None, lambda s, a: a[0] if s is None else (s and a[0]), lambda s: s)
     if name in ("json_agg", "jsonb_agg"):
         rt = T.JSON if name == "json_agg" else T.JSONB
-        return Agg(name, rt, lambda: None,
-                   lambda s, a: ([] if s is None else s) + [T.JSON_NULL if a[0] is None else a[0]], lambda s: s,
-                   strict=False)
+        from engine.sql.functions_json import to_json_value
+
+        return Agg(name, rt, lambda: None,  # rows (json_agg(t)), timestamps … as to_json renders them
+                   lambda s, a: ([] if s is None else s) + [T.JSON_NULL if a[0] is None else to_json_value(a[0])],
+                   lambda s: s, strict=False)
     if name in ("json_object_agg", "jsonb_object_agg"):
         rt = T.JSON if name == "json_object_agg" else T.JSONB
 

@@ -309,6 +309,8 @@ class Compiler:
             return type(node).__name__.lower(), 2
         if isinstance(node, exp.Extract):
             return "extract", 2
+        if isinstance(node, exp.Grouping):
+            return "grouping", 2
         if isinstance(node, exp.Interval):
             return "interval", 1
         if isinstance(node, exp.Bracket):

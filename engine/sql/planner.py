@@ -751,8 +751,14 @@ class Planner:
                         for i, (ie, _) in enumerate(items):
                             if ie.sql(dialect=DIALECT) == oe.sql(dialect=DIALECT):
                                 k = i
+                    if k is None and order is not None:  # an ORDER BY expression (computed as a hidden column)
+                        for j, o in enumerate(order.expressions):
+                            if o.this.sql(dialect=DIALECT) == oe.sql(dialect=DIALECT):
+                                k = order_keys_all[j][0]
+                                break
                     if k is None:
-                        raise FeatureNotSupported("DISTINCT ON expressions must appear in the select list here")
+                        raise FeatureNotSupported("DISTINCT ON expressions must appear in the select list or "
+                                                  "ORDER BY here")
                     on_fns.append(lambda r, st, k=k: r[k])
                 if sort_keys:
                     step = plan.Sort(step, [(lambda r, st, k=k: r[k], d, nf) for k, d, nf in sort_keys],
@@ -779,20 +785,29 @@ class Planner:
                    aggs_found: list[exp.Expression], items: list[tuple[exp.Expression, str | None]],
                    aliases: dict[str, int]) -> tuple[plan.Step, Scope]:
         comp.clause = "GROUP BY"  # type: ignore[attr-defined]
+
+        def resolve(g: exp.Expression) -> exp.Expression:
+            if isinstance(g, exp.Literal) and not g.is_string:
+                k = int(g.this) - 1
+                if not 0 <= k < len(items):
+                    raise InvalidColumnReference(f"GROUP BY position {k + 1} is not in select list")
+                return items[k][0]
+            if isinstance(g, exp.Column) and not g.table and g.name in aliases and not scope.lookup(None, g.name):
+                return items[aliases[g.name]][0]
+            return g
+
         gexprs: list[exp.Expression] = []
+        sets: list[list[exp.Expression]] | None = None  # GROUPING SETS / ROLLUP / CUBE, expanded
         if group is not None:
-            if group.args.get("rollup") or group.args.get("cube") or group.args.get("grouping_sets"):
-                raise FeatureNotSupported("GROUPING SETS/ROLLUP/CUBE are not supported")
-            for g in group.expressions:
-                if isinstance(g, exp.Literal) and not g.is_string:
-                    k = int(g.this) - 1
-                    if not 0 <= k < len(items):
-                        raise InvalidColumnReference(f"GROUP BY position {k + 1} is not in select list")
-                    gexprs.append(items[k][0])
-                elif isinstance(g, exp.Column) and not g.table and g.name in aliases and not scope.lookup(None, g.name):
-                    gexprs.append(items[aliases[g.name]][0])
-                else:
-                    gexprs.append(g)
+            if any(isinstance(g, (exp.Rollup, exp.Cube, exp.GroupingSets)) for g in group.expressions):
+                sets = [[resolve(e) for e in gs] for gs in _grouping_sets(group.expressions)]
+                texts: dict[str, exp.Expression] = {}
+                for gs in sets:
+                    for e in gs:
+                        texts.setdefault(e.sql(dialect=DIALECT), e)
+                gexprs = list(texts.values())
+            else:
+                gexprs = [resolve(g) for g in group.expressions]
         gces = [comp.compile(g) for g in gexprs]
         out_cols: list[ColInfo] = []
         reps: dict[Any, tuple[int, int, int]] = {}
@@ -811,10 +826,47 @@ class Planner:
             calls.append(call)
             out_cols.append(ColInfo(None, func_name(a.this if isinstance(a, exp.Filter) else a) or "agg", rt))
             reps[("expr", key)] = (seen[key], rt, -1)
+        # GROUPING(a, …): a bit per argument, set when the row's grouping set does not group by it
+        sel = group.parent if group is not None else None
+        gnodes: dict[str, exp.Expression] = {}
+        for root in [e for e, _ in items] + ([sel.args["having"].this] if sel is not None and sel.args.get("having")
+                                              else []) + ([o.this for o in sel.args["order"].expressions]
+                                                          if sel is not None and sel.args.get("order") else []):
+            for n in _walk_no_sub(root):
+                if isinstance(n, exp.Grouping):
+                    gnodes.setdefault(n.sql(dialect=DIALECT), n)
+        nbase = len(out_cols)
+        for key in gnodes:
+            reps[("expr", key)] = (len(out_cols), T.INT4, -1)
+            out_cols.append(ColInfo(None, "grouping", T.INT4))
         agg_scope = Scope(out_cols, parent=scope.parent, query=scope.query, replacements=reps, grouped=True,
                           input_scope=scope)
         key_text = ", ".join(g.sql(dialect=DIALECT) for g in gexprs)
-        return plan.Aggregate(step, [c.fn for c in gces], calls, out_cols, group is not None, key_text), agg_scope
+        if sets is None and not gnodes:
+            return plan.Aggregate(step, [c.fn for c in gces], calls, out_cols, group is not None, key_text), agg_scope
+        gtexts = [g.sql(dialect=DIALECT) for g in gexprs]
+        parts: list[plan.Step] = []
+        ngk = len(gexprs)
+        for gs in (sets if sets is not None else [gexprs]):
+            in_set = {e.sql(dialect=DIALECT) for e in gs}
+            pos = [i for i, t in enumerate(gtexts) if t in in_set]  # the keys this set groups by
+            agg: plan.Step = plan.Aggregate(step, [gces[i].fn for i in pos], calls,
+                                            [out_cols[i] for i in pos] + out_cols[ngk:nbase],
+                                            bool(pos) or sets is None, ", ".join(gtexts[i] for i in pos))
+            where = {i: k for k, i in enumerate(pos)}
+            consts = []
+            for n in gnodes.values():
+                args = [resolve(a).sql(dialect=DIALECT) for a in n.expressions]
+                if any(a not in gtexts for a in args):
+                    from engine.errors import GroupingError as _GE
+                    raise _GE("arguments to GROUPING must be grouping expressions of the associated query level")
+                consts.append(sum(1 << (len(args) - 1 - j) for j, a in enumerate(args) if a not in in_set))
+            fns: list[Any] = [(lambda r, st, k=where[i]: r[k]) if i in where else (lambda r, st: None)
+                              for i in range(ngk)]
+            fns += [(lambda r, st, k=k: r[k]) for k in range(len(pos), len(pos) + nbase - ngk)]
+            fns += [(lambda r, st, v=v: v) for v in consts]
+            parts.append(plan.Project(agg, fns, out_cols))
+        return (parts[0] if len(parts) == 1 else _Concat(parts, out_cols)), agg_scope
 
     def _agg_call(self, node: exp.Expression, comp: Compiler) -> tuple[plan.AggCall, int]:
         filt = None
@@ -848,6 +900,9 @@ class Planner:
             args = [inner, sep if sep is not None else exp.Literal.string("")]
         elif isinstance(node, exp.Anonymous):
             args = list(node.expressions)
+            if args and isinstance(args[-1], exp.Order):  # f(x ORDER BY …)
+                order = args[-1]
+                args[-1] = order.this
             if args and isinstance(args[0], exp.Distinct):
                 distinct = True
                 args = list(args[0].expressions) + args[1:]
@@ -1044,6 +1099,58 @@ class _Strip(plan.Step):
     def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
         n = self.n
         return [r[:n] for r in self.child.run(st, limit)]
+
+
+class _Concat(plan.Step):
+    """The rows of several steps one after the other (one aggregate per grouping set)."""
+
+    label = "Append"
+
+    def __init__(self, parts: list[plan.Step], cols: list[ColInfo]) -> None:
+        self.parts, self.cols = parts, cols
+
+    def children(self) -> list[plan.Step]:
+        return list(self.parts)
+
+    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
+        return [r for p in self.parts for r in p.run(st)]
+
+
+def _grouping_sets(exprs: list[exp.Expression]) -> list[list[exp.Expression]]:
+    """GROUP BY items expanded to their grouping sets: the cross product of each item's alternatives."""
+    def items_of(e: exp.Expression) -> list[exp.Expression]:
+        if isinstance(e, exp.Tuple):
+            return list(e.expressions)
+        if isinstance(e, exp.Paren):
+            return items_of(e.this)
+        return [e]
+
+    def alternatives(g: exp.Expression) -> list[list[exp.Expression]]:
+        if isinstance(g, exp.Rollup):
+            groups = [items_of(e) for e in g.expressions]
+            return [[x for grp in groups[:k] for x in grp] for k in range(len(groups), -1, -1)]
+        if isinstance(g, exp.Cube):
+            groups = [items_of(e) for e in g.expressions]
+            out = []
+            for mask in range(2 ** len(groups) - 1, -1, -1):
+                out.append([x for i, grp in enumerate(groups) if mask >> (len(groups) - 1 - i) & 1 for x in grp])
+            return out
+        if isinstance(g, exp.GroupingSets):
+            out = []
+            for e in g.expressions:
+                if isinstance(e, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                    out += alternatives(e)
+                else:
+                    out.append(items_of(e))
+            return out
+        return [[g]]
+
+    sets: list[list[exp.Expression]] = [[]]
+    for g in exprs:
+        sets = [a + b for a in sets for b in alternatives(g)]
+    if len(sets) > 4096:
+        raise FeatureNotSupported("too many grouping sets (at most 4096)")
+    return sets
 
 
 class _LimitTies(plan.Step):

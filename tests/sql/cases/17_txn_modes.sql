@@ -1,4 +1,4 @@
--- Transaction modes as settings: BEGIN ISOLATION LEVEL, SET TRANSACTION, SET SESSION CHARACTERISTICS, SHOW
+-- Transaction modes as settings: BEGIN ISOLATION LEVEL, SET TRANSACTION, SET SESSION CHARACTERISTICS, SHOW; read-only transactions (25006)
 show transaction_isolation;
 show transaction isolation level;
 begin isolation level repeatable read;
@@ -24,3 +24,26 @@ show transaction_deferrable;
 commit;
 set session characteristics as transaction isolation level read committed;
 show transaction_isolation;
+drop table if exists ro_t;
+create table ro_t (id int primary key);
+begin read only;
+select count(*) from ro_t;
+insert into ro_t values (1);
+rollback;
+start transaction read only;
+update ro_t set id = 2;
+rollback;
+begin;
+set transaction read only;
+delete from ro_t;
+rollback;
+set default_transaction_read_only = on;
+insert into ro_t values (1);
+select count(*) from ro_t;
+begin read write;
+insert into ro_t values (2);
+commit;
+reset default_transaction_read_only;
+insert into ro_t values (3);
+select id from ro_t order by id;
+drop table ro_t;

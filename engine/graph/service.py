@@ -22,6 +22,7 @@ from engine import types as T
 from engine.errors import InvalidParameterValue
 from engine.graph import source
 from engine.graph.adjacency import Adjacency, Edge
+from engine.graph.datacache import DataCache
 from engine.graph.fuzzy import TrigramIndex
 from engine.graph.traverse import Level, bfs, check_args
 from engine.schema.model import TableDef
@@ -107,6 +108,7 @@ def jsonable(v: Any) -> Any:
 
 _DATA_COLS: dict[tuple[int, int, int], tuple[tuple[str, ...], Callable[[bytes], dict[str, Any]]]] = {}
 _ALL_COLUMNS = frozenset(n for n, _ in TRAVERSE_COLUMNS)
+_NEVER = 2**62  # a data-cache floor no snapshot reaches (cache unused until the service is built)
 _NO_DATA = _ALL_COLUMNS - {"data"}
 
 
@@ -169,6 +171,7 @@ class GraphService:
         self.adj = Adjacency()
         self._trgm: TrigramIndex | None = None
         self._stale = False
+        self._data = DataCache(_NEVER)
         if build:
             self.rebuild()
 
@@ -180,7 +183,8 @@ class GraphService:
         with source.commit_lock(self.store):
             adj = Adjacency()
             source.load(self.store, self.registry, adj)
-            self.adj, self._trgm = adj, None
+            seq = source.commit_seq(self.store)
+            self.adj, self._trgm, self._data = adj, None, DataCache(_NEVER if seq is None else seq)
             source.add_commit_hook(self.store, self.on_commit)
 
     @property
@@ -204,9 +208,12 @@ class GraphService:
         Runs after the commit is written: it never raises into the committer. Should applying fail, the
         indexes are marked stale and rebuilt from the column families before the next read."""
         try:
+            self._data.changed_at([r[tc.table.id_column] for tc in summary.tables.values() for r in tc.upserted]
+                                  + [i for tc in summary.tables.values() for i in tc.deleted], int(summary.seq))
             self._apply_commit(summary)
         except Exception:  # noqa: BLE001 - the commit is durable; the derived index is rebuilt instead
             logging.getLogger("rem.graph").exception("graph index update failed; rebuilding on next use")
+            self._data = DataCache(_NEVER)
             self._stale = True
 
     def _fresh(self) -> Adjacency:
@@ -296,9 +303,8 @@ class GraphService:
 
     def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID], data: bool = True
                ) -> dict[uuid.UUID, tuple[TableDef, dict[str, Any]]]:
-        """Rows of ``ids`` as ``txn`` sees them, with their tables (missing / deleted ones left out), read-only.
-
-        Only the columns of the ``data`` column are decoded (none when ``data`` is false: a visibility check)."""
+        """(table, ``data`` object) of each of ``ids`` that ``txn`` sees (missing / deleted ones left out);
+        read-only. Without ``data`` it is a visibility check (the object is empty)."""
         adj = self.adj
         index, table = adj.index, adj.table
         by_table: dict[int, list[uuid.UUID]] = {}
@@ -311,10 +317,38 @@ class GraphService:
             t = self.registry.get_by_oid(oid)
             if t is None:
                 continue
-            names, decode = data_columns(t) if data else ((), _NO_COLUMNS)
-            for nid, row in zip(tids, source.fetch(txn, t, tids, names, decode), strict=True):
+            got = self._data_of(txn, t, tids) if data else source.fetch(txn, t, tids, (), _NO_COLUMNS)
+            for nid, d in zip(tids, got, strict=True):
+                if d is not None:
+                    out[nid] = (t, d)
+        return out
+
+    def _data_of(self, txn: Txn, t: TableDef, ids: list[uuid.UUID]) -> list[dict[str, Any] | None]:
+        """The ``data`` objects of rows ``ids`` of ``t`` as ``txn`` sees them (None: no visible row), from the
+        data cache where it may serve this transaction's snapshot, else read (data columns only) and cached."""
+        cache = self._data
+        snap = source.view_seq(txn, t)
+        tkey = (t.oid, t.version)
+        out: list[dict[str, Any] | None] = [None] * len(ids)
+        miss: list[int] = []
+        if snap is None:
+            miss = list(range(len(ids)))
+        else:
+            get = cache.get
+            for k, nid in enumerate(ids):
+                d = get(nid, snap, tkey)
+                if d is None:
+                    miss.append(k)
+                else:
+                    out[k] = d
+        if miss:
+            names, decode = data_columns(t)
+            rows = source.fetch(txn, t, [ids[k] for k in miss], names, decode)
+            for k, row in zip(miss, rows, strict=True):
                 if row is not None:
-                    out[nid] = (t, row)
+                    d = out[k] = row_data(t, row)
+                    if snap is not None:
+                        cache.put(ids[k], snap, tkey, d)
         return out
 
     def _with_txn(self, txn: Txn | None) -> tuple[Txn, bool]:
@@ -393,7 +427,7 @@ class GraphService:
             hit = got.get(i)
             if hit is not None:
                 t = hit[0]
-                out.append((i, t.name if oid else None, k, d, p, r, w, row_data(t, hit[1]) if need_data else None))
+                out.append((i, t.name if oid else None, k, d, p, r, w, hit[1] if need_data else None))
         return out
 
     def _is_node(self, ref: str | uuid.UUID) -> bool:
@@ -425,10 +459,9 @@ class GraphService:
                     t = self.registry.get_by_oid(oid)
                     if t is None:
                         continue
-                    names, decode = data_columns(t)
-                    for nid, row in zip(ids, source.fetch(txn, t, ids, names, decode), strict=True):
-                        if row is not None:
-                            out.append(LookupRow(nid, t.name, k, row_data(t, row)))
+                    for nid, d in zip(ids, self._data_of(txn, t, ids), strict=True):
+                        if d is not None:
+                            out.append(LookupRow(nid, t.name, k, d))
             return out
         finally:
             if own:
@@ -477,7 +510,7 @@ class GraphService:
                         continue
                     i = self.adj.index.get(h.id)
                     key = self.adj.keys[i] if i is not None else None
-                    out.append(FuzzyRow(h.id, g[0].name, key, h.similarity, row_data(*g)))
+                    out.append(FuzzyRow(h.id, g[0].name, key, h.similarity, g[1]))
                     if limit is not None and len(out) >= limit:
                         return out
             if want is not None and len(hits) == want and limit is not None and len(out) < limit:

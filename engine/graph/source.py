@@ -158,3 +158,19 @@ def fetch(txn: Any, table: TableDef, ids: list[uuid.UUID], names: tuple[str, ...
     if partial is None:
         return list(txn.get(table, ids))
     return list(partial(table, ids, decode))
+
+
+def commit_seq(store: Any) -> int | None:
+    """The store's last commit sequence (None when the store does not say)."""
+    seq = getattr(getattr(store, "writer", None), "seq", None)
+    return int(seq) if isinstance(seq, int) else None
+
+
+def view_seq(txn: Any, table: TableDef) -> int | None:
+    """The commit sequence ``txn``'s statement view is at (the view taken now if it has none yet); None when
+    the transaction has writes of its own or cannot say."""
+    if getattr(txn, "has_writes", True) or getattr(txn, "get_partial", None) is None:
+        return None
+    txn.get_partial(table, [], _skip_ext)
+    seq = getattr(txn, "snapshot_seq", None)
+    return int(seq) if isinstance(seq, int) else None

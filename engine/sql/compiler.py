@@ -132,6 +132,9 @@ AGG_NAMES = {"count", "sum", "avg", "min", "max", "array_agg", "string_agg", "bo
 
 def func_name(node: exp.Expression) -> str | None:
     """The PostgreSQL name of a function-call node (None when it is not a plain call)."""
+    if isinstance(node, exp.WithinGroup):
+        inner = node.this
+        return _ORDERED_SET.get(type(inner)) or func_name(inner)
     if isinstance(node, exp.Anonymous):
         return str(node.this).lower()
     if type(node) in AGG_NODES:
@@ -149,9 +152,15 @@ def func_name(node: exp.Expression) -> str | None:
     return None
 
 
+_ORDERED_SET: dict[type, str] = {exp.PercentileCont: "percentile_cont", exp.PercentileDisc: "percentile_disc",
+                                  exp.Mode: "mode"}
+
+
 def is_aggregate(node: exp.Expression) -> bool:
     if isinstance(node, exp.Filter):
         return is_aggregate(node.this)
+    if isinstance(node, exp.WithinGroup):
+        return True
     if type(node) in AGG_NODES:
         return True
     return isinstance(node, exp.Anonymous) and str(node.this).lower() in AGG_NAMES
@@ -311,6 +320,8 @@ class Compiler:
             return "extract", 2
         if isinstance(node, exp.Grouping):
             return "grouping", 2
+        if isinstance(node, exp.WithinGroup):
+            return (func_name(node) or "?column?"), 2
         if isinstance(node, exp.Interval):
             return "interval", 1
         if isinstance(node, exp.Bracket):

@@ -874,6 +874,8 @@ class Planner:
             w = node.expression
             filt = comp.predicate(w.this if isinstance(w, exp.Where) else w)
             node = node.this
+        if isinstance(node, exp.WithinGroup):
+            return self._ordered_set_call(node, comp, filt)
         name = func_name(node) or ""
         if name == "every":
             name = "bool_and"
@@ -933,6 +935,29 @@ class Planner:
                 nf = o.args.get("nulls_first")
                 okeys.append((comp.compile(o.this).fn, desc, bool(nf) if nf is not None else desc))
         return plan.AggCall(agg, [c.fn for c in ces], distinct, filt, okeys, star), agg.rt
+
+    def _ordered_set_call(self, node: exp.WithinGroup, comp: Compiler, filt: Any) -> tuple[plan.AggCall, int]:
+        """``percentile_cont(f) / percentile_disc(f) / mode() WITHIN GROUP (ORDER BY x)`` (engine.sql.ordered_set)."""
+        from engine.sql import ordered_set
+
+        name = func_name(node) or ""
+        order = node.expression
+        if name not in ordered_set.NAMES or not isinstance(order, exp.Order) or len(order.expressions) != 1:
+            raise FeatureNotSupported(f"ordered-set aggregate {name or node.sql(dialect=DIALECT)[:40]} is not supported")
+        o = order.expressions[0]
+        _no_aggs(o.this, "aggregate function calls", nested=True)
+        ce = comp.compile(o.this)
+        frac = None
+        if name != "mode":
+            fce = comp.compile(node.this.this, T.FLOAT8)
+            if not fce.const:
+                raise FeatureNotSupported(f"{name}() with a non-constant fraction is not supported")
+            frac = fce.value
+        agg = ordered_set.make(name, frac, ce.oid)
+        desc = bool(o.args.get("desc"))
+        nf = o.args.get("nulls_first")
+        okeys = [(ce.fn, desc, bool(nf) if nf is not None else desc)]
+        return plan.AggCall(agg, [ce.fn], False, filt, okeys, False), agg.rt
 
     def _vector_topk(self, step: plan.Step, scope: Scope, order: exp.Order, sel: exp.Select,
                      parent: Scope | None) -> plan.Step:

@@ -124,6 +124,10 @@ AGG_NODES: dict[type, str] = {
     exp.StddevPop: "stddev_pop", exp.StddevSamp: "stddev_samp", exp.VariancePop: "var_pop",
     exp.BitwiseAndAgg: "bit_and", exp.BitwiseOrAgg: "bit_or", exp.BitwiseXorAgg: "bit_xor",
     exp.JSONObjectAgg: "json_object_agg", exp.JSONBObjectAgg: "jsonb_object_agg",
+    exp.Corr: "corr", exp.CovarPop: "covar_pop", exp.CovarSamp: "covar_samp", exp.RegrSlope: "regr_slope",
+    exp.RegrIntercept: "regr_intercept", exp.RegrR2: "regr_r2", exp.RegrCount: "regr_count",
+    exp.RegrAvgx: "regr_avgx", exp.RegrAvgy: "regr_avgy", exp.RegrSxx: "regr_sxx", exp.RegrSyy: "regr_syy",
+    exp.RegrSxy: "regr_sxy",
 }
 AGG_NAMES = {"count", "sum", "avg", "min", "max", "array_agg", "string_agg", "bool_and", "bool_or", "every",
              "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "stddev", "stddev_samp",
@@ -320,6 +324,8 @@ class Compiler:
             return "extract", 2
         if isinstance(node, exp.Grouping):
             return "grouping", 2
+        if type(node) in AGG_NODES:  # some are Binary nodes (corr(y, x))
+            return AGG_NODES[type(node)], 2
         if isinstance(node, exp.WithinGroup):
             return (func_name(node) or "?column?"), 2
         if isinstance(node, exp.Interval):

@@ -926,7 +926,10 @@ class Planner:
         ces = [comp.compile(a) for a in args]
         if name == "string_agg":
             ces = [comp.cast_ce(c, T.TEXT) if c.oid == T.UNKNOWN else c for c in ces]
-        agg = aggregates.make(name, [c.oid for c in ces], distinct)
+        from engine.sql import stat_aggregates
+
+        stat = stat_aggregates.make(name, [c.oid for c in ces])
+        agg = stat if stat is not None else aggregates.make(name, [c.oid for c in ces], distinct)
         okeys = None
         if order is not None:
             okeys = []

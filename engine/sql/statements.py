@@ -204,11 +204,32 @@ def prepare_query(session: Any, sql: str, node: exp.Expression, params: dict[int
         rows = step.run(st)
         return Result(tag="SELECT", columns=cols, rows=iter(rows), tag_counts_rows=True)
 
-    needs = _touches_tables(step)
+    needs = not constant_select(node)
     return Statement(sql, oids, cols, run, needs_txn=needs, kind="select", explain=lambda: step.explain())
 
 
-def _touches_tables(step: Any) -> bool:
+# node types of a SELECT that reads nothing but its literals and parameters (``SELECT 1``, ``SELECT $1::int4``)
+_CONSTANT_NODES = (exp.Select, exp.Literal, exp.Parameter, exp.Placeholder, exp.Alias, exp.Paren, exp.Identifier,
+                   exp.Boolean, exp.Null, exp.Neg, exp.Not, exp.And, exp.Or, exp.Add, exp.Sub, exp.Mul, exp.Div,
+                   exp.Mod, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Cast, exp.DataType)
+_CONSTANT_CASTS = frozenset({"INT", "SMALLINT", "BIGINT", "TEXT", "VARCHAR", "BOOLEAN", "DECIMAL", "DOUBLE",
+                             "FLOAT"})
+
+
+def constant_select(node: exp.Expression) -> bool:
+    """True for a SELECT without FROM, subqueries or function calls: it needs no store transaction."""
+    if not isinstance(node, exp.Select) or any(v for k, v in node.args.items() if k != "expressions"):
+        return False
+    for n in node.walk():
+        if type(n) not in _CONSTANT_NODES and not isinstance(n, exp.DataType):
+            return False
+        if isinstance(n, exp.Select) and n is not node:
+            return False
+        if isinstance(n, exp.Cast):
+            to = n.args.get("to")
+            if (not isinstance(to, exp.DataType) or getattr(to.this, "name", None) not in _CONSTANT_CASTS
+                    or to.expressions):
+                return False
     return True
 
 

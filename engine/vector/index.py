@@ -27,7 +27,8 @@ METRICS = {"cosine": faiss.METRIC_INNER_PRODUCT, "ip": faiss.METRIC_INNER_PRODUC
 OPCLASS_METRIC = {"vector_cosine_ops": "cosine", "vector_l2_ops": "l2", "vector_ip_ops": "ip"}
 EXACT_MAX_ROWS = 20_000  # filtered search: allowed sets at most this big are searched exactly …
 EXACT_MAX_FRACTION = 0.10  # … and so are sets below this fraction of the live rows
-FILTER_MIN_EF = 128  # HNSW with an ID selector gets at least this efSearch
+FILTER_MIN_EF = 128  # HNSW with an ID selector gets at least this efSearch …
+FILTER_EF_PER_ROW = 4  # … and k × this / (allowed fraction), so about 4k allowed rows are candidates
 
 
 @dataclass
@@ -68,6 +69,14 @@ class AllowedSet:
     version: int
     ids: list[uuid.UUID] = field(default_factory=list, repr=False)  # to re-resolve after index changes
     _bitmap: np.ndarray | None = field(default=None, repr=False)
+    _split: tuple[int, np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # (indexed, head, tail)
+
+    def split(self, hn: int) -> tuple[np.ndarray, np.ndarray]:
+        """(labels in the graph, labels in the exact tail) for a graph of ``hn`` labels, cached."""
+        if self._split is None or self._split[0] != hn:
+            cut = int(np.searchsorted(self.labels, hn))
+            self._split = (hn, self.labels[:cut], self.labels[cut:])
+        return self._split[1], self._split[2]
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -96,6 +105,7 @@ class VectorIndex:
         self._hnsw_n = 0
         self._version = 0  # bumps on every change (invalidates cached selectors / allowed sets)
         self._tomb_cache: tuple[int, object] | None = None
+        self._live_head_cache: tuple[int, int, int] = (-1, -1, 0)  # (version, indexed, live labels in the graph)
         self.building = False  # a compaction / rebuild is in flight
 
     # ------------------------------------------------------------------ sizes
@@ -315,6 +325,14 @@ class VectorIndex:
         raw = d[sel] if self.metric == "l2" else -d[sel]
         return labels[sel].astype(np.int64), self._to_distance(raw)
 
+    def _live_in_graph(self, hn: int) -> int:
+        """Live labels among the first ``hn`` (the graph), cached per index version (call under ``_state``)."""
+        v, h, c = self._live_head_cache
+        if v != self._version or h != hn:
+            c = hn if self._live == self._n else int(self._alive[:hn].sum())
+            self._live_head_cache = (self._version, hn, c)
+        return c
+
     def _tombstone_selector(self) -> object | None:
         """``IDSelectorNot(IDSelectorBatch(dead labels in the graph))``, cached per version."""
         if self._tomb_cache is not None and self._tomb_cache[0] == self._version:
@@ -399,10 +417,11 @@ class VectorIndex:
             allowed = self.allowed(allowed)
         elif allowed is not None and allowed.version != self._version:  # rows changed since: re-resolve
             fresh = self.allowed(allowed.ids)
-            allowed.labels, allowed.version, allowed._bitmap = fresh.labels, fresh.version, None
+            allowed.labels, allowed.version, allowed._bitmap, allowed._split = fresh.labels, fresh.version, None, None
         with self._state:
             n, hn, vecs, alive, live = self._n, self._hnsw_n, self._vecs, self._alive, self._live
             tomb = self._tombstone_selector()
+            live_head = self._live_in_graph(hn)
         if self._hnsw is None:
             hn = 0
         parts: list[tuple[np.ndarray, np.ndarray]] = []
@@ -410,25 +429,24 @@ class VectorIndex:
             if hn > 0:
                 g = None
                 if not exact:
-                    head_expect = int(alive[:hn].sum()) if tomb is not None else hn
-                    g = self._graph_search(qv, k, ef, tomb, head_expect)
+                    g = self._graph_search(qv, k, ef, tomb, live_head)
                 parts.append(g if g is not None else self._flat(qv, k, tomb))
             if n > hn:
                 parts.append(self._exact(qv, hn + np.nonzero(alive[hn:n])[0], vecs, k))
         else:
             labels = allowed.labels
-            head = labels[labels < hn]
+            head, tail = allowed.split(hn)
             small = len(labels) <= EXACT_MAX_ROWS or len(labels) < EXACT_MAX_FRACTION * max(live, 1)
             if len(head) and (small or exact):
                 parts.append(self._exact(qv, head, vecs, k))  # reads only the allowed rows, in place
             elif len(head):
                 sel = self._bitmap_selector(allowed, hn)
-                frac = len(head) / max(1, int(alive[:hn].sum()))
-                ef_f = min(4096, max(ef, FILTER_MIN_EF, int(2 * k / max(frac, 1e-6))))
+                frac = len(head) / max(1, live_head)
+                ef_f = min(4096, max(ef, FILTER_MIN_EF, int(FILTER_EF_PER_ROW * k / max(frac, 1e-6))))
                 g = self._graph_search(qv, k, ef_f, sel, len(head))
                 parts.append(g if g is not None else self._flat(qv, k, sel))
-            if len(head) < len(labels):
-                parts.append(self._exact(qv, labels[labels >= hn], vecs, k))
+            if len(tail):
+                parts.append(self._exact(qv, tail, vecs, k))
         parts = [p for p in parts if p[0].shape[0]]
         if not parts:
             return []

@@ -1272,8 +1272,12 @@ class Compiler:
             if ea:
                 return CE(lambda r, st: None if (x := fa(r, st)) is None else x + [fb(r, st)], rt)
             return CE(lambda r, st: None if (y := fb(r, st)) is None else [fa(r, st)] + y, rt)
-        if a.oid == T.JSONB and b.oid in (T.JSONB, T.UNKNOWN):
-            return self._call_named("jsonb_concat", [a, self.cast_ce(b, T.JSONB)], node)
+        if (a.oid == T.JSONB and b.oid in (T.JSONB, T.UNKNOWN)) or (a.oid == T.UNKNOWN and b.oid == T.JSONB):
+            from engine.sql.json_ops import concat
+
+            fa, fb = self.cast_ce(a, T.JSONB).fn, self.cast_ce(b, T.JSONB).fn
+            return CE(lambda r, st: None if (x := fa(r, st)) is None or (y := fb(r, st)) is None else concat(x, y),
+                      T.JSONB)
         if a.oid not in STRINGS and b.oid not in STRINGS:
             raise UndefinedFunction(f"operator does not exist: {type_name(a.oid)} || {type_name(b.oid)}",
                                     hint="No operator matches the given name and argument types. You might need to add explicit type casts.")

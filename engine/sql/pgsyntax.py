@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
 INTERVAL_PREFIX = "rem.interval "
@@ -115,3 +116,28 @@ def rewrite_tokens(toks: list[Token]) -> list[Token]:
         out.append(t)
         i += 1
     return out
+
+
+_CHAIN = (exp.Binary, exp.JSONExtract, exp.JSONExtractScalar, exp.JSONBExtract, exp.JSONBExtractScalar)
+
+
+def fix_arrows(node: exp.Expression) -> exp.Expression:
+    """``f(col -> 'k')``: sqlglot reads an arrow inside a call's arguments as a lambda; PostgreSQL has no
+    lambdas, so it is the JSON operator. ``col -> <expr>`` becomes ``(col -> first operand) <rest of expr>``."""
+    lambdas = [n for n in node.find_all(exp.Lambda)]
+    for lam in lambdas:
+        params = lam.expressions
+        if len(params) != 1 or not isinstance(params[0], exp.Identifier):
+            continue
+        body = lam.this
+        col = exp.Column(this=params[0].copy())
+        cur, parent = body, None
+        while isinstance(cur, _CHAIN) and isinstance(cur.this, exp.Expression):
+            parent, cur = cur, cur.this
+        arrow = exp.JSONExtract(this=col, expression=cur.copy())
+        if parent is None:
+            lam.replace(arrow)
+        else:
+            parent.set("this", arrow)
+            lam.replace(body)
+    return node

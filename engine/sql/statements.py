@@ -105,7 +105,10 @@ def parse_one(sql: str) -> exp.Expression:
     if isinstance(node, exp.Command):
         raise FeatureNotSupported(f"{node.this} is not supported")
     from engine.sql.idents import fold_identifiers
+    from engine.sql.pgsyntax import fix_arrows
 
+    if "->" in sql:
+        fix_arrows(node)  # col -> 'k' inside a call's arguments (sqlglot reads it as a lambda)
     return fold_identifiers(node)  # unquoted names are case-insensitive (PostgreSQL lower-cases them)
 
 

@@ -418,5 +418,9 @@ def aggregate(scan: Any, pred: VecPred | None, spec: Any, cols: list[Any], group
     except Unavailable:
         return None
     st.ctx.check_interrupts()
+    try:
+        out = arrow_agg.aggregate_arrays(arrays, n, spec, cols, grouped)
+    except pa.ArrowException:  # e.g. a kernel Arrow lacks for this type: the row path answers
+        return None
     STATS["aggregate"] += 1
-    return arrow_agg.aggregate_arrays(arrays, n, spec, cols, grouped)
+    return out

@@ -102,7 +102,7 @@ def _scalar(v: Any, typ: pa.DataType) -> pa.Scalar:
         if cls is Decimal and v.is_finite():
             return pa.scalar(v)
     elif pa.types.is_floating(typ):
-        if cls is float or (cls is int and abs(v) <= 2 ** 53):
+        if (cls is float and v == v) or (cls is int and abs(v) <= 2 ** 53):  # NaN: SQL order, not IEEE
             return pa.scalar(float(v), typ)
     elif pa.types.is_decimal(typ):
         if cls is int:
@@ -135,7 +135,7 @@ def _set_value(v: Any, typ: pa.DataType) -> tuple[bool, Any]:
                 raise Unavailable("non-finite IN value")
             return (True, int(v)) if v == int(v) else (False, None)
     elif pa.types.is_floating(typ):
-        if cls is float or (cls is int and abs(v) <= 2 ** 53):
+        if (cls is float and v == v) or (cls is int and abs(v) <= 2 ** 53):
             return True, float(v)
     elif pa.types.is_decimal(typ):
         if cls is int:

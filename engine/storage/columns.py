@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine import types as T
 
@@ -64,11 +65,15 @@ def arrow_type(oid: int, typmod: int = -1) -> pa.DataType | None:
 
 
 def to_arrow(values: Sequence[Any], typ: pa.DataType) -> pa.Array:
-    """``values`` as an Arrow array of ``typ``; :class:`Unavailable` when one does not convert exactly."""
+    """``values`` as an Arrow array of ``typ``; :class:`Unavailable` when one does not convert exactly, and for
+    a float NaN (SQL orders NaN above every number and equal to itself; Arrow compares it as IEEE does)."""
     try:
-        return pa.array(values, type=typ)
+        arr = pa.array(values, type=typ)
     except (pa.ArrowException, TypeError, ValueError, OverflowError) as e:
         raise Unavailable(str(e)) from None
+    if pa.types.is_floating(typ) and len(arr) and pc.any(pc.is_nan(arr)).as_py():
+        raise Unavailable("NaN")
+    return arr
 
 
 def _positions(rows: list[Row], idc: str) -> dict[int, int]:

@@ -438,3 +438,33 @@ def test_enum_types(both: Any) -> None:
          "create type t2 as enum ('a')",
          "rollback",
          "select count(*) from pg_type where typname = 't2'")
+
+
+def test_ddl_objects_survive_restart() -> None:
+    srv = RemServer()
+    srv.start()
+    try:
+        with psycopg.connect(srv.dsn, autocommit=True) as c:
+            for q in ["create schema s1", "create table s1.p (id serial primary key, v text)",
+                      "create table c (id int primary key, pid int references s1.p on delete cascade, "
+                      "n int check (n > 0))",
+                      "create sequence sq start 10", "select nextval('sq')", "create view v as select * from c",
+                      "create type mood as enum ('a', 'b')", "create table e (id int primary key, m mood)",
+                      "insert into s1.p (v) values ('x')", "insert into c values (1, 1, 1)",
+                      "comment on table c is 'cc'"]:
+                c.execute(q)
+        srv.stop()
+        srv.start()
+        with psycopg.connect(srv.dsn, autocommit=True) as c:
+            assert c.execute("select nextval('sq')").fetchone() == (11,)
+            assert c.execute("select * from v").fetchall() == [(1, 1, 1)]
+            assert c.execute("select conname from pg_constraint where conrelid = 'c'::regclass order by 1"
+                             ).fetchall() == [("c_n_check",), ("c_pid_fkey",), ("c_pkey",)]
+            assert c.execute("select obj_description('c'::regclass::oid, 'pg_class')").fetchone() == ("cc",)
+            assert c.execute("insert into s1.p (v) values ('y') returning id").fetchone() == (2,)
+            assert run(c, "insert into e values (1, 'z')")[1] == "22P02"
+            assert run(c, "insert into c values (2, 99, 1)")[1] == "23503"
+            c.execute("delete from s1.p")
+            assert c.execute("select count(*) from c").fetchone() == (0,)
+    finally:
+        srv.cleanup()

@@ -1684,6 +1684,52 @@ class Compiler:
     def c_JSONBContainsAllTopKeys(self, node: exp.Expression, hint: int | None) -> CE:
         return self._json_keys_test(node, True)
 
+    def c_Overlaps(self, node: exp.Expression, hint: int | None) -> CE:
+        """``(s1, e1) OVERLAPS (s2, e2)``; an end may be an interval (a length), ends may come in any order."""
+        a, b = node.this, node.expression
+        if not (isinstance(a, exp.Tuple) and isinstance(b, exp.Tuple) and len(a.expressions) == 2
+                and len(b.expressions) == 2):
+            raise SyntaxError_("wrong number of parameters on left side of OVERLAPS expression")
+        ces = [self.compile(e) for e in (*a.expressions, *b.expressions)]
+        t = common_type([c.oid for c in ces if c.oid not in (T.INTERVAL, T.UNKNOWN)] or [T.TIMESTAMP], "OVERLAPS")
+        ends = []
+        for i in (0, 2):
+            s0 = self.cast_ce(ces[i], t) if ces[i].oid != t else ces[i]
+            e0 = ces[i + 1]
+            if e0.oid == T.INTERVAL:
+                e0 = self._datetime_arith(s0, e0, "+")
+                e0 = self.cast_ce(e0, t) if e0.oid != t else e0
+            elif e0.oid != t:
+                e0 = self.cast_ce(e0, t)
+            ends.append((s0.fn, e0.fn))
+
+        def f(r: tuple[Any, ...], st: ExecState) -> Any:
+            (fs1, fe1), (fs2, fe2) = ends
+            s1, e1, s2, e2 = fs1(r, st), fe1(r, st), fs2(r, st), fe2(r, st)
+            if s1 is None:  # overlaps_timestamp: a NULL start takes the end's place
+                if e1 is None:
+                    return None
+                s1, e1 = e1, None
+            elif e1 is not None and e1 < s1:
+                s1, e1 = e1, s1
+            if s2 is None:
+                if e2 is None:
+                    return None
+                s2, e2 = e2, None
+            elif e2 is not None and e2 < s2:
+                s2, e2 = e2, s2
+            if s1 > s2:
+                if e2 is None:
+                    return None
+                return s1 < e2 or (None if e1 is None else False)
+            if s1 < s2:
+                if e1 is None:
+                    return None
+                return s2 < e1 or (None if e2 is None else False)
+            return None if e1 is None or e2 is None else True
+
+        return CE(f, T.BOOL, name="overlaps", strength=2)
+
     def c_ArrayOverlaps(self, node: exp.Expression, hint: int | None) -> CE:
         a = self.compile(node.this)
         b = self.compile(node.expression, a.oid)
@@ -1935,7 +1981,8 @@ def _cost(src: int, dst: int) -> int | None:
         return 1
     imp = _IMPLICIT.get(src, ())
     if dst in imp:
-        return 2 if dst in (T.FLOAT8, T.TEXT) else 3 + imp.index(dst)  # PostgreSQL prefers preferred types
+        # PostgreSQL prefers its category's preferred type (float8, text, timestamptz)
+        return 2 if dst in (T.FLOAT8, T.TEXT, T.TIMESTAMPTZ) else 3 + imp.index(dst)
     if T.element_of(src) and T.element_of(dst):
         c = _cost(T.element_of(src), T.element_of(dst))
         return None if c is None else c + 1

@@ -90,11 +90,13 @@ def rewrite_tokens(toks: list[Token]) -> list[Token]:
                 continue
             # interval 'literal' field [to field] [(p)]
             if nxt is not None and nxt.token_type == TokenType.STRING:
+                # interval 'literal' [field …]: a cast of the whole text (sqlglot keeps only '1 day' of
+                # '1 day 02:03:04')
                 spec = _field_spec(toks, i + 2)
-                if spec is not None:
-                    out += [nxt, Token(TokenType.DCOLON, "::", t.line, t.col, t.start, t.end), _type_token(t, spec[1])]
-                    i = spec[0]
-                    continue
+                typmod, end = (spec[1], spec[0]) if spec is not None else (-1, i + 2)
+                out += [nxt, Token(TokenType.DCOLON, "::", t.line, t.col, t.start, t.end), _type_token(t, typmod)]
+                i = end
+                continue
             # the type interval field [to field] [(p)]
             spec = _field_spec(toks, i + 1)
             if spec is not None:

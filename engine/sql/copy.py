@@ -155,7 +155,9 @@ def prepare_copy(session: Any, sql: str, c: Cursor, given: list[int]) -> Stateme
     opts = {}
     _options(c, opts)
     reg = getattr(session.db, "registry", None)
-    td = reg.get(name, schema or "public") if reg is not None else None
+    from engine.sql.schemas import find_table
+
+    td = find_table(session, name, schema) if reg is not None else None
     if td is None:
         raise UndefinedTable(f'relation "{name}" does not exist')
     if colnames is None:  # COPY FROM fills the declared columns (the system id is derived), TO shows SELECT *'s
@@ -168,7 +170,7 @@ def prepare_copy(session: Any, sql: str, c: Cursor, given: list[int]) -> Stateme
         cols.append(Column(n, col.type_oid, col.typmod, td.oid, col.attnum))
     spec = _spec(direction, cols, opts)
     if direction == "in":
-        spec.target = (td.name, list(colnames))
+        spec.target = (td.name, list(colnames), td.schema)
 
         def run_in(s: Any, txn: Any, values: list[Any]) -> Result:
             return Result(tag="COPY", copy=CopySpec(**spec.__dict__))
@@ -176,7 +178,7 @@ def prepare_copy(session: Any, sql: str, c: Cursor, given: list[int]) -> Stateme
     names = list(colnames)
 
     def run_out(s: Any, txn: Any, values: list[Any]) -> Result:
-        t = s.db.registry.get(name, schema or "public")
+        t = s.db.registry.get(td.name, td.schema)
         rows = [tuple(r.get(n) for n in names) for r in txn.scan(t)]
         out = CopySpec(**{**spec.__dict__, "rows": iter(rows)})
         return Result(tag="COPY", copy=out, tag_counts_rows=True)

@@ -612,8 +612,8 @@ def _delete(session: Any, sql: str, node: exp.Delete, params: dict[int, int], gi
 # ------------------------------------------------------------------ COPY FROM
 def copy_in(session: Any, txn: Any, spec: CopySpec, rows: Any) -> Result:
     """Insert the decoded rows of a COPY FROM STDIN: all or nothing."""
-    name, colnames = spec.target
-    td = session.db.registry.get(name)
+    name, colnames, *rest = spec.target
+    td = session.db.registry.get(name, rest[0] if rest else "public")
     if td is None:
         raise UndefinedTable(f'relation "{name}" does not exist')
     n = insert_rows(session, txn, td, colnames, list(rows), [c.type_oid for c in spec.columns])

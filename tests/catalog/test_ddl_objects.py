@@ -468,3 +468,19 @@ def test_ddl_objects_survive_restart() -> None:
             assert c.execute("select count(*) from c").fetchone() == (0,)
     finally:
         srv.cleanup()
+
+
+def test_copy_through_search_path(rem_ddl: RemServer) -> None:
+    with psycopg.connect(rem_ddl.dsn, autocommit=True) as c:
+        c.execute("drop schema if exists cs cascade")
+        c.execute("create schema cs")
+        c.execute("create table cs.t (a int primary key, b text)")
+        c.execute("set search_path to cs")
+        with c.cursor().copy("copy t from stdin") as cp:
+            cp.write_row((1, "x"))
+        with c.cursor().copy("copy cs.t (a, b) from stdin") as cp:
+            cp.write_row((2, "y"))
+        assert c.execute("select * from cs.t order by a").fetchall() == [(1, "x"), (2, "y")]
+        with c.cursor().copy("copy t to stdout") as cp:
+            assert b"".join(bytes(x) for x in cp) == b"1\tx\n2\ty\n"
+        c.execute("drop schema cs cascade")

@@ -102,7 +102,8 @@ def make(name: str, oids: list[int], distinct: bool = False) -> Agg:
         return Agg(name, rt, lambda: None, step_avg, lambda s: _avg_final(s, a0))
     if name in ("min", "max"):
         pick = min if name == "min" else max
-        rt = T.TEXT if a0 == T.UNKNOWN else a0
+        # PostgreSQL has min/max(text) but none for varchar/name: those arguments are coerced to text
+        rt = T.TEXT if a0 in (T.UNKNOWN, T.VARCHAR, T.NAME) else a0
         if family(rt) in ("json",) and rt == T.JSON:
             raise _nofn(name, oids)
 

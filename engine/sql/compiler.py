@@ -682,6 +682,9 @@ class Compiler:
             return self._quantified(node.this, q, op)
         if isinstance(rhs, (exp.Any, exp.All)):
             return self._quantified(node.this, rhs, op)
+        la, ra = _row_items(node.this), _row_items(rhs)
+        if la is not None and ra is not None:
+            return self._row_compare(la, ra, op)
         a, b = self.coerce_pair(node.this, rhs, op)
         cmp = _CMP_FN[op]
         fa, fb = a.fn, b.fn
@@ -707,6 +710,35 @@ class Compiler:
             if y is None:
                 return None
             return cmp(x, y)
+
+        return CE(f, T.BOOL)
+
+    def _row_compare(self, left: list[exp.Expression], right: list[exp.Expression], op: str) -> CE:
+        """``(a, b) op (c, d)``: fields compared pairwise after type resolution, as PostgreSQL's row comparison."""
+        if len(left) != len(right):
+            raise SyntaxError_("unequal number of entries in row expressions")
+        pairs = [self.coerce_pair(x, y, op) for x, y in zip(left, right, strict=True)]
+        fns = [(x.fn, y.fn) for x, y in pairs]
+        cmp = _CMP_FN[op]
+
+        def f(r: tuple[Any, ...], st: ExecState) -> Any:
+            unknown = False
+            for fx, fy in fns:
+                x, y = fx(r, st), fy(r, st)
+                if x is None or y is None:
+                    if op in ("=", "<>"):
+                        unknown = True
+                        continue
+                    return None
+                if x != y:
+                    if op == "=":
+                        return False
+                    if op == "<>":
+                        return True
+                    return cmp(x, y)
+            if unknown:
+                return None
+            return op in ("=", "<=", ">=")
 
         return CE(f, T.BOOL)
 
@@ -1442,7 +1474,7 @@ class Compiler:
             b = self.compile(base)
             et = T.element_of(b.oid)
             if et:
-                subs = [self.compile(self._subscript(br, br.expressions[0]), T.INT4).fn for br in reversed(chain)]
+                subs = [self._int_subscript(self._subscript(br, br.expressions[0])).fn for br in reversed(chain)]
                 return self._subscripts(b, subs, et, node)
         a = self.compile(node.this)
         if len(node.expressions) != 1:
@@ -1455,6 +1487,8 @@ class Compiler:
             return self.named(CE(lambda r, st: None if (x := fa(r, st)) is None
                                  else x[max(lo(r, st), 1) - 1: hi(r, st)], a.oid), node)
         i = self.compile(self._subscript(node, idx), T.INT4)
+        if a.oid not in (T.JSON, T.JSONB) and i.oid not in INTS:
+            i = self._int_subscript(self._subscript(node, idx))
         if a.oid in (T.JSON, T.JSONB):
             return self.named(self._json_get(a, i, False), node)
         et = T.element_of(a.oid)
@@ -1477,12 +1511,17 @@ class Compiler:
 
         return self.named(CE(f, et), node)
 
+    def _int_subscript(self, idx: exp.Expression) -> CE:
+        """An array subscript as an integer (numeric subscripts round, like an assignment to int4)."""
+        ce = self.compile(idx, T.INT4)
+        return ce if ce.oid in INTS else self.cast_ce(ce, T.INT4)
+
     @staticmethod
     def _subscript(node: exp.Bracket, idx: exp.Expression) -> exp.Expression:
         """The 1-based subscript: sqlglot stores PostgreSQL's literal subscripts 0-based where it typed the
         operand as an array (or did not know its type)."""
         t = node.this.type
-        if isinstance(idx, exp.Literal) and not idx.is_string and (
+        if isinstance(idx, exp.Literal) and not idx.is_string and str(idx.this).isdigit() and (
                 t is None or t.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY)):
             return exp.Literal.number(int(idx.this) + 1)
         return idx
@@ -2033,6 +2072,17 @@ _NAN_TYPES = frozenset({T.NUMERIC, T.FLOAT4, T.FLOAT8})
 
 def _nan_key(v: Any) -> tuple[int, Any]:
     return (1, 0) if v != v else (0, v)
+
+
+def _row_items(node: exp.Expression) -> list[exp.Expression] | None:
+    """The fields of a row constructor ``(a, b)`` / ``ROW(a, b)``, else None."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Tuple):
+        return list(node.expressions)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "row":
+        return list(node.expressions)
+    return None
 
 
 def _tz_sensitive(src: int, dst: int) -> bool:

@@ -924,6 +924,11 @@ class Planner:
         for a in args:
             _no_aggs(a, "aggregate function calls", nested=True)
         ces = [comp.compile(a) for a in args]
+        if name in ("sum", "avg") and ces and ces[0].oid == T.UNKNOWN:
+            from engine.errors import AmbiguousFunction
+            raise AmbiguousFunction(f"function {name}(unknown) is not unique",
+                                    hint="Could not choose a best candidate function. You might need to add "
+                                         "explicit type casts.")
         if name == "string_agg":
             ces = [comp.cast_ce(c, T.TEXT) if c.oid == T.UNKNOWN else c for c in ces]
         from engine.sql import stat_aggregates

@@ -367,6 +367,12 @@ class RemSession:
                 self.txn.rollback()
             except Exception:  # noqa: BLE001 - closing: nothing to report to
                 pass
+        try:
+            from engine.schema import journal
+
+            journal.finish(self, False)  # DDL of a transaction block left open is undone, as at ROLLBACK
+        except Exception:  # noqa: BLE001 - closing: nothing to report to
+            pass
         self.txn = None
         self.cursors.clear()
         self.sql_prepared.clear()

@@ -5,6 +5,7 @@ search_path, sequences and identity options, views, comments. Each test runs the
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -484,3 +485,17 @@ def test_copy_through_search_path(rem_ddl: RemServer) -> None:
         with c.cursor().copy("copy t to stdout") as cp:
             assert b"".join(bytes(x) for x in cp) == b"1\tx\n2\ty\n"
         c.execute("drop schema cs cascade")
+
+
+def test_ddl_of_an_abandoned_transaction_is_undone(rem_ddl: RemServer) -> None:
+    c = psycopg.connect(rem_ddl.dsn, autocommit=True)
+    c.execute("drop table if exists abandoned")
+    c.execute("begin")
+    c.execute("create table abandoned (a int primary key)")
+    c.close()
+    with psycopg.connect(rem_ddl.dsn, autocommit=True) as c2:
+        for _ in range(50):  # the server closes the session when it notices the disconnect
+            if c2.execute("select count(*) from pg_class where relname = 'abandoned'").fetchone() == (0,):
+                break
+            time.sleep(0.1)
+        assert c2.execute("select count(*) from pg_class where relname = 'abandoned'").fetchone() == (0,)

@@ -438,8 +438,10 @@ class Compiler:
         try:
             depth, idx, ci = self.scope.resolve(qual, name)
         except UndefinedColumn:
-            if qual is None and node.this.quoted is False and name.lower() in ("current_user", "session_user", "user"):
-                return self.c_CurrentUser(node, hint)
+            if qual is None and node.this.quoted is False and name.lower() in ("current_user", "session_user", "user",
+                                                                                  "current_role"):
+                ce = self.c_CurrentUser(node, hint)
+                return CE(ce.fn, ce.oid, name=name.lower(), strength=2)
             if qual is None:
                 whole = self._whole_row(name)
                 if whole is not None:
@@ -576,6 +578,11 @@ class Compiler:
         if isinstance(target, exp.Null):
             f: Fn = lambda r, st: fa(r, st) is None
         elif isinstance(target, exp.Boolean):
+            if a.oid not in (T.BOOL, T.UNKNOWN):
+                raise DatatypeMismatch(f"argument of IS {'TRUE' if target.this else 'FALSE'} must be type boolean, "
+                                       f"not type {type_name(a.oid)}")
+            if a.oid == T.UNKNOWN:
+                fa = self.cast_ce(a, T.BOOL).fn
             want = bool(target.this)
             f = lambda r, st: fa(r, st) is want
         elif isinstance(target, exp.Var) and target.name.upper() == "UNKNOWN":

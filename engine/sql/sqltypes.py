@@ -165,6 +165,8 @@ def datatype_oid(dt: exp.DataType) -> tuple[int, int]:
         name = kind.name if isinstance(kind, exp.Identifier) else None
         if name and name.startswith("rem.interval "):  # engine.sql.pgsyntax: interval with fields/precision
             return T.INTERVAL, int(name.split()[1])
+        if name == "char" and isinstance(kind, exp.Identifier) and kind.quoted:
+            return T.CHAR, -1  # "char": the one-byte internal type, not character(1)
     if isinstance(dt.this, exp.Interval):
         return T.INTERVAL, _interval_unit_typmod(dt.this)
     if dt.this == exp.DataType.Type.INTERVAL and dt.expressions:

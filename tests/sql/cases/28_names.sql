@@ -1,0 +1,22 @@
+-- Output column names and types of everyday expressions; "char"; current_role; IS TRUE type check
+select 1::int as "X", 'a' || 'b', -x, x + 1, (x), ((x)), x::text::int from (select 1 as x) s;
+select array_agg(x), count(1), count(*), count(x), max(x) + 1, (max(x)), -max(x) from (select 1 as x) s;
+select now()::date, current_date::text, cast(x as varchar(3)), x::numeric(5,2), 'ab'::"char", 'a'::name from (select 1 as x) s;
+select exists (select 1) as e, not exists (select 1), array(select 1), array[1,2], row(1), (1, 2);
+select coalesce(x, 0), nullif(x, 0), greatest(x, 1), least(x), case x when 1 then 'a' end from (select 1 as x) s;
+select x is null, x is not null, x is true, x = 1, x in (1), x between 0 and 2, x like 'a' from (select '1' as x) s;
+select t.*, t from (select 1 as a, 2 as b) t;
+select s.x, s.* from (select 1 as x) s;
+select 'lit', 1.5, true, null, interval '1 day', date '2020-01-01', timestamp '2020-01-01';
+select json_build_object('a', 1)->'a', '{"a":1}'::jsonb->>'a', '[1]'::jsonb->0, '{"a":{"b":1}}'::jsonb#>'{a,b}', '{"a":{"b":1}}'::jsonb#>>'{a,b}';
+select x.y from (select 1 as y) x;
+select (select max(y) from (select 1 as y) q), (select 1 as one where false);
+select upper(x) as "UP", lower(x) lo from (select 'a' as x) s;
+select count(*) over (), row_number() over w, sum(x) over (partition by x) from (select 1 as x) s window w as ();
+select generate_series(1, 2), unnest(array['a']), regexp_split_to_table('a b', ' ');
+select position('a' in 'ba'), substring('abc' from 2), trim(' a '), overlay('abc' placing 'X' from 2), extract(day from date '2020-01-02');
+select current_user, session_user, current_role, current_schema, user;
+select localtimestamp is not null, current_time is not null, localtime is not null;
+select (array[1,2])[1] as first, ('{"a":1}'::jsonb)['a'];
+select x::oid, x::regclass, 'pg_class'::regclass, 'int4'::regtype, 'now'::regproc from (select 1259 as x) s;
+select 'true' is true, null is false, 't'::bool is not true;

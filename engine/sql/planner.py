@@ -74,7 +74,10 @@ class Planner:
         if isinstance(node, exp.SetOperation):
             return self.setop(node, parent)
         if isinstance(node, exp.Values):
-            return self.values(node, parent)
+            step = self.values(node, parent)
+            if node.args.get("order") or node.args.get("limit") or node.args.get("offset"):
+                step = self._order_limit_outer(node, step, parent)  # VALUES … ORDER BY … LIMIT …
+            return step
         if isinstance(node, exp.Paren):
             return self.query(node.this, parent)
         raise FeatureNotSupported(f"statement not supported here: {type(node).__name__}")
@@ -647,7 +650,7 @@ class Planner:
                 q = e.table if isinstance(e, exp.Column) else None
                 got = False
                 for i, c in enumerate(scope.cols):
-                    if c.hidden is True or (c.hidden == "using" and q is None) or (q and c.qual != q):
+                    if c.hidden is True or (c.hidden in ("using", "qualonly") and q is None) or (q and c.qual != q):
                         continue
                     col = exp.Column(this=exp.to_identifier(c.name, quoted=True),
                                      table=exp.to_identifier(c.qual, quoted=True) if c.qual else None)
@@ -1403,10 +1406,19 @@ class _Relabel(plan.Step):
 
 
 class _UsingCoalesce(plan.Step):
-    """RIGHT/FULL JOIN … USING: the merged column takes the right value where the left one is missing."""
+    """RIGHT/FULL JOIN … USING: the merged column (unqualified ``x``) is coalesce(left, right), inserted where the
+    left column was; the left and right columns keep their own values for ``a.x`` / ``b.x``."""
 
     def __init__(self, child: plan.Join, conds: list[tuple[int, int]]) -> None:
-        self.child, self.conds, self.cols = child, conds, child.cols
+        self.child = child
+        self.conds = sorted(conds, reverse=True)  # insert from the right so earlier positions stay valid
+        cols = list(child.cols)
+        for li, _ in self.conds:
+            c = cols[li]
+            cols[li] = ColInfo(c.qual, c.name, c.oid, c.typmod, hidden="qualonly",  # type: ignore[arg-type]
+                               table_oid=c.table_oid, attnum=c.attnum)
+            cols.insert(li, ColInfo(None, c.name, c.oid, c.typmod))
+        self.cols = cols
 
     def explain(self, depth: int = 0) -> list[str]:
         return self.child.explain(depth)

@@ -49,7 +49,8 @@ class Scope:
     def lookup(self, qual: str | None, name: str) -> list[int]:
         """Indexes of columns matching ``qual.name`` in this scope (no parents)."""
         return [i for i, c in enumerate(self.cols)
-                if c.name == name and (qual is None or c.qual == qual) and not (qual is None and c.hidden == "using")]
+                if c.name == name and (qual is None or c.qual == qual)
+                and not (qual is None and c.hidden in ("using", "qualonly"))]
 
     def resolve(self, qual: str | None, name: str) -> tuple[int, int, ColInfo]:
         """(depth, index, column) of a column reference; raises 42703/42702/42P01."""

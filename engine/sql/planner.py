@@ -1425,11 +1425,11 @@ class _UsingCoalesce(plan.Step):
 
     def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
         out = []
+        conds = self.conds
         for r in self.child.run(st):
             lst = list(r)
-            for li, ri in self.conds:
-                if lst[li] is None:
-                    lst[li] = lst[ri]
+            for li, ri in conds:
+                lst.insert(li, r[li] if r[li] is not None else r[ri])
             out.append(tuple(lst))
         return out
 

@@ -32,7 +32,7 @@ class FunctionDef:
     variadic: bool = False
     arg_names: tuple[str, ...] | None = None  # for named arguments (``depth => 2``)
     description: str = ""
-    prunes_columns: bool = False  # set-returning: impl takes ``columns=`` (output names the query uses; None = all)
+    prunes_columns: bool = False  # set-returning, yields tuples: impl takes ``columns=`` (output names used; None = all)
 
 
 _FUNCTIONS: dict[str, list[FunctionDef]] = {}

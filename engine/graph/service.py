@@ -138,27 +138,35 @@ def row_data(table: TableDef, row: dict[str, Any]) -> dict[str, Any]:
     return {c: (v if type(v := get(c)) in _PLAIN else jsonable(v)) for c in data_columns(table)[0]}
 
 
-def _rows(adj: Adjacency, starts: list[int], levels: list[Level], paths: bool, tables: bool, keys: bool
-          ) -> list[tuple[Any, ...]]:
-    """(id, table oid, key, depth, path uuids, rel_type, weight) per reached node, in BFS order; the path,
-    table and key are None unless asked for (caller holds ``adj.lock``)."""
+def _rows(adj: Adjacency, starts: list[int], levels: list[Level], paths: bool,
+          table_name: Callable[[int], str | None] | None, keys: bool) -> list[tuple[Any, ...]]:
+    """TRAVERSE rows (``data`` None) per reached node, in BFS order; the path, entity type (``table_name`` of
+    the node's table OID) and key are None unless asked for (caller holds ``adj.lock``)."""
     ids, rels, keyl, tabl = adj.ids, adj.rels, adj.keys, adj.table
     out: list[tuple[Any, ...]] = []
     append = out.append
     upath: dict[int, list[uuid.UUID]] = {s: [ids[s]] for s in starts} if paths else {}
+    names: dict[int, str | None] = {}
     for lv in levels:
         d = lv.depth
         nodes = lv.nodes.tolist()
         parents = lv.parents.tolist()
-        toid = tabl[lv.nodes].tolist() if tables else [0] * len(nodes)
-        for x, p, r, w, oid in zip(nodes, parents, lv.rels.tolist(), lv.weights.tolist(), toid, strict=True):
+        if table_name is not None:
+            types = [names[o] if o in names else names.setdefault(o, table_name(o)) for o in tabl[lv.nodes].tolist()]
+        else:
+            types = [None] * len(nodes)
+        if not paths and not keys:
+            out.extend([(ids[x], et, None, d, None, rels[r], w, None)
+                        for x, r, w, et in zip(nodes, lv.rels.tolist(), lv.weights.tolist(), types, strict=True)])
+            continue
+        for x, p, r, w, et in zip(nodes, parents, lv.rels.tolist(), lv.weights.tolist(), types, strict=True):
             u = ids[x]
             if paths:
                 path: list[uuid.UUID] | None = upath[p] + [u]
                 upath[x] = path  # type: ignore[assignment]
             else:
                 path = None
-            append((u, oid, keyl[x] if keys else None, d, path, rels[r], w))
+            append((u, et, keyl[x] if keys else None, d, path, rels[r], w, None))
     return out
 
 
@@ -410,7 +418,7 @@ class GraphService:
             with adj.lock:
                 idx = [adj.index[s] for s in starts]
                 rows = _rows(adj, idx, bfs(adj, idx, depth, direction, types, limit), need_path,
-                             "entity_type" in want or need_data, "key" in want)
+                             self._table_name if "entity_type" in want else None, "key" in want)
             if need_data or (txn is not None and getattr(txn, "has_writes", True)):
                 assert txn is not None
                 got = self._fetch(txn, [r[0] for r in rows], need_data)
@@ -420,14 +428,12 @@ class GraphService:
             if own and txn is not None:
                 txn.rollback()
         if got is None:
-            names = {oid: self._table_name(oid) for oid in {r[1] for r in rows}} if rows and rows[0][1] else {}
-            return [(i, names.get(oid), k, d, p, r, w, None) for i, oid, k, d, p, r, w in rows]
+            return rows
         out = []
-        for i, oid, k, d, p, r, w in rows:
+        for i, et, k, d, p, r, w, _ in rows:
             hit = got.get(i)
             if hit is not None:
-                t = hit[0]
-                out.append((i, t.name if oid else None, k, d, p, r, w, hit[1] if need_data else None))
+                out.append((i, et, k, d, p, r, w, hit[1] if need_data else None))
         return out
 
     def _is_node(self, ref: str | uuid.UUID) -> bool:

@@ -260,8 +260,12 @@ class Planner:
             def gen(vals: list[Any]) -> list[tuple[Any, ...]]:
                 return [tuple(r) if isinstance(r, (tuple, list)) else (r,) for r in impl(*vals)]
             if fd.needs_ctx:
+                tuples = fd.prunes_columns  # such functions yield tuples already
+
                 def run_ctx(st: ExecState) -> list[tuple[Any, ...]]:
                     vals = [c.fn((), st) for c in ces]
+                    if tuples:
+                        return list(impl(st.ctx, *vals))
                     return [tuple(r) if isinstance(r, (tuple, list)) else (r,) for r in impl(st.ctx, *vals)]
                 return plan.FunctionScan(name, self._rename(cols, a, colnames), run_ctx)
         fns = [c.fn for c in ces]

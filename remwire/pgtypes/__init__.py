@@ -159,7 +159,28 @@ def text_encoder(oid: int, opts: TextOptions = DEFAULT_TEXT_OPTIONS) -> Encoder:
         return lambda v: str(v).encode() if type(v) is int else format_text(oid, v, opts).encode()
     if oid == t.BOOL:
         return lambda v: b"t" if v else b"f"
+    fast = _fast_text(oid, opts)
+    if fast is not None:
+        return fast
     return lambda v: format_text(oid, v, opts).encode()
+
+
+def _fast_text(oid: int, opts: TextOptions) -> Encoder | None:
+    """Direct text encoders of uuid, float8, jsonb and uuid[] (the columns of graph rows): the same bytes as
+    ``format_text`` without its dispatch."""
+    from engine.textio import format_array, format_float8
+    from engine.textio_json import format_json
+
+    if oid == t.UUID:
+        return lambda v: str(v).encode()
+    if oid == t.FLOAT8:
+        efd = opts[3]
+        return lambda v: format_float8(float(v), efd).encode()
+    if oid == t.JSONB:
+        return lambda v: format_json(v).encode()
+    if oid == t.array_of(t.UUID):
+        return lambda v: format_array(t.UUID, v).encode() if type(v) is list else format_text(oid, v, opts).encode()
+    return None
 
 
 @cache

@@ -42,3 +42,15 @@ def test_uuid_arrays_print_like_the_general_path(us: list[uuid.UUID]) -> None:
     want = "{" + ",".join(str(u) for u in us) + "}"
     assert textio.format_text(T.array_of(T.UUID), us) == want
     assert textio.format_text(T.array_of(T.UUID), us + [None]) == want[:-1] + ("," if us else "") + "NULL}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.uuids(), st.floats(), st.dictionaries(st.text(), scalars, max_size=4), st.lists(st.uuids(), max_size=4),
+       st.sampled_from([-15, 0, 1, 3]))
+def test_wire_text_encoders_print_like_format_text(u, f, d, us, efd) -> None:
+    from remwire import pgtypes
+
+    opts = ("ISO, MDY", "UTC", "postgres", efd)
+    for oid, v in ((T.UUID, u), (T.FLOAT8, f), (T.JSONB, d), (T.array_of(T.UUID), us),
+                   (T.array_of(T.UUID), us + [None]), (T.UUID, str(u))):
+        assert pgtypes.text_encoder(oid, opts)(v) == pgtypes.format_text(oid, v, opts).encode()

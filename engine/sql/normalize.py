@@ -9,7 +9,8 @@ a parameter is planned exactly like the literal:
 * integers (digits only) anywhere except positional references (``ORDER BY 1``, ``GROUP BY 1``, ``DISTINCT ON``),
   ``LIMIT``/``OFFSET``/``FETCH`` counts, array subscripts, type modifiers (``varchar(10)``), and before ``::``;
   they become parameters typed int4 or int8 by value, as the planner types the literal;
-* plain ``'...'`` strings right after a comparison operator or inside an ``IN (...)`` list, not before ``::``,
+* plain ``'...'`` strings right after a comparison operator, inside an ``IN (...)`` list or as a whole element of
+  an ``INSERT … VALUES`` row, not before ``::``,
   ``COLLATE`` or a subscript; they become parameters of unknown type that take the context's type, and are bound
   only when that type is a text or integer type (else the caller plans the statement in full).
 """
@@ -82,6 +83,7 @@ def normalize(sql: str) -> Normalized | None:
     last = 0
     parens: list[str] = []  # the significant token before each open paren
     by_depth: int | None = None  # paren depth of an ORDER BY / GROUP BY / PARTITION BY list
+    values_depth: int | None = None  # paren depth of an INSERT's VALUES keyword while its rows are read
     prev_kind = prev_text = ""
     prev_end = -1
     for i, (kind, text, start, end) in enumerate(toks):
@@ -97,6 +99,10 @@ def normalize(sql: str) -> Normalized | None:
                 if parens:
                     parens.pop()
         elif kind == "word":
+            if text == "VALUES" and toks[0][1] == "INSERT" and values_depth is None:
+                values_depth = len(parens)
+            elif values_depth is not None and len(parens) == values_depth:
+                values_depth = None  # ON CONFLICT, RETURNING, …: the rows are over
             if text == "BY":
                 by_depth = len(parens)
             elif by_depth is not None and text in _BY_END and len(parens) == by_depth:
@@ -110,7 +116,10 @@ def normalize(sql: str) -> Normalized | None:
                 lift = int(text)
         elif kind == "str":
             in_list = prev_text in ("(", ",") and bool(parens) and parens[-1] == "IN"
-            if ((prev_text in _COMPARE or in_list) and not (prev_kind in ("word", "num") and start == prev_end)
+            # a whole element of an INSERT … VALUES row: takes the target column's type
+            in_row = (values_depth is not None and len(parens) == values_depth + 1 and prev_text in ("(", ",")
+                      and nxt_text in (",", ")"))
+            if ((prev_text in _COMPARE or in_list or in_row) and not (prev_kind in ("word", "num") and start == prev_end)
                     and nxt_text not in _NO_LITERAL_BEFORE):
                 lift = text[1:-1].replace("''", "'")
         if lift is not None:

@@ -67,6 +67,19 @@ VARIED = [
     *[f"delete from lit_w where id = {i} returning id" for i in (12, 99)],
     *[f"delete from lit_w where t = '{v}' and id in ({a}, {b})" for v, a, b in (("u", 10, 11), ("3", 1, 2))],
     "select * from lit_w order by id",
+    *[f"insert into lit_w (id, t, s, b) values ({i}, '{v}', '{i}', '{i * 2}') returning *" for i, v in
+      ((20, "a"), (21, "it''s"), (22, ""))],
+    *[f"insert into lit_w values ({i}, '{v}', {i}, {i}, {i}, {i}, true, '2020-01-0{i - 29}', '{{}}')"
+      for i, v in ((30, "x"), (31, "y"))],
+    "insert into lit_w (id, t) values (40, 'r1'), (41, 'r2'), (42, 'r3')",
+    "insert into lit_w (id, t) values (43, 'r4'), (44, 'r5'), (45, 'r6')",
+    "insert into lit_w (id, s) values (46, 'x')",
+    "insert into lit_w (id, s) values (47, '99999')",
+    "insert into lit_w (id, ok) values (48, 'maybe')",
+    "insert into lit_w (id, t) values (49, 'n' || 'm'), (50, upper('q'))",
+    "insert into lit_t (id, v, vc) values (500, 'long', 'toolongvalue')",
+    "insert into lit_t (id, v, vc) values (501, 'ok', 'short')",
+    "select id, t, s, b, ok, d, j from lit_w where id >= 20 order by id",
 ]
 
 

@@ -49,6 +49,7 @@ STMT = 250  # rows per statement in the ingest benchmark
 RESULTS = ROOT / "benchmarks" / "results" / "vector.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- BEGIN vectors (benchmarks/vector.py) -->", "<!-- END vectors -->"
+NOTE = ("Over the wire the vector parameter is sent in pgvector's binary form (as pgvector-python does; one row shows text); `REM − raw − RTT` is REM's p50 minus raw FAISS on the very graph REM saved (loaded into the benchmark process, one thread) minus a prepared `SELECT 1` round trip measured in the same loop. Filtered over the wire: the first query per filter value scans the table (it dominates p99), later ones reuse the resolved allowed set; those rows use the first 10–20 queries only (the first 20 of clustered-1m are harder at 50 %: the in-process index gives 0.920 on them too), the in-process rows 200 queries. The clustered-1m run is kept from its last run (`P8_BENCH_VECTOR_1M=1` reruns it, ~45 min).")
 
 
 def pct(a: list[float], p: float) -> float:
@@ -329,7 +330,7 @@ def write_doc(text: str, meta: str) -> None:
     section = (f"{BEGIN}\n## Vectors\n\n`make bench` → `benchmarks/vector.py`. {meta}\n"
                "One client, one thread, single queries: in-process (REM's `VectorService`, next to raw FAISS on the "
                "same data, interleaved query by query) and over the wire (psycopg → `rem serve`). Latencies move 1.5–3× between runs on "
-               "this shared 2-vCPU machine: compare rows of the same run.\n\n" + text + f"\n{END}\n")
+               "this shared 2-vCPU machine: compare rows of the same run.\n" + NOTE + "\n\n" + text + f"\n{END}\n")
     if BEGIN in doc and END in doc:
         a, b = doc.index(BEGIN), doc.index(END) + len(END)
         doc = doc[:a] + section.rstrip("\n") + doc[b:]

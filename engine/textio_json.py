@@ -36,6 +36,8 @@ def _reject_constant(name: str) -> Any:
 
 
 _LONG_NUMBER = re.compile(r"[0-9][0-9.]{15,}")  # a number that may not survive a float64 round trip
+_EXPONENT = re.compile(r"[0-9][eE][-+]?[0-9]")  # 1e2: a numeric 100 in jsonb, printed without a fraction
+_TRAILING_ZERO = re.compile(r"[0-9]\.[0-9]*0(?![0-9])")  # 1.50: jsonb numerics keep their scale
 
 
 def parse_json(text: str, typ: str = "json") -> Any:
@@ -45,11 +47,12 @@ def parse_json(text: str, typ: str = "json") -> Any:
     float64 keeps its fractions as Decimal (jsonb numbers are PostgreSQL numerics: no precision is lost)."""
     try:
         v = orjson.loads(text)
-        if _LONG_NUMBER.search(text) is not None:
+        if _LONG_NUMBER.search(text) is not None or _EXPONENT.search(text) is not None \
+                or _TRAILING_ZERO.search(text) is not None:
             v = json.loads(text, parse_float=_exact_float)
     except orjson.JSONDecodeError:
         try:
-            v = json.loads(text, parse_constant=_reject_constant)
+            v = json.loads(text, parse_constant=_reject_constant, parse_float=_exact_float)
         except (ValueError, RecursionError) as e:
             detail = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
             raise InvalidTextRepresentation(f"invalid input syntax for type {typ}", detail=detail) from None
@@ -59,6 +62,10 @@ def parse_json(text: str, typ: str = "json") -> Any:
 def _exact_float(s: str) -> float | Decimal:
     """A JSON fraction as float when that is exact to its digits, else as Decimal."""
     f = float(s)
+    if "e" in s or "E" in s:
+        return Decimal(s)  # numeric's scale: 1.5e1 is 15 (and 1e400 is a number, not infinity)
+    if s.endswith("0") and "." in s and s != repr(f):
+        return Decimal(s)  # 1.50 keeps its scale (1.0 prints the same either way)
     if len(s) <= 15 or not math.isfinite(f) or Decimal(repr(f)) == Decimal(s):
         return f
     return Decimal(s)

@@ -1559,6 +1559,10 @@ class Compiler:
                     from engine.textio_json import format_json
 
                     return format_json(v) if a.oid == T.JSONB else format_json(v, sort=False, compact=True)
+                if isinstance(v, (Decimal, float)):
+                    from engine.textio_json import format_json_number
+
+                    return format_json_number(v)
                 return str(v)
 
             return CE(lambda r, st: None if (x := fa(r, st)) is None or (key := fk(r, st)) is None
@@ -1652,6 +1656,10 @@ class Compiler:
                 from engine.textio_json import format_json
 
                 return format_json(v) if inner.oid == T.JSONB else format_json(v, sort=False, compact=True)
+            if isinstance(v, (Decimal, float)):
+                from engine.textio_json import format_json_number
+
+                return format_json_number(v)
             return str(v)
 
         return CE(lambda r, st: t(f(r, st)), T.TEXT)

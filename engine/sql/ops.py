@@ -24,8 +24,9 @@ def check_int(oid: int, v: int) -> int:
     return v
 
 
-def check_float(v: float, oid: int = T.FLOAT8) -> float:
-    if math.isinf(v):
+def check_float(v: float, oid: int = T.FLOAT8, inputs: tuple[float, ...] = ()) -> float:
+    """Overflow check of a float result (an infinite input may give an infinite result, as in PostgreSQL)."""
+    if math.isinf(v) and not any(math.isinf(x) for x in inputs):
         raise NumericValueOutOfRange("value out of range: overflow")
     return v
 
@@ -78,7 +79,8 @@ def add(a: Any, b: Any, oid: int) -> Any:
     if oid in INT_RANGE:
         return check_int(oid, a + b)
     if oid in (T.FLOAT4, T.FLOAT8):
-        return check_float(float(a) + float(b))
+        fa, fb = float(a), float(b)
+        return check_float(fa + fb, inputs=(fa, fb))
     return CTX.add(to_num(a, oid), to_num(b, oid))
 
 
@@ -86,7 +88,8 @@ def sub(a: Any, b: Any, oid: int) -> Any:
     if oid in INT_RANGE:
         return check_int(oid, a - b)
     if oid in (T.FLOAT4, T.FLOAT8):
-        return check_float(float(a) - float(b))
+        fa, fb = float(a), float(b)
+        return check_float(fa - fb, inputs=(fa, fb))
     return CTX.subtract(to_num(a, oid), to_num(b, oid))
 
 
@@ -94,7 +97,8 @@ def mul(a: Any, b: Any, oid: int) -> Any:
     if oid in INT_RANGE:
         return check_int(oid, a * b)
     if oid in (T.FLOAT4, T.FLOAT8):
-        return check_float(float(a) * float(b))
+        fa, fb = float(a), float(b)
+        return check_float(fa * fb, inputs=(fa, fb))
     return CTX.multiply(to_num(a, oid), to_num(b, oid))
 
 
@@ -107,7 +111,8 @@ def div(a: Any, b: Any, oid: int) -> Any:
     if oid in (T.FLOAT4, T.FLOAT8):
         if float(b) == 0.0:
             raise DivisionByZero("division by zero")
-        return check_float(float(a) / float(b))
+        fa, fb = float(a), float(b)
+        return check_float(fa / fb, inputs=(fa, fb))
     return numeric_div(to_num(a, oid), to_num(b, oid))
 
 

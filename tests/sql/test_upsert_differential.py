@@ -70,6 +70,8 @@ insert into u_mail values (1, 'z@x', 0) on conflict (id) do update set email = e
 insert into u_mail (id, email) values (6, 'b@x') on conflict (email) do update set n = excluded.n returning id, email, n;
 insert into u_mail (id, email) values (7, 'q@x'), (8, 'q@x') on conflict (email) do nothing returning id;
 insert into u_mail (id, email) values (9, 'q@x') on conflict (email) do update set n = 1;
+insert into u_mail (id, email, n) values (10, null, 1), (11, null, 2) on conflict (email) do update set n = 0 returning id, email, n;
+insert into u_mail (id, email, n) values (12, null, 1) on conflict (email) do nothing returning id;
 select * from u_mail order by id;
 -- composite primary key
 insert into u_pair values (1, 'x', 1), (1, 'y', 2), (2, 'x', 3);

@@ -337,8 +337,8 @@ class RemStore:
         renames = {prev_user[a]: n for a, n in new_user.items() if a in prev_user and prev_user[a] != n}
         dropped = {n for n in prev_user.values() if n not in new_names and n not in renames}
         added = {n for n in new_names if n not in prev_user.values() and n not in renames.values()}
-        ix_changed = ({(i.oid, tuple(i.columns)) for i in prev.indexes}
-                      != {(i.oid, tuple(i.columns)) for i in t.indexes})
+        ix_changed = ({(i.oid, tuple(i.columns)) for i in prev.indexes if i.method != "hnsw"}  # vector indexes
+                      != {(i.oid, tuple(i.columns)) for i in t.indexes if i.method != "hnsw"})  # live in FAISS
         keys_changed = (prev.key_field, prev.primary_key) != (t.key_field, t.primary_key)
         sys_renamed = {c.role: c.name for c in prev.columns if c.role} != {c.role: c.name for c in t.columns if c.role}
         renamed_table = prev.name != t.name

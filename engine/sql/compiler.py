@@ -370,19 +370,8 @@ class Compiler:
         return const(Decimal(n), T.NUMERIC)
 
     def c_ByteString(self, node: exp.Expression, hint: int | None) -> CE:
-        s = str(node.this)
-        out = []
-        i = 0
-        esc = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "\\": "\\", "'": "'"}
-        while i < len(s):
-            c = s[i]
-            if c == "\\" and i + 1 < len(s):
-                out.append(esc.get(s[i + 1], s[i + 1]))
-                i += 2
-            else:
-                out.append(c)
-                i += 1
-        return const("".join(out), T.UNKNOWN)
+        """``E'…'``: sqlglot's tokenizer has already applied the backslash escapes."""
+        return const(str(node.this), T.UNKNOWN)
 
     def c_RawString(self, node: exp.Expression, hint: int | None) -> CE:
         return const(str(node.this), T.UNKNOWN)
@@ -2030,7 +2019,7 @@ def _cost(src: int, dst: int) -> int | None:
     if dst == 0 or src == dst:
         return 0
     if src == T.UNKNOWN:
-        return 1
+        return 1 if dst in (T.TEXT, 0) else 2  # an unknown literal prefers the string category (text)
     if dst in (T.ANY, 2283, T.ANYARRAY, 5077, 5078) :
         return 1
     imp = _IMPLICIT.get(src, ())

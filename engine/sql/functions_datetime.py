@@ -660,9 +660,16 @@ for _o in (T.INT4, T.INT8, F8):
 
 
 def to_char_number(v: Decimal, fmt: str) -> str:
-    """Numeric to_char basics: 9, 0, '.', 'D', ',', 'G', FM, S, MI, PR."""
+    """Numeric to_char basics: 9, 0, '.', 'D', ',', 'G', FM, S, MI, PR, EEEE."""
     fm = "FM" in fmt
     f = fmt.replace("FM", "")
+    if "EEEE" in f:
+        return _to_char_sci(v, f.replace("EEEE", ""), fm)
+    if "PR" in f:  # negative values in angle brackets, positive ones padded by a space each side
+        body = to_char_number(v.copy_abs(), ("FM" if fm else "") + f.replace("PR", "")).lstrip(" ")
+        width = len(f.replace("PR", ""))
+        core = f"<{body}>" if v < 0 else (body if fm else f" {body} ")
+        return core if fm else core.rjust(width + 2)
     int_part, _, frac_part = f.replace("D", ".").partition(".")
     ndec = sum(1 for c in frac_part if c in "90")
     rounded = v.copy_abs().quantize(Decimal(1).scaleb(-ndec), rounding="ROUND_HALF_UP",
@@ -699,6 +706,21 @@ def to_char_number(v: Decimal, fmt: str) -> str:
     sign = "-" if v < 0 else " "
     s = sign + s.lstrip() if fm else _place_sign(s, sign)
     return s.strip() if fm else s
+
+
+def _to_char_sci(v: Decimal, f: str, fm: bool) -> str:
+    """to_char(x, '9.99EEEE'): a mantissa with the format's decimals and a signed two-digit exponent."""
+    ndec = len(f.partition(".")[2].replace("D", "")) if "." in f else 0
+    if v == 0:
+        mant, exp = Decimal(0).quantize(Decimal(1).scaleb(-ndec)), 0
+    else:
+        exp = v.copy_abs().adjusted()
+        mant = v.copy_abs().scaleb(-exp).quantize(Decimal(1).scaleb(-ndec), rounding="ROUND_HALF_UP")
+        if mant >= 10:
+            mant, exp = (mant / 10).quantize(Decimal(1).scaleb(-ndec), rounding="ROUND_HALF_UP"), exp + 1
+    body = f"{format(mant, 'f')}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    sign = "-" if v < 0 else ("" if fm else " ")
+    return sign + body
 
 
 def _place_sign(s: str, sign: str) -> str:

@@ -448,6 +448,17 @@ def quote_nullable(s: str | None) -> str:
     return "NULL" if s is None else quote_literal(s)
 
 
+@function("quote_literal", TX, arg_oids=(2283,))
+def quote_literal_any(v: Any) -> str:
+    """quote_literal(anyelement): the value's text form, quoted."""
+    return quote_literal(v if isinstance(v, str) else format_text(guess_oid(v), v))
+
+
+@function("quote_nullable", TX, strict=False, arg_oids=(2283,))
+def quote_nullable_any(v: Any) -> str:
+    return "NULL" if v is None else quote_literal_any(v)
+
+
 @function("to_hex", TX, arg_oids=(I4,))
 def to_hex4(n: int) -> str:
     return format(n & 0xFFFFFFFF, "x")

@@ -1007,8 +1007,10 @@ class Planner:
         off = sel.args.get("offset")
         k_ce = comp.compile(lim_e, T.INT8)
         off_ce = comp.compile(off.args.get("expression") or off.this, T.INT8) if off is not None else None
-        return _VectorTopK(step, scan, scan.names[idx], metric, q.fn, k_ce.fn,
-                           off_ce.fn if off_ce is not None else None)
+        from engine.vector.sqlscan import VectorTopK
+
+        return VectorTopK(step, scan, scan.names[idx], metric, q.fn, k_ce.fn,
+                          off_ce.fn if off_ce is not None else None)
 
     def _project_set(self, step: plan.Step, scope: Scope, srfs: list[exp.Expression]) -> tuple[plan.Step, Scope]:
         """Set-returning functions in the select list: one output row per element (PostgreSQL 10+ zipping)."""
@@ -1227,54 +1229,6 @@ class _LimitTies(plan.Step):
                 out.append(rows[j])
                 j += 1
         return out
-
-
-class _VectorTopK(plan.Step):
-    """Rows of a table nearest to a query vector, from the vector service's index (ANN, like pgvector's HNSW)."""
-
-    label = "Index Scan"
-
-    def __init__(self, child: plan.Step, scan: plan.Scan, column: str, metric: str, q: Any, k: Any,
-                 offset: Any) -> None:
-        self.child, self.scan, self.column, self.metric = child, scan, column, metric
-        self.q, self.k, self.offset = q, k, offset
-        self.cols = child.cols
-
-    def detail(self) -> str:
-        return f"using {self.scan.table.name}_{self.column}_hnsw on {self.scan.table.name} (vector {self.metric})"
-
-    def children(self) -> list[plan.Step]:
-        return [self.child] if self.child is not self.scan else []
-
-    def run(self, st: ExecState, limit: int | None = None) -> list[plan.Row]:
-        svc = getattr(st.ctx.db, "vectors", None)
-        td = st.ctx.db.registry.get(self.scan.table.name, self.scan.table.schema) if svc is not None else None
-        index = svc.index(td, self.column) if td is not None else None
-        if index is None or getattr(index, "metric", self.metric) != self.metric:
-            return self.child.run(st)  # no usable index: exact order by the Sort above
-        k = self.k((), st)
-        if k is None:
-            return self.child.run(st)
-        k += (self.offset((), st) or 0) if self.offset else 0
-        q = self.q((), st)
-        if q is None or k <= 0:
-            return []
-        names = self.scan.names
-        id_pos = names.index(td.id_column)
-        allowed = None
-        filtered: dict[Any, plan.Row] = {}
-        if self.child is not self.scan:
-            for r in self.child.run(st):
-                filtered[r[id_pos]] = r
-            allowed = list(filtered)
-            if not allowed:
-                return []
-        hits = svc.search(td, self.column, q, int(k), allowed_ids=allowed, metric=self.metric)
-        ids = [h[0] for h in hits]
-        if allowed is not None:
-            return [filtered[i] for i in ids if i in filtered]
-        rows = st.ctx.txn.get(td, ids)
-        return [tuple(r.get(n) for n in names) for r in rows if r is not None]
 
 
 class _LateralJoin(plan.Step):

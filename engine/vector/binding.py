@@ -187,9 +187,6 @@ class StoreBinding:
 
 def attach(db: Any) -> VectorService:
     """Create the vector service of database ``db`` and hook it into its store."""
-    from engine.vector.sqlscan import install
-
-    install()
     store = db.store
     svc = VectorService(db.settings, index_dir=Path(db.settings.data_dir) / "vectors")
     binding = StoreBinding(svc, store)

@@ -127,9 +127,3 @@ def _hashable(v: Any) -> Any:
     return v
 
 
-def install() -> None:
-    """Make the planner build :class:`VectorTopK` for ``ORDER BY vec <op> q LIMIT k`` (called by
-    :func:`engine.vector.binding.attach`; the planner's own step class predates the session ef/allowed cache)."""
-    from engine.sql import planner
-
-    planner._VectorTopK = VectorTopK  # type: ignore[attr-defined,misc]

@@ -145,6 +145,7 @@ class RemSession:
         self._deadline: float | None = None
         self._notices: list[Notice] = []
         self._running = False
+        self._implicit = False  # self.txn is the extended protocol's implicit transaction (up to Sync)
         self.closed = False
 
     # ------------------------------------------------------------------ Session API
@@ -374,6 +375,7 @@ class RemSession:
         except Exception:  # noqa: BLE001 - closing: nothing to report to
             pass
         self.txn = None
+        self._implicit = False
         self.cursors.clear()
         self.sql_prepared.clear()
         self._cache.clear()
@@ -467,10 +469,45 @@ class RemSession:
             txn.rollback()
             raise
 
+    # the extended protocol's implicit transaction (optional hooks of engine.api.Session, called by the wire layer)
+    def begin_implicit(self) -> None:
+        """Statements executed from now until ``end_implicit`` (the client's Sync) share one store transaction,
+        as PostgreSQL runs every Execute up to Sync in one implicit transaction: one commit for a pipelined
+        executemany, and an error rolls back the statements before it."""
+        if self.txn is not None or self.transaction_status != "I":
+            return
+        store = getattr(self.db, "store", None)
+        if store is None:
+            return
+        self.txn = store.begin()
+        self.txn_start = dt.datetime.now(dt.UTC)
+        self._implicit = True
+
+    def end_implicit(self, commit: bool) -> None:
+        """Commit (at Sync, or before a statement that must not run in it) or roll back (on an error) the
+        implicit transaction; nothing when none is open."""
+        if not self._implicit:
+            return
+        self._implicit = False
+        txn, self.txn = self.txn, None
+        if txn is None:
+            return
+        if commit:
+            try:
+                self._commit_txn(txn)
+            except BaseException:
+                txn.rollback()
+                raise
+        else:
+            txn.rollback()
+
     # transaction control (used by engine.sql.utility)
     def begin(self) -> None:
         store = getattr(self.db, "store", None)
-        self.txn = store.begin() if store is not None else None
+        if self._implicit:  # BEGIN in a pipeline: the implicit transaction becomes the block (PostgreSQL)
+            self._implicit = False
+        else:
+            self.txn = store.begin() if store is not None else None
         self.transaction_status = "T"
         self.txn_start = dt.datetime.now(dt.UTC)
         self.savepoints = []

@@ -38,6 +38,7 @@ from engine.errors import (
     QueryCanceled,
     RemError,
 )
+from engine.sql.statements import first_word
 from remwire import copy as copyfmt
 from remwire import pgtypes
 from remwire.auth import Authenticator, make_authenticator
@@ -211,6 +212,7 @@ class Connection:
                             except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
                                 self._error(e)
                                 self.state = ConnState.AWAITING_SYNC
+                                self._end_implicit(False)  # the error aborts the implicit transaction
                             continue
                     self._dispatch(msg)
             except FramingError as e:
@@ -276,6 +278,7 @@ class Connection:
                 except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
                     self._error(e)
                     self.state = ConnState.AWAITING_SYNC
+                    self._end_implicit(False)  # the error aborts the implicit transaction, as in PostgreSQL
             else:
                 h(self, msg)
         elif st is ConnState.AWAITING_SYNC:
@@ -498,6 +501,10 @@ class Connection:
         return cached
 
     def _query(self, msg: m.Query) -> None:
+        try:
+            self._end_implicit(True)  # a simple Query after Executes without Sync: what they wrote is kept
+        except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
+            self._error(e)
         self.statements.pop("", None)
         self.portals.pop("", None)
         try:
@@ -635,6 +642,7 @@ class Connection:
         try:
             w = portal.writer
             if w is None:
+                self._implicit_txn(portal.prepared)
                 result = s.execute(portal.prepared, portal.params)
                 if result.notices or result.deallocate:
                     self._notices(result)
@@ -667,9 +675,41 @@ class Connection:
             self.portals.pop(msg.name, None)
         self._send(_CLOSE_COMPLETE)
 
+    def _implicit_txn(self, p: Any) -> None:
+        """Data statements up to Sync share one implicit transaction (PostgreSQL's behaviour: one commit for a
+        pipeline); any other statement first commits what the pipeline wrote and runs on its own."""
+        s = self.session
+        if getattr(p, "kind", None) in _IMPLICIT_KINDS:
+            begin = getattr(s, "begin_implicit", None)
+            if begin is not None:
+                begin()
+            return
+        word = first_word(getattr(p, "sql", "") or "")
+        if word in ("BEGIN", "START"):
+            return  # the session turns the implicit transaction into the block BEGIN opens
+        self._end_implicit(word not in ("ROLLBACK", "ABORT"))  # ROLLBACK discards it, as in PostgreSQL
+
+    def _end_implicit(self, commit: bool) -> None:
+        end = getattr(self.session, "end_implicit", None)
+        if end is None:
+            return
+        if commit:
+            end(True)
+            return
+        try:
+            end(False)
+        except Exception:  # noqa: BLE001 - a failed rollback leaves nothing to report beyond the error sent
+            log.exception("rollback of the implicit transaction failed")
+
     def _sync(self, msg: m.Sync) -> None:
         s = self.session
         assert s is not None
+        try:
+            self._end_implicit(True)
+        except ClientGone:
+            raise
+        except Exception as e:  # noqa: BLE001 - a failed commit is reported before ReadyForQuery
+            self._error(e)
         if s.transaction_status == "I":
             self.portals.clear()
         self._ready()
@@ -772,5 +812,6 @@ _READY_HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
     m.CopyDone: Connection._ignore,
     m.CopyFail: Connection._ignore,
 }
+_IMPLICIT_KINDS = frozenset({"select", "insert", "update", "delete"})  # run in the implicit transaction
 _EXTENDED = frozenset({m.Parse, m.Bind, m.Describe, m.Execute, m.Close})  # errors → skip to Sync
 _EXTENDED_HANDLERS = {t: h for t, h in _READY_HANDLERS.items() if t in _EXTENDED}

@@ -27,6 +27,7 @@ from engine.errors import (
 from engine.sql import plan
 from engine.sql.compiler import CE, Compiler
 from engine.sql.dialect import DIALECT
+from engine.sql.fastinsert import literal_converter
 from engine.sql.planner import pushdown, table_cols
 from engine.sql.scope import ColInfo, ExecState, Scope
 from engine.sql.statements import Statement, columns_of, finish_params, planner_for
@@ -207,6 +208,7 @@ def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], gi
     rows_fns = None if not default_rows else [[]]
     if isinstance(src, exp.Values):
         comp = Compiler(Scope([]), planner, params)
+        literal = literal_converter()  # plain literals: converted once per distinct value (engine.sql.fastinsert)
         rows_fns = []
         for tup in src.expressions:
             items = list(tup.expressions) if isinstance(tup, exp.Tuple) else [tup]
@@ -220,8 +222,7 @@ def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], gi
                         e.name.upper() == "DEFAULT" and not e.table and not e.this.quoted:
                     fns.append(None)
                     continue
-                ce = comp.compile(e, c.type_oid)
-                fns.append(_assign_fn(ce, c))
+                fns.append(literal(e, c) or _assign_fn(comp.compile(e, c.type_oid), c))
             rows_fns.append(fns)
     elif src is not None:
         source_step = planner.query(src)

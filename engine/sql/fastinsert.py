@@ -8,7 +8,12 @@ else (expressions, casts, comments) returns None and the statement takes the nor
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 from sqlglot import exp
 
@@ -186,3 +191,50 @@ def _fast_rows(sql: str, pos: int) -> tuple[list[exp.Expression], str | None] | 
     if _TAIL.match(rest):
         return rows, rest
     return None
+
+
+_IMMUTABLE = (int, str, float, bool, Decimal, dt.date, dt.time, dt.timedelta, uuid.UUID)
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+
+
+def literal_converter() -> Callable[[exp.Expression, Any], Callable[..., Any] | None]:
+    """A converter for one INSERT's VALUES rows: ``conv(node, column)`` is the constant row function of a plain
+    literal (string, unsigned number, NULL) assigned to the column, or None for anything else (the caller compiles
+    it). Same values and errors as compiling the literal and applying the assignment cast; conversions of equal
+    literals into the same column are done once per statement (bulk rows repeat categories, dates, prices)."""
+    from engine import types as T
+    from engine.sql.casts import cast
+
+    memo: dict[tuple[str, bool, str], Any] = {}
+
+    def null(r: Any, st: Any) -> None:
+        return None
+
+    def conv(node: exp.Expression, col: Any) -> Callable[..., Any] | None:
+        t = type(node)
+        if t is exp.Null:
+            return null
+        if t is not exp.Literal:
+            return None
+        text = node.this
+        if not isinstance(text, str):
+            return None
+        key = (col.name, node.is_string, text)
+        v = memo.get(key, memo)
+        if v is memo:
+            if node.is_string:
+                v, src = text, T.UNKNOWN
+            elif _PLAIN_NUMBER.fullmatch(text) is None:
+                return None
+            elif "." in text:
+                v, src = Decimal(text), T.NUMERIC
+            else:
+                n = int(text)
+                v, src = (n, T.INT4) if n < 2**31 else (n, T.INT8) if n < 2**63 else (Decimal(n), T.NUMERIC)
+            if src != col.type_oid or col.typmod >= 0:
+                v = cast(v, src, col.type_oid, col.typmod, explicit=False)
+            if isinstance(v, _IMMUTABLE) or v is None:
+                memo[key] = v
+        return lambda r, st: v
+
+    return conv

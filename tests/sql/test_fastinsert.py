@@ -39,3 +39,42 @@ def test_same_tree_as_sqlglot(rows, tail):
 ])
 def test_declines_anything_else(sql):
     assert parse_insert_values(sql + " " * 200) is None
+
+
+BULK_DDL = ("create table bulk_lit (id int primary key, n numeric(6,2), s varchar(5), t timestamptz, d date, "
+            "b bool, j jsonb, big bigint, f float8, sm smallint, arr int[])")
+BULK_ROWS = [
+    "(1, 1.005, 'ab', '2024-01-01 10:00+02', '2024-02-29', 'yes', '{\"a\": 1}', 5000000000, 1.5, 7, '{1,2}')",
+    "(2, 1.005, 'ab', '2024-01-01 10:00+02', '2024-02-29', 'yes', '{\"a\": 1}', 5000000000, 1.5, 7, '{1,2}')",
+    "(3, 12, 'abcde', null, null, 'f', '[1, 2]', 12, 2, 32767, null)",
+    "(4, 1.005, 'ab', '2024-01-01 10:00+02', '2024-02-29', 'yes', '{\"a\": 1}', 5000000000, 1.5, 7, '{1,2}')",
+]
+
+
+def _bulk(dsn: str, rows: list[str]) -> tuple[str | None, list[tuple[object, ...]]]:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("drop table if exists bulk_lit")
+        c.execute(BULK_DDL)
+        err = None
+        try:
+            c.execute("insert into bulk_lit values " + ", ".join(rows) + " " * 200)
+        except psycopg.Error as e:
+            err = e.sqlstate
+        return err, c.execute("select * from bulk_lit order by id").fetchall()
+
+
+@pytest.mark.parametrize("extra", [
+    "",
+    ", (5, 1.005, 'abcdef', null, null, null, null, null, null, null, null)",  # varchar(5) too long
+    ", (5, 99999.5, 'a', null, null, null, null, null, null, null, null)",  # numeric overflow
+    ", (5, 1, 'a', null, null, null, null, null, null, 32768, null)",  # smallint out of range
+    ", (5, 1, 'a', 'not a time', null, null, null, null, null, null, null)",  # bad timestamptz
+])
+def test_bulk_literals_match_postgres(rem_dsn, pg_dsn, extra):
+    """Repeated literals in a multi-row INSERT are converted once (fastinsert.literal_converter): same values
+    and same errors as PostgreSQL, also for mutable jsonb/array values shared by equal literals."""
+    rows = BULK_ROWS + ([extra[2:]] if extra else [])
+    rem, ref = _bulk(rem_dsn, rows), _bulk(pg_dsn, rows)
+    assert rem == ref

@@ -4,7 +4,7 @@
 ``TRAVERSE [rel, …] WITH LOOKUP 'key' …`` → graph.traverse (with ``WHERE``: planned as a SELECT over
 ``rem_traverse``); ``FUZZY 'text' [IN t] [THRESHOLD x] [LIMIT n]`` →
 graph.fuzzy; ``SEARCH 'text' IN t [WHERE …] [LIMIT n]`` → vectors.search_text over the rows WHERE admits,
-returning the table's columns plus ``similarity``. 0A000 when the service is not attached.
+returning the table's columns plus ``score`` (cosine similarity). 0A000 when the service is not attached.
 """
 
 from __future__ import annotations
@@ -193,10 +193,12 @@ def _search(session: Any, sql: str, node: Search, params: dict[int, int], given:
         comp = Compiler(Scope(cols_info), planner, params)
         filt = pushdown(plan.Scan(td, tnode.alias_or_name, cols_info, names), where.this, comp)
     vis = [(i, c) for i, c in enumerate(cols_info) if not c.hidden]
-    cols = [Column(c.name, c.oid, c.typmod, td.oid, c.attnum) for _, c in vis] + [Column("similarity", T.FLOAT8)]
+    cols = [Column(c.name, c.oid, c.typmod, td.oid, c.attnum) for _, c in vis] + [Column("score", T.FLOAT8)]
     id_pos = names.index(td.id_column)
 
     def run(s: Any, txn: Any, values: list[Any]) -> Result:
+        from engine.vector.sqlscan import session_ef_search
+
         v = _service(s, "vectors", "SEARCH")
         st = _state(s, txn, values)
         t = s.db.registry.get(td.name, td.schema) or td
@@ -208,7 +210,7 @@ def _search(session: Any, sql: str, node: Search, params: dict[int, int], given:
             allowed = [r[id_pos] for r in filt.run(st)]
             if not allowed:
                 return Result(tag="SELECT", columns=cols, rows=iter(()), tag_counts_rows=True)
-        hits = v.search_text(t, text(st), int(k), allowed_ids=allowed)
+        hits = v.search_text(t, text(st), int(k), allowed_ids=allowed, ef_search=session_ef_search(st.ctx))
         rows = txn.get(t, [h[0] for h in hits])
         out = []
         for (_, score), row in zip(hits, rows, strict=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import UndefinedTable, WrongObjectType
+from engine.errors import InvalidParameterValue, UndefinedTable, WrongObjectType
 
 
 def test_lookup_traverse_fuzzy(sess):
@@ -34,11 +34,15 @@ def test_search_with_filter(sess):
     sess.run("insert into notes values ('a', 'vector databases store embeddings', 'en'), "
              "('b', 'cats sleep all day', 'en'), ('c', 'les bases de données vectorielles', 'fr')")
     r = sess.run("SEARCH 'similarity search over embeddings' IN notes LIMIT 2")
-    assert [c.name for c in r.columns] == ["title", "body", "lang", "similarity"]
+    assert [c.name for c in r.columns] == ["title", "body", "lang", "score"]
     assert r.rows[0][0] == "a" and len(r.rows) == 2
     assert r.rows[0][3] >= r.rows[1][3]
     rows = sess.rows("SEARCH 'similarity search over embeddings' IN notes WHERE lang = 'fr' LIMIT 2")
     assert [x[0] for x in rows] == ["c"]
+    sess.run("set hnsw.ef_search = 5000")  # SEARCH reads the session's ef like ORDER BY <=> does
+    with pytest.raises(InvalidParameterValue, match="hnsw.ef_search"):
+        sess.run("SEARCH 'similarity search over embeddings' IN notes LIMIT 2")
+    sess.run("reset hnsw.ef_search")
     sess.run("create table plain (k text primary key)")
     with pytest.raises(WrongObjectType):
         sess.run("SEARCH 'x' IN plain")

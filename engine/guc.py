@@ -290,6 +290,7 @@ def _parse_int(g: Guc, v: str) -> str:
 
 def _parse_datestyle(current: str, v: str) -> str:
     style, order = (p.strip() for p in current.split(","))
+    order_given = False
     for part in re.split(r"[,\s]+", v.strip()):
         p = part.lower()
         if not p:
@@ -297,16 +298,18 @@ def _parse_datestyle(current: str, v: str) -> str:
         if p in ("iso", "sql", "postgres", "german"):
             style = {"iso": "ISO", "sql": "SQL", "postgres": "Postgres", "german": "German"}[p]
         elif p in ("dmy", "euro", "european"):
-            order = "DMY"
+            order, order_given = "DMY", True
         elif p in ("mdy", "us", "noneuropean", "non-european"):
-            order = "MDY"
+            order, order_given = "MDY", True
         elif p == "ymd":
-            order = "YMD"
+            order, order_given = "YMD", True
         elif p == "default":
             style, order = "ISO", "MDY"
         else:
             raise InvalidParameterValue(f'invalid value for parameter "DateStyle": "{v}"',
                                         detail=f'Unrecognized key word: "{part}".')
+    if style == "German" and not order_given:
+        order = "DMY"  # PostgreSQL: German alone implies day-month-year
     return f"{style}, {order}"
 
 

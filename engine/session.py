@@ -392,7 +392,10 @@ class RemSession:
         """What cached plans depend on: the schema version and the TimeZone (literals cast to timestamptz are
         folded at plan time)."""
         tz = self._guc("timezone") or "UTC"
-        return self.schema_version() if tz == "UTC" else self.schema_version() ^ (zlib.crc32(tz.encode()) << 40)
+        ds = self._guc("datestyle") or "ISO, MDY"
+        if tz == "UTC" and ds == "ISO, MDY":
+            return self.schema_version()
+        return self.schema_version() ^ (zlib.crc32(f"{tz}|{ds}".encode()) << 40)
 
     def _replan(self, st: Statement) -> Statement:
         new = prepare_statement(self, st.sql, list(st.param_oids))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from contextvars import ContextVar
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -259,6 +260,10 @@ _PG_STYLE = re.compile(r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?([a-z
 _DOW = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*")
 
 
+DATE_ORDER: ContextVar[str] = ContextVar("rem_date_order", default="MDY")
+"""The field order of the session's DateStyle (MDY, DMY or YMD) for dates like 01/02/2020."""
+
+
 def _split_date(s: str, text: str, typ: str) -> tuple[dt.date, str]:
     """Parse a leading date; return it and the rest of the string."""
     m = _DOW.match(s)
@@ -270,6 +275,8 @@ def _split_date(s: str, text: str, typ: str) -> tuple[dt.date, str]:
             a, b, c = m.groups()
             if order == "ymd":
                 return _mkdate(int(a), int(b), int(c), text), s[m.end():]
+            if DATE_ORDER.get() == "DMY":
+                return _mkdate(_year2(c), int(b), int(a), text), s[m.end():]
             return _mkdate(_year2(c), int(a), int(b), text), s[m.end():]
     for rx, order in ((_MON_D_Y, "mdy"), (_D_MON_Y, "dmy"), (_Y_MON_D, "ymd")):
         m = rx.match(s)

@@ -221,6 +221,14 @@ def set_session_timezone(name: str | None) -> None:
     _SESSION_TZ.set(name or "UTC")
 
 
+def set_session_datestyle(value: str | None) -> None:
+    """Make the field order of DateStyle ``value`` (e.g. ``ISO, DMY``) the one date input uses."""
+    from engine.textio_datetime import DATE_ORDER
+
+    order = (value or "ISO, MDY").split(",")[-1].strip().upper()
+    DATE_ORDER.set(order if order in ("MDY", "DMY", "YMD") else "MDY")
+
+
 def session_timezone() -> str:
     return _SESSION_TZ.get()
 

@@ -93,9 +93,11 @@ class ExecState:
         self.stmt_now = dt.datetime.now(dt.UTC)
         sess = getattr(ctx, "session", None)
         if sess is not None:
-            from engine.sql.casts import set_session_timezone
+            from engine.sql.casts import set_session_datestyle, set_session_timezone
 
             try:
                 set_session_timezone(sess.get_setting("TimeZone"))
-            except Exception:  # noqa: BLE001 - a session without settings casts in UTC
+                set_session_datestyle(sess.get_setting("DateStyle"))
+            except Exception:  # noqa: BLE001 - a session without settings casts in UTC, MDY
                 set_session_timezone("UTC")
+                set_session_datestyle(None)

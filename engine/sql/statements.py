@@ -54,9 +54,11 @@ def first_word(sql: str) -> str:
 def prepare_statement(session: Any, sql: str, param_oids: list[int]) -> Statement:
     """Parse and plan ``sql`` (one statement) for ``session``."""
     from engine.sql import utility
-    from engine.sql.casts import set_session_timezone
+    from engine.sql.casts import set_session_datestyle, set_session_timezone
 
-    set_session_timezone(session.guc.get("TimeZone", missing_ok=True) if hasattr(session, "guc") else None)
+    guc = getattr(session, "guc", None)
+    set_session_timezone(guc.get("TimeZone", missing_ok=True) if guc is not None else None)
+    set_session_datestyle(guc.get("DateStyle", missing_ok=True) if guc is not None else None)
 
     word = first_word(sql)
     if not word:

@@ -195,3 +195,14 @@ def test_split_fast_path_matches_the_tokenizer() -> None:
         "", " ", ";", " ; ", "select 1", "select 1;;", "select 1; select 2", "execute p(1) ;", "show all ;",
         "SELECT * FROM t WHERE id = 5;", "select 1 -- c;", "select 1 /* ; */", "begin ;", "\x0bselect 1;"]
     assert [split(s) for s in samples] == [split_tokens(s) for s in samples]
+
+
+def test_bulk_insert_is_not_normalized() -> None:
+    """A bulk multi-row INSERT is planned as it is (engine.sql.fastinsert): scanning its literals costs more
+    than the template could save; a short one still reuses its template."""
+    from engine.sql.normalize import MAX_INSERT_CHARS
+
+    bulk = "insert into t values " + ", ".join(f"({i}, 'x')" for i in range(300))
+    assert len(bulk) > MAX_INSERT_CHARS and normalize(bulk) is None
+    short = normalize("insert into t values (1, 'x'), (2, 'y')")
+    assert short is not None and short.values == (1, "x", 2, "y")

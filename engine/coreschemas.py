@@ -258,7 +258,7 @@ def _register_sql_surface() -> None:
             description="register the core schemas that are missing; one row per core schema",
         ))
     register_virtual(VirtualTable(
-        schema="public", name="rem_schemas", rows=_schemas_rows,
+        schema="pg_catalog", name="rem_schemas", rows=_schemas_rows,
         columns=(
             ("name", t.TEXT), ("fully_qualified_name", t.TEXT), ("short_name", t.TEXT), ("version", t.TEXT),
             ("key_field", t.TEXT), ("embedding_fields", 1009), ("indexed_fields", 1009), ("description", t.TEXT),

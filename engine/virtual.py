@@ -16,7 +16,7 @@ from typing import Any
 class VirtualTable:
     """A read-only relation computed from the database state."""
 
-    schema: str  # 'pg_catalog', 'information_schema' or 'public'
+    schema: str  # 'pg_catalog' (REM's own views live here too, like PostgreSQL's system views), 'information_schema'
     name: str
     columns: tuple[tuple[str, int], ...]  # (name, type OID)
     rows: Callable[[Any], Iterable[tuple[Any, ...]]]  # rows(ctx: ExecContext)

@@ -53,4 +53,4 @@ def rows(ctx: Any) -> Iterator[tuple[Any, ...]]:
     return iter([r for r in pending if r[1] in visible])
 
 
-REM_EDGES = register_virtual(VirtualTable("public", "rem_edges", COLUMNS, rows))
+REM_EDGES = register_virtual(VirtualTable("pg_catalog", "rem_edges", COLUMNS, rows))

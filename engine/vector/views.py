@@ -37,5 +37,5 @@ def index_rows(ctx: Any) -> Iterator[tuple[Any, ...]]:
         yield tuple(d[name] for name, _ in INDEX_COLUMNS)
 
 
-register_virtual(VirtualTable("public", "rem_jobs", JOB_COLUMNS, job_rows))
-register_virtual(VirtualTable("public", "rem_vector_indexes", INDEX_COLUMNS, index_rows))
+register_virtual(VirtualTable("pg_catalog", "rem_jobs", JOB_COLUMNS, job_rows))
+register_virtual(VirtualTable("pg_catalog", "rem_vector_indexes", INDEX_COLUMNS, index_rows))

@@ -137,10 +137,10 @@ def test_search_text_and_views(db):
         db.vectors.search_text(plain, "x")
     assert ei.value.sqlstate == "42809" and "plain" in str(ei.value)
     ctx = type("Ctx", (), {"db": db})()
-    idx_rows = list(lookup_virtual("public", "rem_vector_indexes").rows(ctx))
+    idx_rows = list(lookup_virtual("pg_catalog", "rem_vector_indexes").rows(ctx))
     assert idx_rows[0][:5] == ("docs", "embedding", "cosine", 384, len(PAIRS))
     db.vectors.build_index("plain", "v", [], dim=3)
-    jobs = list(lookup_virtual("public", "rem_jobs").rows(ctx))
+    jobs = list(lookup_virtual("pg_catalog", "rem_jobs").rows(ctx))
     assert jobs[-1][1:5] == ("index_build", "plain", "v", "done")
 
 

@@ -1965,6 +1965,9 @@ class Compiler:
         return self._call_named(name, ces, node)
 
     def _call_named(self, name: str, ces: list[CE], node: exp.Expression | None) -> CE:
+        if name == "pg_typeof" and len(ces) == 1:  # the argument's resolved type, known at plan time
+            toid = ces[0].oid
+            return CE(lambda r, st: toid, T.REGTYPE, name=name, strength=2, const=True, value=toid)
         fd, arg_oids = resolve_function(name, [c.oid for c in ces])
         ces = [self.cast_ce(c, o) if o not in (0, c.oid) and c.oid != o else c for c, o in zip(ces, arg_oids, strict=False)]
         in_oids = [c.oid for c in ces]

@@ -193,6 +193,20 @@ class RemTxn:
             return out
         return self._get_each(table, uids)
 
+    def get_shared(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+        """Visible rows of ``ids`` like :meth:`get`, without copying cached and overlay rows: read-only (the
+        plan's Scan turns them into tuples at once)."""
+        uids = [i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids]
+        if len(uids) > 8 and not self._ov.get(table.oid):
+            self._s()
+            out: list[Row | None] = []
+            for k in range(0, len(uids), 4096):  # the row cache, a chunk per lock hold
+                part = uids[k:k + 4096]
+                got = self._store.cache.get_many(table.oid, part, self.snapshot_seq)
+                out.extend(self._get_each(table, part) if got is None else got)
+            return out
+        return [self._visible(table, i) for i in uids]
+
     def get_partial(self, table: TableDef, ids: Sequence[uuid.UUID],
                     decode: Callable[[bytes], Row]) -> list[Row | None]:
         """Visible rows of ``ids`` (uuids) like :meth:`get`, read-only (never mutate them), for readers that need

@@ -14,8 +14,10 @@ from sqlglot import exp
 from engine import types as T
 from engine.api import Column, CopySpec, Result
 from engine.errors import (
+    CannotCoerce,
     CardinalityViolation,
     CheckViolation,
+    DatatypeMismatch,
     FeatureNotSupported,
     GeneratedAlways,
     InvalidColumnReference,
@@ -60,7 +62,10 @@ def assign(v: Any, from_oid: int, col: Any) -> Any:
         return v
     from engine.sql.casts import cast
 
-    return cast(v, from_oid, col.type_oid, col.typmod, explicit=False)
+    try:
+        return cast(v, from_oid, col.type_oid, col.typmod, explicit=False)
+    except CannotCoerce:
+        raise _mismatch(from_oid, col) from None
 
 
 def compile_default(session: Any, col: Any) -> Any:
@@ -285,10 +290,28 @@ def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], gi
     return Statement(sql, oids, cols, run, needs_txn=True, writes=True, kind="insert")
 
 
+def check_assignable(src: int, col: Any) -> None:
+    """42804 at plan time when PostgreSQL has only an explicit cast from ``src`` to the column's type (bool ← int,
+    int ← text …); pairs REM's cast table does not know are left to the run-time cast as before."""
+    from engine.sql.casts import can_cast
+
+    dst = col.type_oid
+    if src != dst and can_cast(src, dst, "e") and not can_cast(src, dst, "a"):
+        raise _mismatch(src, col)
+
+
+def _mismatch(src: int, col: Any) -> DatatypeMismatch:
+    from engine.sql.sqltypes import type_name
+
+    return DatatypeMismatch(f'column "{col.name}" is of type {type_name(col.type_oid)} but expression is of type '
+                            f"{type_name(src)}", hint="You will need to rewrite or cast the expression.")
+
+
 def _assign_fn(ce: CE, col: Any) -> Any:
     f, src = ce.fn, ce.oid
     if src == col.type_oid and col.typmod < 0:
         return f
+    check_assignable(src, col)
     if ce.const:
         v = assign(ce.value, src, col)
         return lambda r, st: v

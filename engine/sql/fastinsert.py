@@ -203,7 +203,7 @@ def literal_converter() -> Callable[[exp.Expression, Any], Callable[..., Any] | 
     it). Same values and errors as compiling the literal and applying the assignment cast; conversions of equal
     literals into the same column are done once per statement (bulk rows repeat categories, dates, prices)."""
     from engine import types as T
-    from engine.sql.casts import cast
+    from engine.sql.dml import assign, check_assignable
 
     memo: dict[tuple[str, bool, str], Any] = {}
 
@@ -232,7 +232,9 @@ def literal_converter() -> Callable[[exp.Expression, Any], Callable[..., Any] | 
                 n = int(text)
                 v, src = (n, T.INT4) if n < 2**31 else (n, T.INT8) if n < 2**63 else (Decimal(n), T.NUMERIC)
             if src != col.type_oid or col.typmod >= 0:
-                v = cast(v, src, col.type_oid, col.typmod, explicit=False)
+                if src != T.UNKNOWN:
+                    check_assignable(src, col)
+                v = assign(v, src, col)
             if isinstance(v, _IMMUTABLE) or v is None:
                 memo[key] = v
         return lambda r, st: v

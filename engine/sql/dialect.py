@@ -21,6 +21,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
+from sqlglot.tokenizer_core import TokenizerCore
 from sqlglot.tokens import TokenType
 
 
@@ -72,11 +73,32 @@ GRAMMAR = {
 }
 
 
+class _RemTokenizerCore(TokenizerCore):
+    """sqlglot's tokenizer core, except that ``$`` followed by a digit is always a positional parameter.
+
+    sqlglot 30 reads ``$1,$2`` (psycopg's ``%s,%s``) as a dollar-quoted string with tag ``1,``; PostgreSQL's
+    dollar-quote tags cannot start with a digit, so ``$<digit>`` never opens one.
+    """
+
+    __slots__ = ()
+
+    def _scan_string(self, start: str) -> bool:
+        if start == "$" and self._peek.isdigit():
+            self._add(self.heredoc_string_alternative)  # the token '$'; the digits follow as a number
+            return True
+        return super()._scan_string(start)
+
+
 class Rem(Postgres):
     """PostgreSQL + pgvector operators + SEARCH/TRAVERSE/LOOKUP/FUZZY."""
 
     class Tokenizer(Postgres.Tokenizer):
         KEYWORDS = {**Postgres.Tokenizer.KEYWORDS, "<=>": TokenType.NULLSAFE_EQ, "<#>": _T_NEG_IP}
+
+        def _init_core(self) -> TokenizerCore:
+            core = super()._init_core()
+            core.__class__ = _RemTokenizerCore
+            return core
 
     class Parser(PostgresParser):
         EQUALITY = {k: v for k, v in PostgresParser.EQUALITY.items() if k != TokenType.NULLSAFE_EQ}

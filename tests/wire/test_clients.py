@@ -214,3 +214,13 @@ def test_text_output_follows_session_settings(rem_dsn: str) -> None:
         assert c.execute("select 0.1::float8 + 0.2::float8").fetchone() == ("0.3",)
         c.execute("set extra_float_digits = 1")
         assert c.execute("select 0.1::float8 + 0.2::float8").fetchone() == ("0.30000000000000004",)
+
+
+def test_psycopg_placeholders_without_spaces(conn: psycopg.Connection) -> None:
+    # psycopg turns %s,%s into $1,$2: a '$' right after ',' must not open a dollar-quoted string
+    assert conn.execute("select %s::int4,%s::text,'$1,$2'", (1, "a")).fetchone() == (1, "a", "$1,$2")
+    conn.execute("create temp table nospace_t (a int, b text)")
+    conn.execute("insert into nospace_t values (%s,%s),(%s,%s)", (1, "x", 2, "y"))
+    assert conn.execute("select a,b from nospace_t where a in (%s,%s) order by a", (1, 2)).fetchall() == [
+        (1, "x"), (2, "y")]
+    assert conn.execute("select $q$a,$1$q$").fetchone() == ("a,$1",)

@@ -103,3 +103,31 @@ def test_filtered_equals_exact_and_follows_commits(conn, table):
         assert best not in got
         raise psycopg.Rollback()
     assert [r[0] for r in conn.execute(sql, (0, q), prepare=True)][0] == best
+
+
+def test_projections_read_only_what_they_need_and_stay_exact(conn, table):
+    """The top-k rows are decoded per projection (only the used columns): every shape of select list returns
+    the same rows as the full row would, including ``*``, the vector itself, a whole-row reference and rows
+    this transaction wrote."""
+    t, base, cat = table
+    use_binary_vectors(conn)
+    conn.execute("SET hnsw.ef_search = 400")
+    q = clustered(1, D, centres=30, seed=21)[0]
+    want = exact_top(base, q, 5)
+    order = "ORDER BY embedding <=> %b LIMIT 5"
+    assert [r[0] for r in conn.execute(f"SELECT n FROM {t} {order}", (q,))] == want
+    assert [tuple(r) for r in conn.execute(f"SELECT category, n * 2 FROM {t} {order}", (q,))] == [
+        (int(cat[i]), 2 * i) for i in want]
+    star = conn.execute(f"SELECT * FROM {t} {order}", (q,)).fetchall()
+    assert [r[1] for r in star] == want and all(r[0] == uuid.UUID(int=i + 1) for r, i in zip(star, want, strict=True))
+    vecs = [r[1] for r in conn.execute(f"SELECT n, embedding FROM {t} x {order}", (q,))]
+    assert np.allclose(np.array([[float(x) for x in v.strip('[]').split(',')] for v in vecs]), base[want], atol=1e-6)
+    whole = [r[0] for r in conn.execute(f"SELECT row_to_json({t}) FROM {t} {order}", (q,))]
+    assert [w["n"] for w in whole] == want
+    assert [r[0] for r in conn.execute(f"SELECT x.n FROM {t} AS x {order}", (q,))] == want
+    with conn.transaction():
+        conn.execute(f"UPDATE {t} SET category = 99 WHERE n = %s", (want[0],))
+        got = conn.execute(f"SELECT n, category FROM {t} {order}", (q,)).fetchall()
+        assert got[0] == (want[0], 99) and [r[0] for r in got] == want
+        raise psycopg.Rollback()
+    conn.execute("RESET hnsw.ef_search")

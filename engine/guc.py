@@ -332,11 +332,16 @@ def _parse_timezone(v: str) -> str:
     raise InvalidParameterValue(f'invalid value for parameter "TimeZone": "{v}"')
 
 
+# settings of extensions REM emulates, checked at SET like the extension does (they stay unset until SET)
+_EXTENSION_INTS = {"hnsw.ef_search": Guc("hnsw.ef_search", "40", "integer", min_val=1, max_val=1000)}
+
+
 def normalize(name: str, value: str, current: str | None = None) -> str:
     """The stored form of ``value`` for setting ``name`` (raises 22023 on a bad value)."""
     g = definition(name)
     if g is None:
-        return value
+        ext = _EXTENSION_INTS.get(canonical(name))
+        return _parse_int(ext, value) if ext is not None else value
     key = g.name.lower()
     if g.vartype == "bool":
         return _parse_bool(g, value)

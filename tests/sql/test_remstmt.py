@@ -39,10 +39,20 @@ def test_search_with_filter(sess):
     assert r.rows[0][3] >= r.rows[1][3]
     rows = sess.rows("SEARCH 'similarity search over embeddings' IN notes WHERE lang = 'fr' LIMIT 2")
     assert [x[0] for x in rows] == ["c"]
-    sess.run("set hnsw.ef_search = 5000")  # SEARCH reads the session's ef like ORDER BY <=> does
-    with pytest.raises(InvalidParameterValue, match="hnsw.ef_search"):
-        sess.run("SEARCH 'similarity search over embeddings' IN notes LIMIT 2")
-    sess.run("reset hnsw.ef_search")
+    with pytest.raises(InvalidParameterValue, match="outside the valid range"):
+        sess.run("set hnsw.ef_search = 5000")
+    seen = []  # SEARCH passes the session's ef to the vector service, like ORDER BY <=> does
+    svc = sess.s.db.vectors
+    real = svc.search_text
+    svc.search_text = lambda *a, **k: seen.append(k.get("ef_search")) or real(*a, **k)
+    try:
+        sess.run("set hnsw.ef_search = 77")
+        assert [x[0] for x in sess.rows("SEARCH 'similarity search over embeddings' IN notes LIMIT 1")] == ["a"]
+        sess.run("reset hnsw.ef_search")
+        sess.rows("SEARCH 'similarity search over embeddings' IN notes LIMIT 1")
+    finally:
+        del svc.search_text
+    assert seen == [77, None]
     sess.run("create table plain (k text primary key)")
     with pytest.raises(WrongObjectType):
         sess.run("SEARCH 'x' IN plain")

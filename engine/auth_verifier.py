@@ -37,13 +37,16 @@ def salted_password(password: str, salt: bytes, iterations: int) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", _normalize(password), salt, iterations)
 
 
+def scram_keys(salted: bytes) -> tuple[bytes, bytes]:
+    """StoredKey and ServerKey of RFC 5802 from a salted password."""
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    return hashlib.sha256(client_key).digest(), hmac.digest(salted, b"Server Key", "sha256")
+
+
 def build_scram_verifier(password: str, salt: bytes | None = None, iterations: int = DEFAULT_ITERATIONS) -> str:
     """A new verifier for ``password`` (random 16-byte salt unless given)."""
     salt = os.urandom(16) if salt is None else salt
-    sp = salted_password(password, salt, iterations)
-    client_key = hmac.digest(sp, b"Client Key", "sha256")
-    stored_key = hashlib.sha256(client_key).digest()
-    server_key = hmac.digest(sp, b"Server Key", "sha256")
+    stored_key, server_key = scram_keys(salted_password(password, salt, iterations))
     b64 = lambda b: base64.b64encode(b).decode()
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 

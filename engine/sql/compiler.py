@@ -1029,22 +1029,18 @@ class Compiler:
 
     def c_SimilarTo(self, node: exp.Expression, hint: int | None, escape: str | None = "\\") -> CE:
         """``s SIMILAR TO pattern [ESCAPE e]``: SQL regular expressions, matched against the whole string."""
-        import re
+        from engine.sql.operators import similar_regex  # compiled and cached per pattern; 2201B on a bad one
 
         a, b = self.compile(node.this), self.compile(node.expression)
         a = self.cast_ce(a, T.TEXT) if a.oid == T.UNKNOWN else a
         b = self.cast_ce(b, T.TEXT) if b.oid == T.UNKNOWN else b
         fa, fb = a.fn, b.fn
-        cache: dict[str, Any] = {}
 
         def f(r: tuple[Any, ...], st: ExecState) -> Any:
             x, y = fa(r, st), fb(r, st)
             if x is None or y is None:
                 return None
-            rx = cache.get(y)
-            if rx is None:
-                rx = cache[y] = re.compile(ops.similar_regex(y, escape), re.S)
-            return rx.fullmatch(x) is not None
+            return similar_regex(y, escape).fullmatch(x) is not None
 
         return CE(f, T.BOOL)
 

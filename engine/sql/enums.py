@@ -12,22 +12,11 @@ from typing import Any
 from sqlglot import exp
 
 from engine import types as T
-from engine.api import Notice, Result
+from engine.api import Notice
 from engine.errors import DependentObjectsStillExist, FeatureNotSupported, UndefinedObject
-from engine.schema import journal
 from engine.schema.model import ColumnDef
+from engine.sql.schemas import ddl_statement
 from engine.sql.statements import Statement
-
-
-def _ddl(sql: str, tag: str, fn: Any) -> Statement:
-    def run(s: Any, txn: Any, params: list[Any]) -> Result:
-        with journal.active(s):
-            notices = fn(s) or []
-        bump = getattr(s.db, "bump_schema", None)
-        if bump:
-            bump()
-        return Result(tag=tag, notices=notices)
-    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False)
 
 
 def create_type(sql: str, node: exp.Create) -> Statement:
@@ -43,7 +32,7 @@ def create_type(sql: str, node: exp.Create) -> Statement:
         schema = creation_schema(s, tbl.db or None)
         s.db.registry.create_enum(schema, tbl.name, labels)
         return []
-    return _ddl(sql, "CREATE TYPE", fn)
+    return ddl_statement(sql, "CREATE TYPE", fn)
 
 
 def drop_type(sql: str, node: exp.Drop) -> Statement:
@@ -73,7 +62,7 @@ def drop_type(sql: str, node: exp.Drop) -> Statement:
                 raise FeatureNotSupported("DROP TYPE … CASCADE of a type in use is not supported")
             reg.drop_enum(hit, name)
         return notices
-    return _ddl(sql, "DROP TYPE", fn)
+    return ddl_statement(sql, "DROP TYPE", fn)
 
 
 def user_type_name(kind: exp.DataType) -> tuple[str | None, str] | None:

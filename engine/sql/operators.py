@@ -238,35 +238,11 @@ def like(s: str, pattern: str, escape: str | None = "\\", ci: bool = False) -> b
 
 @functools.lru_cache(maxsize=256)
 def similar_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]:
-    """SIMILAR TO pattern → compiled regex (use ``fullmatch``)."""
-    out = []
-    i, n = 0, len(pattern)
-    in_bracket = False
-    while i < n:
-        c = pattern[i]
-        if escape and c == escape:
-            if i + 1 >= n:
-                raise InvalidEscapeSequence("SIMILAR TO pattern must not end with escape character")
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        if in_bracket:
-            out.append(c)
-            in_bracket = c != "]"
-        elif c == "[":
-            in_bracket = True
-            out.append(c)
-        elif c == "%":
-            out.append(".*")
-        elif c == "_":
-            out.append(".")
-        elif c in "|*+?{}()":
-            out.append(c)
-        else:
-            out.append(re.escape(c))
-        i += 1
+    """SIMILAR TO pattern → compiled regex (use ``fullmatch``); the translation is :func:`ops.similar_regex`."""
+    from engine.sql import ops
+
     try:
-        return re.compile("".join(out), re.DOTALL)
+        return re.compile(ops.similar_regex(pattern, escape), re.DOTALL)
     except re.error as e:
         raise InvalidRegularExpression(f"invalid regular expression: {e}") from None
 

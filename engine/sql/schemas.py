@@ -54,7 +54,9 @@ def table_schema(s: Any, name: str, schema: str | None) -> str:
     return schema or next((p for p in _path(s) if p in s.db.registry.schemas()), "public")
 
 
-def _ddl(sql: str, tag: str, fn: Any) -> Statement:
+def ddl_statement(sql: str, tag: str, fn: Any, needs_txn: bool = False) -> Statement:
+    """A DDL statement running ``fn(session)`` (its notices) inside the session's DDL journal, then bumping the
+    schema version so that cached plans are replanned."""
     def run(s: Any, txn: Any, params: list[Any]) -> Result:
         with journal.active(s):
             notices = fn(s) or []
@@ -62,7 +64,7 @@ def _ddl(sql: str, tag: str, fn: Any) -> Statement:
         if bump:
             bump()
         return Result(tag=tag, notices=notices)
-    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False)
+    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False, needs_txn=needs_txn)
 
 
 def create_schema(sql: str, node: exp.Create) -> Statement:
@@ -78,7 +80,7 @@ def create_schema(sql: str, node: exp.Create) -> Statement:
             raise DuplicateSchema(f'schema "{name}" already exists')
         reg.create_schema(name)
         return []
-    return _ddl(sql, "CREATE SCHEMA", fn)
+    return ddl_statement(sql, "CREATE SCHEMA", fn)
 
 
 def drop_schema(sql: str, node: exp.Drop) -> Statement:
@@ -118,4 +120,4 @@ def drop_schema(sql: str, node: exp.Drop) -> Statement:
                 continue
             reg.drop_schema(n)
         return notices
-    return _ddl(sql, "DROP SCHEMA", fn)
+    return ddl_statement(sql, "DROP SCHEMA", fn)

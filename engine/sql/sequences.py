@@ -12,7 +12,7 @@ from typing import Any
 from sqlglot import exp
 
 from engine import types as T
-from engine.api import Notice, Result
+from engine.api import Notice
 from engine.errors import (
     DuplicateTable,
     FeatureNotSupported,
@@ -21,10 +21,10 @@ from engine.errors import (
     WrongObjectType,
 )
 from engine.functions import FunctionDef, register
-from engine.schema import journal
 from engine.schema.model import ColumnDef
 from engine.schema.sequences import SequenceDef
 from engine.sql.lexer import Cursor
+from engine.sql.schemas import ddl_statement
 from engine.sql.statements import Statement
 
 _TYPES = {"SMALLINT": T.INT2, "INT2": T.INT2, "INTEGER": T.INT4, "INT": T.INT4, "INT4": T.INT4,
@@ -143,15 +143,6 @@ def _qualified(c: Cursor) -> tuple[str | None, str]:
     return None, name
 
 
-def _stmt(sql: str, tag: str, fn: Any) -> Statement:
-    def run(s: Any, txn: Any, params: list[Any]) -> Result:
-        with journal.active(s):
-            notices = fn(s) or []
-        bump = getattr(s.db, "bump_schema", None)
-        if bump:
-            bump()
-        return Result(tag=tag, notices=notices)
-    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False)
 
 
 def _creation_schema(s: Any, schema: str | None) -> str:
@@ -184,7 +175,7 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
                 raise DuplicateTable(f'relation "{name}" already exists')
             reg.create_sequence(SequenceDef(name=name, schema=sch, **opts))
             return []
-        return _stmt(sql, "CREATE SEQUENCE", create)
+        return ddl_statement(sql, "CREATE SEQUENCE", create)
     if word == "ALTER" and c.peek_word(1) == "SEQUENCE":
         c.i += 2
         if_exists = c.match("IF", "EXISTS")
@@ -214,7 +205,7 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
             elif last is not None:
                 reg.setval(nd.key, last, True)
             return []
-        return _stmt(sql, "ALTER SEQUENCE", alter)
+        return ddl_statement(sql, "ALTER SEQUENCE", alter)
     if word == "DROP" and c.peek_word(1) == "SEQUENCE":
         c.i += 2
         if_exists = c.match("IF", "EXISTS")
@@ -243,7 +234,7 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
                         hint="Use DROP ... CASCADE to drop the dependent objects too.")
                 reg.drop_sequence(d.key)
             return notices
-        return _stmt(sql, "DROP SEQUENCE", drop)
+        return ddl_statement(sql, "DROP SEQUENCE", drop)
     return None
 
 

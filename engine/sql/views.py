@@ -9,7 +9,7 @@ from typing import Any
 from sqlglot import exp
 
 from engine import types as T
-from engine.api import Notice, Result
+from engine.api import Notice
 from engine.errors import (
     DependentObjectsStillExist,
     DuplicateTable,
@@ -18,22 +18,11 @@ from engine.errors import (
     UndefinedTable,
     WrongObjectType,
 )
-from engine.schema import journal
 from engine.schema.model import ColumnDef, TableDef
 from engine.sql.dialect import DIALECT
 from engine.sql.lexer import Cursor
+from engine.sql.schemas import ddl_statement
 from engine.sql.statements import Statement
-
-
-def _ddl(sql: str, tag: str, fn: Any, needs_txn: bool = False) -> Statement:
-    def run(s: Any, txn: Any, params: list[Any]) -> Result:
-        with journal.active(s):
-            notices = fn(s) or []
-        bump = getattr(s.db, "bump_schema", None)
-        if bump:
-            bump()
-        return Result(tag=tag, notices=notices)
-    return Statement(sql, [], None, run, kind="ddl", cacheable=False, replannable=False, needs_txn=needs_txn)
 
 
 def expand_view(planner: Any, view: TableDef, alias: str, colnames: list[str]) -> Any:
@@ -95,7 +84,7 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
                         description=old.description if old is not None else None, temporary=temporary)
         reg.put_view(view)
         return []
-    return _ddl(sql, "CREATE VIEW", fn)
+    return ddl_statement(sql, "CREATE VIEW", fn)
 
 
 def drop_view(sql: str, node: exp.Drop) -> Statement:
@@ -127,7 +116,7 @@ def drop_view(sql: str, node: exp.Drop) -> Statement:
             check_no_views(reg, reg.get_view(name, hit), cascade)
             reg.drop_view(name, hit)
         return notices
-    return _ddl(sql, "DROP VIEW", fn)
+    return ddl_statement(sql, "DROP VIEW", fn)
 
 
 def _mentions(v: TableDef, name: str) -> bool:
@@ -247,4 +236,4 @@ def prepare_comment(session: Any, sql: str, c: Cursor) -> Statement:
                 return []
             raise UndefinedTable(f'relation "{".".join(on)}" does not exist')
         return []  # comments on other objects are accepted and not kept
-    return _ddl(sql, "COMMENT", fn)
+    return ddl_statement(sql, "COMMENT", fn)

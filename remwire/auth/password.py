@@ -3,10 +3,9 @@ role's stored SCRAM-SHA-256 verifier. Use it only over TLS (``rem serve --ssl``)
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
-from engine.auth_verifier import ScramVerifier, parse_scram_verifier, salted_password
+from engine.auth_verifier import ScramVerifier, parse_scram_verifier, salted_password, scram_keys
 from engine.errors import InvalidAuthorizationSpecification, InvalidPassword
 from remwire.auth import RoleLookup
 from remwire.protocol.messages import AuthCode, Authentication
@@ -14,9 +13,7 @@ from remwire.protocol.messages import AuthCode, Authentication
 
 def check_password(verifier: ScramVerifier, password: str) -> bool:
     """True if ``password`` derives the verifier's StoredKey and ServerKey."""
-    sp = salted_password(password, verifier.salt, verifier.iterations)
-    stored = hashlib.sha256(hmac.digest(sp, b"Client Key", "sha256")).digest()
-    server = hmac.digest(sp, b"Server Key", "sha256")
+    stored, server = scram_keys(salted_password(password, verifier.salt, verifier.iterations))
     return hmac.compare_digest(stored, verifier.stored_key) and hmac.compare_digest(server, verifier.server_key)
 
 

@@ -38,6 +38,9 @@ class RemDatabase:
         self._load_optional("engine.sql.builtin_functions")
         if settings.admin_password:
             self.set_password(settings.admin_user, settings.admin_password)
+        from engine.sql.temp_relations import drop_orphans
+
+        drop_orphans(self)
 
     def _load_optional(self, module: str) -> None:
         import importlib

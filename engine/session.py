@@ -376,6 +376,10 @@ class RemSession:
             pass
         self.txn = None
         self._implicit = False
+        if getattr(self, "temp_relations", None):
+            from engine.sql.temp_relations import drop_session_temps
+
+            drop_session_temps(self)
         self.cursors.clear()
         self.sql_prepared.clear()
         self._cache.clear()

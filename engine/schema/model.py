@@ -93,7 +93,7 @@ class TableDef:
     rowtype_oid: int = 0  # pg_type OID of the table's row type
     indexed_fields: list[str] = field(default_factory=list)  # fields with a field index (REM's indexed_fields)
     view_sql: str | None = None  # views: the defining query (expanded by the planner)
-    temporary: bool = False  # CREATE TEMP TABLE / VIEW (pg_class.relpersistence 't'; not dropped at session end)
+    temporary: bool = False  # CREATE TEMP TABLE / VIEW (pg_class.relpersistence 't'; dropped at session end)
 
     def system_column(self, role: str) -> str:
         """The column name playing system role ``role`` ('id', 'created_at', …).

@@ -26,6 +26,7 @@ from engine.sql.ddl_constraints import check_def, choose_name, fk_def, table_con
 from engine.sql.dialect import DIALECT
 from engine.sql.sqltypes import datatype_oid
 from engine.sql.statements import Statement
+from engine.sql.temp_relations import remember
 
 _SERIALS = {"SERIAL": T.INT4, "BIGSERIAL": T.INT8, "SMALLSERIAL": T.INT2}
 
@@ -288,6 +289,8 @@ def _create_table(sql: str, node: exp.Create, session: Any = None) -> Statement:
                     c.default = f"nextval('{t.schema}.{t.name}_{c.name}_seq'::regclass)"
         resolve_foreign_keys(t, lambda n, sch: find_table(s, n, sch))
         reg.create(t)
+        if t.temporary:
+            remember(s, "r", t.schema, t.name)
         return []
     return _ddl(sql, "CREATE TABLE", fn)
 
@@ -317,6 +320,7 @@ def _create_table_as(session: Any, sql: str, node: exp.Create, materialized: boo
         cols.append(ColumnDef(name=names[i] if i < len(names) else c.name, type_oid=c.oid if c.oid != T.UNKNOWN else T.TEXT,
                               typmod=c.typmod))
     td = TableDef(name=tbl.name, columns=cols)
+    td.temporary = "__temp__" in _rem_options(node) and not materialized
     if materialized:
         td.kind, td.view_sql = "m", query.sql(dialect=DIALECT)
     if_not_exists = bool(node.args.get("exists"))
@@ -334,6 +338,8 @@ def _create_table_as(session: Any, sql: str, node: exp.Create, materialized: boo
         rows = step.run(ExecState(params, ExecCtx(s, txn)))
         with journal.active(s):
             t = reg.create(new)
+        if t.temporary:
+            remember(s, "r", t.schema, t.name)
         s.db.bump_schema()
         insert_rows(s, txn, t, [c.name for c in cols], rows)
         return Result(tag=f"SELECT {len(rows)}")

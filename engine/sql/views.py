@@ -23,6 +23,7 @@ from engine.sql.dialect import DIALECT
 from engine.sql.lexer import Cursor
 from engine.sql.schemas import ddl_statement
 from engine.sql.statements import Statement
+from engine.sql.temp_relations import remember
 
 
 def expand_view(planner: Any, view: TableDef, alias: str, colnames: list[str]) -> Any:
@@ -83,6 +84,8 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
         view = TableDef(name=tbl.name, schema=schema, columns=copy.deepcopy(cols), kind="v", view_sql=view_sql,
                         description=old.description if old is not None else None, temporary=temporary)
         reg.put_view(view)
+        if temporary:
+            remember(s, "v", schema, tbl.name)
         return []
     return ddl_statement(sql, "CREATE VIEW", fn)
 

@@ -7,6 +7,7 @@ reverts a failing statement's partial writes. Values are assignment-cast to the 
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 from sqlglot import exp
@@ -143,7 +144,7 @@ def _returning(session: Any, node: exp.Expression, td: Any, alias: str, params: 
         return None, None, []
     cols, names = table_cols(td, alias)
     scope = Scope(cols + (extra_scope or []))
-    planner = planner_for(session, params)
+    planner = _planner(session, params)
     comp = Compiler(scope, planner, params)
     fns: list[Any] = []
     out: list[ColInfo] = []
@@ -171,9 +172,31 @@ def _result(tag: str, n: int, ret_fns: list[Any] | None, ret_cols: list[ColInfo]
 
 
 # ------------------------------------------------------------------ INSERT
+_CTE_FRAMES: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("dml_ctes", default=None)
+
+
+def _planner(session: Any, params: dict[int, int]) -> Any:
+    """A planner for the statement's queries; it sees the WITH queries of the statement being prepared."""
+    p = planner_for(session, params)
+    frames = _CTE_FRAMES.get()
+    if frames:
+        p.ctes.extend(frames)
+    return p
+
+
 def prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int], given: list[int]) -> Statement:
     if node.args.get("with_") or node.args.get("with"):
-        raise FeatureNotSupported("WITH on INSERT/UPDATE/DELETE is not supported")
+        base = planner_for(session, params)
+        base._with(node, None)  # WITH queries (0A000 for data-modifying ones), visible to every part below
+        token = _CTE_FRAMES.set(base.ctes)
+        try:
+            return _prepare(session, sql, node, params, given)
+        finally:
+            _CTE_FRAMES.reset(token)
+    return _prepare(session, sql, node, params, given)
+
+
+def _prepare(session: Any, sql: str, node: exp.Expression, params: dict[int, int], given: list[int]) -> Statement:
     if isinstance(node, exp.Insert):
         return _insert(session, sql, node, params, given)
     if isinstance(node, exp.Update):
@@ -198,7 +221,7 @@ def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], gi
             raise SyntaxError_(f'column "{n}" specified more than once', sqlstate="42701")
         seen.add(n)
         tcols.append(c)
-    planner = planner_for(session, params)
+    planner = _planner(session, params)
     src = node.expression
     default_rows: bool = False
     if src is None:
@@ -535,7 +558,7 @@ def _row_subquery(comp: Compiler, node: exp.Subquery, width: int) -> list[Any]:
 def _source(session: Any, node: exp.Expression, td: Any, alias: str, params: dict[int, int],
             from_items: list[exp.Expression]) -> tuple[plan.Step, Scope, Any, list[str]]:
     """The rows to change: a scan of the target (index pushdown on WHERE), joined with FROM/USING items."""
-    planner = planner_for(session, params)
+    planner = _planner(session, params)
     cols, names = table_cols(td, alias)
     step: plan.Step = plan.Scan(td, alias, cols, names)
     for it in from_items:

@@ -195,9 +195,11 @@ def search_path(session: Any) -> list[str]:
 
 def prepare_query(session: Any, sql: str, node: exp.Expression, params: dict[int, int],
                   given: list[int]) -> Statement:
+    from engine.sql import dml_cte
     from engine.sql.scope import ExecState
 
     planner = planner_for(session, params)
+    first = dml_cte.install(planner, session, sql, node, params, given) if dml_cte.has_dml_cte(node) else []
     step = planner.query(node)
     cols = columns_of(step)
     oids = finish_params(params, given)
@@ -206,9 +208,16 @@ def prepare_query(session: Any, sql: str, node: exp.Expression, params: dict[int
         from engine.session import ExecCtx
 
         st = ExecState(values, ExecCtx(sess, txn))
+        for f in first:
+            f.reset()
+        for f in first:
+            f.run(st)
         rows = step.run(st)
         return Result(tag="SELECT", columns=cols, rows=iter(rows), tag_counts_rows=True)
 
+    if first:
+        return Statement(sql, oids, cols, run, needs_txn=True, writes=True, kind="select", cacheable=False,
+                         explain=lambda: step.explain())
     needs = not constant_select(node)
     return Statement(sql, oids, cols, run, needs_txn=needs, kind="select", explain=lambda: step.explain())
 

@@ -1,0 +1,21 @@
+-- WITH on INSERT/UPDATE/DELETE, and data-modifying WITH queries read by a top-level SELECT
+drop table if exists wd_items;
+drop table if exists wd_archive;
+create table wd_items (id int primary key, name text not null, qty int);
+create table wd_archive (id int primary key, name text, qty int);
+with src as (select g as id, 'item ' || g as name, g * 10 as qty from generate_series(1, 6) g) insert into wd_items select * from src returning id, qty;
+with big as (select id from wd_items where qty >= 40) update wd_items set qty = qty + 1 where id in (select id from big) returning id, qty;
+with b as (select 2 as id, 5 as extra) update wd_items set qty = wd_items.qty + b.extra from b where wd_items.id = b.id returning wd_items.id, wd_items.qty;
+with gone as (select 1 as id) delete from wd_items where id in (select id from gone) returning *;
+with ins as (insert into wd_items values (7, 'seven', 70), (8, 'eight', 80) returning id, qty) select id, qty * 2 as dbl from ins order by id;
+with moved as (delete from wd_items where id > 6 returning *), copied as (insert into wd_archive select * from moved returning id) select count(*) from copied;
+with x as (select 9 as id), ins as (insert into wd_items select id, 'nine', null from x returning *) select * from ins;
+with u as (update wd_items set name = upper(name) where id = 9 returning name) select name, length(name) from u;
+with ins as (insert into wd_items values (10, 'ten', 1)) select 1 as one;
+with d as (delete from wd_items where id = 10 returning id) select (select count(*) from d) as n;
+select * from wd_items order by id;
+select * from wd_archive order by id;
+with ins as (insert into wd_items values (2, 'dup', 0) returning id) select * from ins;
+select count(*) from wd_items;
+drop table wd_items;
+drop table wd_archive;

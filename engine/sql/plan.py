@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any
 
 from engine.errors import CardinalityViolation, FeatureNotSupported
-from engine.sql import arrow_agg, columnar
+from engine.sql import arrow_agg, columnar, columnar_join, columnar_sort
 from engine.sql.compiler import Fn
 from engine.sql.scope import ColInfo, ExecState
 
@@ -253,6 +253,13 @@ class RecursiveCte(Step):
         return out
 
 
+def col_fn(k: int) -> Fn:
+    """``row[k]`` as a row function that steps recognise as a plain column (``_col``, as the compiler marks one)."""
+    f: Fn = lambda r, st: r[k]
+    f._col = k  # type: ignore[attr-defined]
+    return f
+
+
 def _clear_cte_caches(step: Step, st: ExecState) -> None:
     for k in [k for k in st.cache if not (isinstance(k, tuple) and k and k[0] in ("vt", "hash"))]:
         del st.cache[k]
@@ -396,12 +403,16 @@ class Join(Step):
         return algo + (k if algo == "Hash Join" else (k + " Join" if k else ""))
 
     def detail(self) -> str:
-        return f"\n        {'Hash Cond' if self.lkeys else 'Join Filter'}: ({self.text})" if self.text else ""
+        arrow = "\n        Columnar: pyarrow hash join (Acero)" if columnar_join.join_shape(self) else ""
+        return (f"\n        {'Hash Cond' if self.lkeys else 'Join Filter'}: ({self.text})" if self.text else "") + arrow
 
     def children(self) -> list[Step]:
         return [self.left, self.right]
 
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
+        got = columnar_join.joined_rows(self, st)
+        if got is not None:
+            return got
         left = self.left.run(st)
         right = self.right.run(st)
         nl, nr = len(self.left.cols), len(self.right.cols)
@@ -632,12 +643,16 @@ class Sort(Step):
         self.cols = child.cols
 
     def detail(self) -> str:
-        return f"\n        Sort Key: {self.text}" if self.text else ""
+        arrow = "\n        Columnar: pyarrow sort_indices / select_k" if columnar_sort.sort_shape(self) else ""
+        return (f"\n        Sort Key: {self.text}" if self.text else "") + arrow
 
     def children(self) -> list[Step]:
         return [self.child]
 
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
+        got = columnar_sort.sorted_rows(self, st, limit)  # ``limit``: only the first rows are needed (top-k)
+        if got is not None:
+            return got
         return sort_rows(self.child.run(st), self.keys, st)
 
 
@@ -652,7 +667,13 @@ class Distinct(Step):
     def children(self) -> list[Step]:
         return [self.child]
 
+    def detail(self) -> str:
+        return "\n        Columnar: pyarrow group_by" if columnar_sort.distinct_shape(self) else ""
+
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
+        got = columnar_sort.distinct_rows(self, st)
+        if got is not None:
+            return got
         seen: set[Any] = set()
         out = []
         for r in self.child.run(st):
@@ -684,7 +705,7 @@ class Limit(Step):
         if off < 0:
             raise error("2201X", "OFFSET must not be negative")
         need = None if n is None else off + n
-        rows = self.child.run(st, need if need is not None and isinstance(self.child, (Filter, Project)) else None)
+        rows = self.child.run(st, need if need is not None and isinstance(self.child, (Filter, Project, Sort)) else None)
         return rows[off: None if n is None else off + n]
 
 

@@ -351,9 +351,9 @@ class Planner:
                         raise UndefinedColumn(f'column "{nm}" specified in USING clause does not exist in '
                                               f'{"left" if not lq else "right"} table')
                     conds.append((step.cols.index(lq[0]), len(step.cols) + right.cols.index(rq[0])))
-                lkeys = [(lambda r, st, i=i: r[i]) for i, _ in conds]
+                lkeys = [plan.col_fn(i) for i, _ in conds]
                 nl = len(step.cols)
-                rkeys = [(lambda r, st, k=k - nl: r[k]) for _, k in conds]
+                rkeys = [plan.col_fn(k - nl) for _, k in conds]
                 new_cols = list(step.cols) + [
                     ColInfo(c.qual, c.name, c.oid, c.typmod, hidden=c.hidden, table_oid=c.table_oid, attnum=c.attnum)
                     for c in right.cols]
@@ -511,7 +511,10 @@ class Planner:
                     lkeys.append(l_ce.fn)
                     rf = r_ce.fn
                     nl = nleft
-                    rkeys.append(lambda r, st, rf=rf, nl=nl: rf((None,) * nl + r, st))
+                    rk = lambda r, st, rf=rf, nl=nl: rf((None,) * nl + r, st)
+                    if getattr(rf, "_col", None) is not None:
+                        rk._col = rf._col - nl  # type: ignore[attr-defined]  (a plain right column)
+                    rkeys.append(rk)
                     continue
             residual.append(c)
         return lkeys, rkeys, residual
@@ -711,7 +714,7 @@ class Planner:
             idx = getattr(e, "_rem_index", None)
             if idx is not None and not out_scope.replacements:
                 c = scope.cols[idx]
-                ce = CE(lambda r, st, i=idx: r[i], c.oid, c.typmod, c.name, 2)
+                ce = CE(plan.col_fn(idx), c.oid, c.typmod, c.name, 2)
             else:
                 ce = ocomp.compile(e)
             name = alias if alias is not None else ce.name
@@ -772,7 +775,7 @@ class Planner:
                                                   "ORDER BY here")
                     on_fns.append(lambda r, st, k=k: r[k])
                 if sort_keys:
-                    step = plan.Sort(step, [(lambda r, st, k=k: r[k], d, nf) for k, d, nf in sort_keys],
+                    step = plan.Sort(step, [(plan.col_fn(k), d, nf) for k, d, nf in sort_keys],
                                      ", ".join(o.sql(dialect=DIALECT) for o in order.expressions))
                     sort_keys = []
                 step = plan.Distinct(step, on_fns)
@@ -780,7 +783,7 @@ class Planner:
                 step = plan.Distinct(step)
         if sort_keys:
             assert order is not None
-            step = plan.Sort(step, [(lambda r, st, k=k: r[k], d, nf) for k, d, nf in sort_keys],
+            step = plan.Sort(step, [(plan.col_fn(k), d, nf) for k, d, nf in sort_keys],
                              ", ".join(o.sql(dialect=DIALECT) for o in order.expressions))
         step = self._limit(sel, step, parent, [(lambda r, st, k=k: r[k]) for k, _, _ in order_keys_all])
         if extra:

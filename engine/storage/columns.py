@@ -36,6 +36,8 @@ _INTS = (T.INT2, T.INT4, T.INT8)
 _FLOATS = (T.FLOAT4, T.FLOAT8)
 _TEXT = (T.TEXT, T.VARCHAR, T.NAME)
 COMPACT_MIN = 65_536  # compact when delta + dead rows exceed max(COMPACT_MIN, base rows)
+ID_KEY = ("\x00id", "binary")  # memo key of the row ids as 16-byte big-endian binaries (key order)
+_OVERLAY_ID = b"\xff" * 16  # prefix of an overlay row's rank key: after every committed id (a uuid is never all-ones)
 
 
 class Unavailable(Exception):
@@ -163,11 +165,18 @@ class ColumnSet:
         return new
 
     # --- reading
+    def _values(self, key: tuple[str, str], rows: list[Row]) -> list[Any]:
+        if key == ID_KEY:
+            idc = self.idc
+            return [r[idc].bytes for r in rows]
+        name = key[0]
+        return [r.get(name) for r in rows]
+
     def base_column(self, key: tuple[str, str], typ: pa.DataType) -> pa.Array:
         got = self.cols.get(key, False)
         if got is False:
             try:
-                got = to_arrow([r.get(key[0]) for r in self.rows], typ)
+                got = to_arrow(self._values(key, self.rows), typ)
             except Unavailable:
                 got = None
             self.cols[key] = got
@@ -184,9 +193,8 @@ class ColumnSet:
             return pa.array([], type=typ)
         have = len(got) if got is not False else 0
         if have < n:
-            name = key[0]
             try:
-                more = to_arrow([r.get(name) for r in self.delta[have:n]], typ)
+                more = to_arrow(self._values(key, self.delta[have:n]), typ)
             except Unavailable:
                 self.dcols[key] = None
                 raise
@@ -270,6 +278,54 @@ class ColumnView:
         if len(parts) == 1:
             return parts[0]
         return pa.chunked_array(parts, type=typ)
+
+    def scan_ordered(self) -> bool:
+        """True when view order is row-scan order (committed rows in key order, then the overlay's)."""
+        return self.cs.keyorder and self.ndelta == 0
+
+    def rank_key(self) -> Any:
+        """An Arrow binary array over the view that sorts in row-scan order: the committed rows' ids (16 bytes,
+        big-endian: key order), then the overlay rows after them in overlay order."""
+        cs = self.cs
+        typ = pa.binary(16)
+        parts = []
+        if cs.rows:
+            base = cs.base_column(ID_KEY, typ)
+            parts.append(base.filter(self._amask("base")) if self.alive is not None else base)
+        if self.nd:
+            d = cs.delta_column(ID_KEY, typ, self.nd)
+            parts.append(d.filter(self._amask("delta")) if self.dalive is not None else d)
+        parts = [p.cast(pa.binary()) for p in parts]
+        if self.overlay:
+            parts.append(pa.array([_OVERLAY_ID + i.to_bytes(4, "big") for i in range(len(self.overlay))],
+                                  pa.binary()))
+        if not parts:
+            return pa.array([], pa.binary())
+        return parts[0] if len(parts) == 1 else pa.chunked_array(parts, type=pa.binary())
+
+    def rows_at(self, positions: Any) -> list[Row]:
+        """The rows at view ``positions`` (an integer array), in that order."""
+        sel = np.asarray(positions, dtype=np.int64)
+        nb, nd = self.nbase, self.ndelta
+        cs = self.cs
+        if len(sel) and int(sel.max()) < nb:  # the common case: every row from the base
+            if self.alive is not None:
+                sel = self._index("base")[sel]
+            rows = cs.rows
+            return [rows[i] for i in sel.tolist()]
+        bidx = self._index("base") if self.alive is not None else None
+        didx = self._index("delta") if self.dalive is not None else None
+        rows, delta, over = cs.rows, cs.delta, self.overlay
+        out: list[Row] = []
+        for p in sel.tolist():
+            if p < nb:
+                out.append(rows[int(bidx[p]) if bidx is not None else p])
+            elif p < nb + nd:
+                q = p - nb
+                out.append(delta[int(didx[q]) if didx is not None else q])
+            else:
+                out.append(over[p - nb - nd])
+        return out
 
     def _index(self, which: str) -> np.ndarray:
         got = self._idx.get(which)

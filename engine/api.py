@@ -73,6 +73,17 @@ class CopySpec:
     target: Any = None  # engine-private description of the destination (direction 'in')
 
 
+class TextColumnRows(Protocol):
+    """Optional extra of a ``Result.rows`` iterator: all its rows at once, column by column, in text format.
+
+    ``text_columns(encoders)`` (``encoders``: the per-value text encoders of the result's columns, for columns
+    the producer does not encode itself) returns per column ``(data, lengths)``: the values' bytes back to back
+    and an int array of each value's length (-1: NULL), consuming the iterator; None when it cannot (then the
+    rows are iterated as usual). The wire layer uses it for all-text results sent whole."""
+
+    def text_columns(self, encoders: Sequence[Any]) -> list[tuple[bytes, Any]] | None: ...
+
+
 @dataclass
 class Result:
     """The outcome of executing one statement.
@@ -82,6 +93,7 @@ class Result:
     ``tag`` is the CommandComplete tag. Row-returning statements whose row count is only known at the end
     (``SELECT n``, ``FETCH n``) give ``tag`` without the count: ``"SELECT"``, and the protocol layer appends
     the number of rows it sent. Others give the full tag (``"INSERT 0 3"``, ``"UPDATE 2"``, ``"CREATE TABLE"``).
+    ``rows`` may also offer :class:`TextColumnRows` (a vectorized producer's fast path).
     """
 
     tag: str

@@ -97,6 +97,15 @@ class ResultWriter:
     def write_rows(self, out: list[bytes], max_rows: int = 0, flush: Callable[[], None] | None = None) -> int:
         """Append up to ``max_rows`` DataRows (0: all) to ``out``; returns how many. Sets ``done`` at the end."""
         encs = self.encoders
+        if not max_rows and not self.total and encs and not any(self.formats):
+            whole = getattr(self.rows, "text_columns", None)  # rows that come a whole column at a time
+            cols = whole(encs) if whole is not None else None
+            if cols is not None:
+                n = len(cols[0][1])
+                if n:
+                    out.append(text_data_rows(cols))
+                self.total, self.done = n, True
+                return n
         data_row = m.encode_data_row
         n = 0
         append = out.append
@@ -128,6 +137,41 @@ class ResultWriter:
     def complete(self, nrows: int) -> bytes:
         """CommandComplete for this execution (``nrows`` = rows sent by this Execute)."""
         return command_complete(command_tag(self.result, nrows))
+
+
+def text_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:
+    """DataRow messages of whole columns in text format: per column the values back to back and each value's
+    length (-1: NULL), framed with numpy (no per-row Python)."""
+    import numpy as np
+
+    lens = np.stack([np.asarray(ln, np.int64) for _, ln in cols], axis=1)
+    n, c = lens.shape
+    cell = np.maximum(lens, 0)
+    body = 6 + 4 * c + cell.sum(axis=1)  # the length field counts itself, the column count and the cells
+    start = np.zeros(n, np.int64)
+    np.cumsum(body[:-1] + 1, out=start[1:])
+    out = np.empty(int(body.sum()) + n, np.uint8)
+    out[start] = ord("D")
+
+    def put32(at: Any, v: Any) -> None:
+        for k in range(4):
+            out[at + k] = (v >> (24 - 8 * k)) & 0xFF
+
+    put32(start + 1, body)
+    out[start + 5] = c >> 8
+    out[start + 6] = c & 0xFF
+    pos = start + 7
+    for j, (data, _) in enumerate(cols):
+        put32(pos, lens[:, j])
+        pos = pos + 4
+        w = cell[:, j]
+        total = int(w.sum())
+        if total:
+            src = np.zeros(n, np.int64)
+            np.cumsum(w[:-1], out=src[1:])
+            out[np.repeat(pos - src, w) + np.arange(total)] = np.frombuffer(data, np.uint8, total)
+        pos = pos + w
+    return out.tobytes()
 
 
 def command_tag(result: Result, nrows: int) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.graph.batch import uuid_text
+
 OUT, IN = 0, 1
 _EMPTY_I = np.empty(0, np.int64)
 _EMPTY_F = np.empty(0, np.float64)
@@ -76,6 +78,28 @@ class Adjacency:
         self.delta: list[dict[int, dict[tuple[int, int], float | None]]] = [{}, {}]
         self.merged: list[dict[int, _List]] = [{}, {}]  # cache of dirty nodes' merged lists
         self.over_edges = 0
+        self._hex = np.empty((0, 36), np.uint8)  # uuid text of nodes 0 … _hex_n - 1 (capacity doubles)
+        self._hex_n = 0
+        self._cow: list[set[int]] | None = None  # a fork: per direction, the nodes whose delta it owns
+
+    def fork(self) -> Adjacency:
+        """A private copy to change for one statement (a transaction's own writes): shares the base CSR arrays
+        (replaced, never changed in place) and the per-node deltas until it changes them (copy on write)."""
+        with self.lock:
+            f = Adjacency.__new__(Adjacency)
+            f.lock = threading.RLock()
+            f.ids, f.index, f.keys = list(self.ids), dict(self.index), list(self.keys)
+            f.rels, f.rel_index = list(self.rels), dict(self.rel_index)
+            f._cap, f.n_base, f.csr = self._cap, self.n_base, list(self.csr)
+            f.alive, f.table = self.alive.copy(), self.table.copy()
+            f.dirty = [d.copy() for d in self.dirty]
+            f.delta = [dict(d) for d in self.delta]
+            f.merged = [dict(m) for m in self.merged]
+            f.over_edges = self.over_edges
+            self.hex_ids()
+            f._hex, f._hex_n = self._hex[:self._hex_n], self._hex_n  # full: a new node makes the fork copy it
+            f._cow = [set(), set()]
+            return f
 
     # --- nodes and relation types -------------------------------------------------------------------------
     def node(self, nid: uuid.UUID) -> int:
@@ -100,6 +124,20 @@ class Adjacency:
         self.table = grow(self.table, 0)
         self.dirty = [grow(d, False) for d in self.dirty]
         self._cap = cap
+
+    def hex_ids(self) -> np.ndarray:
+        """(n, 36) uint8: the text of every node's uuid (extended for the nodes added since the last call)."""
+        with self.lock:
+            n, have = len(self.ids), self._hex_n
+            if have < n:
+                if n > len(self._hex):
+                    grown = np.empty((max(n, 2 * len(self._hex)), 36), np.uint8)
+                    grown[:have] = self._hex[:have]
+                    self._hex = grown
+                raw = np.frombuffer(b"".join([u.bytes for u in self.ids[have:n]]), np.uint8).reshape(-1, 16)
+                self._hex[have:n] = uuid_text(raw)
+                self._hex_n = n
+            return self._hex[:n]
 
     def rel_id(self, name: str) -> int:
         """The id of relation type ``name`` (allocated when new)."""
@@ -187,6 +225,10 @@ class Adjacency:
         if delta is None:
             delta = self.delta[d][i] = {}
             self.dirty[d][i] = True
+        elif self._cow is not None and i not in self._cow[d]:
+            delta = self.delta[d][i] = dict(delta)
+        if self._cow is not None:
+            self._cow[d].add(i)
         if key not in delta:
             self.over_edges += 1
         delta[key] = w

@@ -22,6 +22,7 @@ from engine import types as T
 from engine.errors import InvalidParameterValue
 from engine.graph import source
 from engine.graph.adjacency import Adjacency, Edge
+from engine.graph.batch import TraverseBatch
 from engine.graph.datacache import DataCache
 from engine.graph.fuzzy import TrigramIndex
 from engine.graph.traverse import Level, bfs, check_args
@@ -138,36 +139,51 @@ def row_data(table: TableDef, row: dict[str, Any]) -> dict[str, Any]:
     return {c: (v if type(v := get(c)) in _PLAIN else jsonable(v)) for c in data_columns(table)[0]}
 
 
-def _rows(adj: Adjacency, starts: list[int], levels: list[Level], paths: bool,
-          table_name: Callable[[int], str | None] | None, keys: bool) -> list[tuple[Any, ...]]:
-    """TRAVERSE rows (``data`` None) per reached node, in BFS order; the path, entity type (``table_name`` of
-    the node's table OID) and key are None unless asked for (caller holds ``adj.lock``)."""
-    ids, rels, keyl, tabl = adj.ids, adj.rels, adj.keys, adj.table
-    out: list[tuple[Any, ...]] = []
-    append = out.append
-    upath: dict[int, list[uuid.UUID]] = {s: [ids[s]] for s in starts} if paths else {}
-    names: dict[int, str | None] = {}
-    for lv in levels:
-        d = lv.depth
-        nodes = lv.nodes.tolist()
-        parents = lv.parents.tolist()
-        if table_name is not None:
-            types = [names[o] if o in names else names.setdefault(o, table_name(o)) for o in tabl[lv.nodes].tolist()]
-        else:
-            types = [None] * len(nodes)
-        if not paths and not keys:
-            out.extend([(ids[x], et, None, d, None, rels[r], w, None)
-                        for x, r, w, et in zip(nodes, lv.rels.tolist(), lv.weights.tolist(), types, strict=True)])
-            continue
-        for x, p, r, w, et in zip(nodes, parents, lv.rels.tolist(), lv.weights.tolist(), types, strict=True):
-            u = ids[x]
-            if paths:
-                path: list[uuid.UUID] | None = upath[p] + [u]
-                upath[x] = path  # type: ignore[assignment]
-            else:
-                path = None
-            append((u, et, keyl[x] if keys else None, d, path, rels[r], w, None))
-    return out
+def _batch(adj: Adjacency, levels: list[Level], paths: bool,
+           table_name: Callable[[int], str | None] | None, keys: bool) -> TraverseBatch:
+    """TRAVERSE rows (``data`` None) of the reached nodes, in BFS order, as a column batch; the path, entity type
+    (``table_name`` of the node's table OID) and key are NULL unless asked for (caller holds ``adj.lock``)."""
+    if levels:
+        nodes = np.concatenate([lv.nodes for lv in levels])
+        depths = np.concatenate([np.full(len(lv.nodes), lv.depth, np.int64) for lv in levels])
+        rels = np.concatenate([lv.rels for lv in levels])
+        weights = np.concatenate([lv.weights for lv in levels])
+    else:
+        nodes = depths = np.empty(0, np.int64)
+        rels, weights = np.empty(0, np.int32), np.empty(0, np.float64)
+    types = None
+    if table_name is not None:
+        names: dict[int, str | None] = {}
+        types = [names[o] if o in names else names.setdefault(o, table_name(o)) for o in adj.table[nodes].tolist()]
+    keyl = adj.keys
+    return TraverseBatch(adj.ids, adj.hex_ids(), nodes, depths, rels, weights, rel_names=list(adj.rels),
+                         types=types, keys=[keyl[x] for x in nodes.tolist()] if keys else None,
+                         paths=_paths(levels, len(nodes)) if paths else None)
+
+
+def _empty_batch(adj: Adjacency) -> TraverseBatch:
+    e = np.empty(0, np.int64)
+    return TraverseBatch(adj.ids, adj.hex_ids(), e, e, np.empty(0, np.int32), np.empty(0, np.float64),
+                         rel_names=list(adj.rels))
+
+
+def _paths(levels: list[Level], n: int) -> np.ndarray:
+    """(n, depth + 1) node matrix: row i = the path from the start to the i-th reached node (-1 after its end)."""
+    m = np.full((n, len(levels) + 1), -1, np.int64)
+    at = 0
+    prev: np.ndarray | None = None
+    prev_at = 0
+    for j, lv in enumerate(levels):
+        k = len(lv.nodes)
+        if prev is None:
+            m[at:at + k, 0] = lv.parents
+        else:  # each parent is a node of the previous level: copy its path
+            order = np.argsort(prev, kind="stable")
+            pos = order[np.searchsorted(prev, lv.parents, sorter=order)]
+            m[at:at + k, :j + 1] = m[prev_at + pos, :j + 1]
+        m[at:at + k, j + 1] = lv.nodes
+        prev, prev_at, at = lv.nodes, at, at + k
+    return m
 
 
 class GraphService:
@@ -291,9 +307,10 @@ class GraphService:
                 for n, r, w in zip(lst.nbr.tolist(), lst.rel.tolist(), lst.weight.tolist(), strict=True)}
 
     # --- resolving ids and keys ----------------------------------------------------------------------------
-    def resolve(self, ref: str | uuid.UUID, txn: Txn | None = None) -> list[uuid.UUID]:
-        """Visible entity ids named by ``ref``: a uuid (of a visible entity) or a key (any table)."""
-        adj = self.adj
+    def resolve(self, ref: str | uuid.UUID, txn: Txn | None = None, adj: Adjacency | None = None) -> list[uuid.UUID]:
+        """Visible entity ids named by ``ref``: a uuid (of a visible entity) or a key (any table), in ``adj``
+        (default: the committed graph)."""
+        adj = self.adj if adj is None else adj
         if isinstance(ref, uuid.UUID):
             i = adj.index.get(ref)
             return [ref] if i is not None and adj.alive[i] else []
@@ -309,11 +326,11 @@ class GraphService:
         return [nid for _, nid in source.key_ids(self.store, ref, txn)
                 if (i := adj.index.get(nid)) is not None and adj.alive[i]]
 
-    def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID], data: bool = True
+    def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID], data: bool = True, adj: Adjacency | None = None
                ) -> dict[uuid.UUID, tuple[TableDef, dict[str, Any]]]:
         """(table, ``data`` object) of each of ``ids`` that ``txn`` sees (missing / deleted ones left out);
-        read-only. Without ``data`` it is a visibility check (the object is empty)."""
-        adj = self.adj
+        read-only. Without ``data`` it is a visibility check (the object is empty). Tables from ``adj``."""
+        adj = self.adj if adj is None else adj
         index, table = adj.index, adj.table
         by_table: dict[int, list[uuid.UUID]] = {}
         for nid in ids:
@@ -359,6 +376,24 @@ class GraphService:
                         cache.put(ids[k], snap, tkey, d)
         return out
 
+    def _view(self, txn: Txn | None) -> Adjacency:
+        """The graph as ``txn`` sees it: the committed adjacency, or, when the transaction has written rows
+        of its own, a private fork of it with those rows applied (their edges, inserts and deletes)."""
+        pending = source.pending_rows(txn)
+        if not pending:
+            return self.adj
+        adj = self.adj.fork()
+        with adj.lock:
+            for t, nid, row in pending:
+                if row is None or row.get(t.system_column("deleted_at")) is not None:
+                    i = adj.index.get(nid)
+                    if i is not None:
+                        adj.alive[i] = False
+                    continue
+                adj.set_node(nid, t.oid, source.row_key(t, row), True)
+                adj.set_out_edges(nid, source.row_edges(t, row))
+        return adj
+
     def _with_txn(self, txn: Txn | None) -> tuple[Txn, bool]:
         return (txn, False) if txn is not None else (self.store.begin(), True)
 
@@ -396,10 +431,11 @@ class GraphService:
         txn: Txn | None = None,
         notice: Notice | None = None,
         columns: Collection[str] | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """:meth:`traverse` as plain tuples in ``TRAVERSE_COLUMNS`` order, building only ``columns`` (None: all;
-        the others are None). Without ``data`` no row is read: visibility is the graph's (the latest committed
-        state), checked against ``txn`` only when it has writes of its own. Without ``path`` no path is built."""
+    ) -> TraverseBatch:
+        """:meth:`traverse` as a sequence of plain tuples in ``TRAVERSE_COLUMNS`` order (a column batch, see
+        :mod:`engine.graph.batch`), building only ``columns`` (None: all; the others are None). Without ``data``
+        no row is read: visibility is the graph's (the latest committed state), checked against ``txn`` only when
+        it has writes of its own. Without ``path`` no path is built."""
         depth, direction, limit = check_args(depth, direction, limit)
         types = None if types is None else [str(t) for t in types]
         want = _ALL_COLUMNS if columns is None else frozenset(columns)
@@ -409,32 +445,32 @@ class GraphService:
             txn, own = self._with_txn(None)
         try:
             self._fresh()
-            starts = self.resolve(start, txn)
+            adj = self._view(txn)
+            starts = self.resolve(start, txn, adj)
             if not starts:
                 if notice is not None:
                     notice(f'TRAVERSE: no entity with id or key "{start}"')
-                return []
-            adj = self.adj
+                return _empty_batch(adj)
             with adj.lock:
                 idx = [adj.index[s] for s in starts]
-                rows = _rows(adj, idx, bfs(adj, idx, depth, direction, types, limit), need_path,
-                             self._table_name if "entity_type" in want else None, "key" in want)
+                batch = _batch(adj, bfs(adj, idx, depth, direction, types, limit), need_path,
+                               self._table_name if "entity_type" in want else None, "key" in want)
             if need_data or (txn is not None and getattr(txn, "has_writes", True)):
                 assert txn is not None
-                got = self._fetch(txn, [r[0] for r in rows], need_data)
+                ids = batch.column(0)
+                got = self._fetch(txn, ids, need_data, adj)
             else:
-                got = None
+                return batch
         finally:
             if own and txn is not None:
                 txn.rollback()
-        if got is None:
-            return rows
-        out = []
-        for i, et, k, d, p, r, w, _ in rows:
-            hit = got.get(i)
-            if hit is not None:
-                out.append((i, et, k, d, p, r, w, hit[1] if need_data else None))
-        return out
+        keep = np.fromiter((i in got for i in ids), bool, len(ids))
+        if not keep.all():
+            batch = batch.take(keep)
+            ids = [i for i, k in zip(ids, keep.tolist(), strict=True) if k]
+        if need_data:
+            batch.data = [got[i][1] for i in ids]
+        return batch
 
     def _is_node(self, ref: str | uuid.UUID) -> bool:
         """``ref`` names a visible entity by uuid (no key lookup needed)."""

@@ -15,7 +15,7 @@ from typing import Any
 import msgpack
 import numpy as np
 
-from engine.graph.adjacency import Adjacency
+from engine.graph.adjacency import Adjacency, Edge
 from engine.ids import id_source, key_text
 from engine.schema.model import TableDef
 from engine.storage import codec
@@ -46,6 +46,29 @@ def row_key(t: TableDef, row: dict[str, Any]) -> str | None:
     """The key text of a row, as the key index stores it (None when the row has no key)."""
     src = id_source(row, t.key_field, t.primary_key)
     return key_text(src[1]) if src is not None else None
+
+
+def row_edges(t: TableDef, row: dict[str, Any]) -> list[Edge]:
+    """The out-edges a row declares (its normalized ``edges`` field: dst a uuid, rel_type, weight)."""
+    out = []
+    for e in row.get(t.system_column("edges")) or ():
+        if isinstance(e, dict) and isinstance(e.get("dst"), uuid.UUID):
+            out.append(Edge(e["dst"], str(e.get("rel_type")), float(e.get("weight", 1.0))))
+    return out
+
+
+def pending_rows(txn: Any) -> list[tuple[TableDef, uuid.UUID, dict[str, Any] | None]]:
+    """The rows ``txn`` has written and not yet committed, as it sees them (None: gone), in write order of
+    tables; [] for a transaction without writes (or one that cannot say)."""
+    if txn is None or not getattr(txn, "has_writes", False):
+        return []
+    f = getattr(txn, "pending_rows", None)
+    if f is not None:
+        return list(f())
+    ov, tables = getattr(txn, "_ov", None), getattr(txn, "_tables", None)  # engine.txn.RemTxn's write overlay
+    if not isinstance(ov, dict) or not isinstance(tables, dict):
+        return []
+    return [(tables[oid], nid, row) for oid, rows in ov.items() if oid in tables for nid, row in rows.items()]
 
 
 def _unescape(b: bytes) -> bytes:

@@ -1,0 +1,240 @@
+"""TRAVERSE results column by column: numpy arrays per reached node, row tuples built only when iterated.
+
+A :class:`TraverseBatch` is a read-only sequence of TRAVERSE rows (``TRAVERSE_COLUMNS`` order, or a projection
+of them). Its iterator also offers ``text_columns(encoders)`` (the optional fast path of
+:class:`engine.api.Result` rows): every column already in PostgreSQL text format, encoded a whole column at a
+time with numpy (uuid text from a per-node table of the ids' text, path arrays from the parent links), so a
+large traversal reaches the wire without per-row Python work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+ID, ENTITY_TYPE, KEY, DEPTH, PATH, REL_TYPE, WEIGHT, DATA = range(8)
+ALL = tuple(range(8))
+_EMPTY_I = np.empty(0, np.int64)
+
+TextColumn = tuple[bytes, np.ndarray]  # values back to back, each value's length (-1: NULL)
+
+
+class TraverseBatch:
+    """Rows of one traversal: ``nodes``/``depths``/``rels``/``weights`` per row, ``paths`` a node matrix (row i:
+    the nodes from the start to row i's node, ``depths[i] + 1`` of them, -1 after), ``hex_ids`` the text of every
+    node's uuid; ``types``/``keys``/``data`` per row when built (else the column is NULL)."""
+
+    def __init__(self, ids: Sequence[uuid.UUID], hex_ids: np.ndarray, nodes: np.ndarray, depths: np.ndarray,
+                 rels: np.ndarray, weights: np.ndarray, *, rel_names: Sequence[str],
+                 types: list[str | None] | None = None, keys: list[str | None] | None = None,
+                 paths: np.ndarray | None = None, data: list[Any] | None = None,
+                 cols: Sequence[int] = ALL) -> None:
+        self.ids, self.hex_ids = ids, hex_ids
+        self.nodes, self.depths, self.rels, self.weights = nodes, depths, rels, weights
+        self.rel_names = rel_names
+        self.types, self.keys, self.paths, self.data = types, keys, paths, data
+        self.cols = tuple(cols)
+        self._rows: list[tuple[Any, ...]] | None = None
+
+    # --- the row view -------------------------------------------------------------------------------------------
+    def column(self, c: int) -> list[Any]:
+        """Column ``c`` (a TRAVERSE column number) as Python values (None when it was not built)."""
+        n = len(self.nodes)
+        if c == ID:
+            ids = self.ids
+            return [ids[x] for x in self.nodes.tolist()]
+        if c == DEPTH:
+            return self.depths.tolist()
+        if c == REL_TYPE:
+            names = self.rel_names
+            return [names[r] for r in self.rels.tolist()]
+        if c == WEIGHT:
+            return self.weights.tolist()
+        if c == PATH and self.paths is not None:
+            ids = self.ids
+            return [[ids[x] for x in p[: d + 1]] for p, d in zip(self.paths.tolist(), self.depths.tolist(), strict=True)]
+        got = {ENTITY_TYPE: self.types, KEY: self.keys, DATA: self.data}.get(c)
+        return list(got) if got is not None else [None] * n
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The rows as tuples (built once)."""
+        if self._rows is None:
+            cols = [self.column(c) for c in self.cols]
+            self._rows = list(zip(*cols, strict=True)) if cols else [()] * len(self.nodes)
+        return self._rows
+
+    def project(self, cols: Sequence[int]) -> TraverseBatch:
+        """The batch with columns ``cols`` (positions in this batch's columns) only."""
+        b = TraverseBatch(self.ids, self.hex_ids, self.nodes, self.depths, self.rels, self.weights,
+                          rel_names=self.rel_names, types=self.types, keys=self.keys, paths=self.paths,
+                          data=self.data, cols=[self.cols[i] for i in cols])
+        return b
+
+    def take(self, keep: np.ndarray) -> TraverseBatch:
+        """The rows where boolean ``keep`` is true (paths still run through the rows left out)."""
+        idx = np.flatnonzero(keep)
+        il = idx.tolist()
+
+        def sub(v: list[Any] | None) -> list[Any] | None:
+            return None if v is None else [v[i] for i in il]
+        return TraverseBatch(self.ids, self.hex_ids, self.nodes[idx], self.depths[idx], self.rels[idx],
+                             self.weights[idx], rel_names=self.rel_names, types=sub(self.types),
+                             keys=sub(self.keys), data=sub(self.data),
+                             paths=None if self.paths is None else self.paths[idx],
+                             cols=self.cols)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __bool__(self) -> bool:
+        return len(self.nodes) > 0
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.rows()[i]
+
+    def __iter__(self) -> BatchIterator:
+        return BatchIterator(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self.rows() == (list(other) if isinstance(other, (TraverseBatch, tuple)) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- whole columns in text format ---------------------------------------------------------------------------
+    def text_columns(self, encoders: Sequence[Callable[[Any], bytes]]) -> list[TextColumn]:
+        """Each column in PostgreSQL text format (``encoders``: the per-value text encoders of the columns, used
+        for the columns not encoded here: weight, data, and any column whose type the caller changed)."""
+        out: list[TextColumn] = []
+        n = len(self.nodes)
+        for c, enc in zip(self.cols, encoders, strict=True):
+            if c == ID:
+                out.append((self.hex_ids[self.nodes].tobytes(), np.full(n, 36, np.int64)))
+            elif c == DEPTH:
+                out.append(_coded(self.depths, [str(d).encode() for d in range(int(self.depths.max(initial=0)) + 1)]))
+            elif c == REL_TYPE:
+                out.append(_coded(self.rels, [r.encode() for r in self.rel_names]))
+            elif c == PATH and self.paths is not None:
+                out.append(_path_text(self.hex_ids, self.paths, self.depths))
+            elif c in (ENTITY_TYPE, KEY) and (v := self.types if c == ENTITY_TYPE else self.keys) is not None:
+                out.append(_strings(v))
+            else:
+                out.append(_encoded(self.column(c), enc))
+        return out
+
+
+class BatchIterator:
+    """Iterator over a batch's rows that also hands the batch's columns over as text (see the module doc)."""
+
+    __slots__ = ("batch", "_it")
+
+    def __init__(self, batch: TraverseBatch) -> None:
+        self.batch = batch
+        self._it: Iterator[tuple[Any, ...]] | None = None
+
+    def __iter__(self) -> BatchIterator:
+        return self
+
+    def __next__(self) -> tuple[Any, ...]:
+        if self._it is None:
+            self._it = iter(self.batch.rows())
+        return next(self._it)
+
+    def __length_hint__(self) -> int:
+        return len(self.batch) if self._it is None else 0
+
+    def text_columns(self, encoders: Sequence[Callable[[Any], bytes]]) -> list[TextColumn] | None:
+        """All the (not yet iterated) rows' columns in text format, consuming the iterator; None once iteration
+        has started."""
+        if self._it is not None:
+            return None
+        self._it = iter(())
+        return self.batch.text_columns(encoders)
+
+
+# --- encoders ------------------------------------------------------------------------------------------------------
+
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+_DASHES = (8, 13, 18, 23)
+_HEXPOS = np.array([i for i in range(36) if i not in _DASHES])
+
+
+def uuid_text(raw: np.ndarray) -> np.ndarray:
+    """(k, 16) uint8 uuid bytes → (k, 36) uint8 of their canonical text (``8-4-4-4-12`` lowercase hex)."""
+    k = len(raw)
+    out = np.full((k, 36), ord("-"), np.uint8)
+    hexd = np.empty((k, 32), np.uint8)
+    hexd[:, 0::2] = _HEX[raw >> 4]
+    hexd[:, 1::2] = _HEX[raw & 15]
+    out[:, _HEXPOS] = hexd
+    return out
+
+
+def _coded(codes: np.ndarray, table: list[bytes]) -> TextColumn:
+    """A column of few distinct values: ``table[code]`` per row."""
+    if not len(codes):
+        return b"", _EMPTY_I
+    lens = np.array([len(b) for b in table], np.int64)
+    width = int(lens.max(initial=0))
+    pad = np.zeros((len(table), max(width, 1)), np.uint8)
+    for i, b in enumerate(table):
+        pad[i, :len(b)] = np.frombuffer(b, np.uint8)
+    ln = lens[codes]
+    mask = np.arange(pad.shape[1]) < ln[:, None]
+    return pad[codes][mask].tobytes(), ln
+
+
+def _strings(values: list[str | None]) -> TextColumn:
+    enc = [None if v is None else v.encode() for v in values]
+    return b"".join([b for b in enc if b is not None]), np.array([-1 if b is None else len(b) for b in enc], np.int64)
+
+
+def _encoded(values: list[Any], enc: Callable[[Any], bytes]) -> TextColumn:
+    cache: dict[Any, bytes] = {}
+    parts: list[bytes | None] = []
+    for v in values:
+        if v is None:
+            parts.append(None)
+            continue
+        try:
+            b = cache.get(v)
+        except TypeError:  # unhashable (dicts, lists)
+            parts.append(enc(v))
+            continue
+        if b is None:
+            b = cache[v] = enc(v)
+        parts.append(b)
+    return (b"".join([b for b in parts if b is not None]),
+            np.array([-1 if b is None else len(b) for b in parts], np.int64))
+
+
+def _path_text(hex_ids: np.ndarray, m: np.ndarray, depths: np.ndarray) -> TextColumn:
+    """uuid[] text ``{u1,u2,…}`` of every row's path (row i of ``m``: the nodes from the start, ``depths[i] + 1``
+    of them), a group of rows of equal depth at a time."""
+    n = len(depths)
+    if not n:
+        return b"", _EMPTY_I
+    lens = 2 + 37 * (depths + 1) - 1
+    chunks: list[tuple[np.ndarray, np.ndarray]] = []
+    for d in np.unique(depths).tolist():
+        rows = np.flatnonzero(depths == d)
+        k, w = len(rows), d + 1
+        cell = np.empty((k, w, 37), np.uint8)
+        cell[:, :, :36] = hex_ids[m[rows, :w]]
+        cell[:, :, 36] = ord(",")
+        cell[:, -1, 36] = ord("}")
+        text = np.empty((k, 1 + 37 * w), np.uint8)
+        text[:, 0] = ord("{")
+        text[:, 1:] = cell.reshape(k, 37 * w)
+        chunks.append((rows, text))
+    if len(chunks) == 1:
+        return chunks[0][1].tobytes(), lens
+    starts = np.zeros(n, np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    buf = np.empty(int(lens.sum()), np.uint8)
+    for rows, text in chunks:
+        w = text.shape[1]
+        buf[(starts[rows][:, None] + np.arange(w)).ravel()] = text.ravel()
+    return buf.tobytes(), lens

@@ -1,0 +1,66 @@
+"""Column batches of TRAVERSE rows: the whole-column text encoding (numpy) gives the very DataRow bytes the
+per-row wire path gives, for every column, NULL keys, several depths and paths, and projections."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+
+from engine.graph.batch import TraverseBatch, uuid_text
+from engine.graph.service import TRAVERSE_COLUMNS
+from remwire import pgtypes
+from remwire.protocol import messages as m
+from remwire.results import text_data_rows
+
+
+def _batch() -> TraverseBatch:
+    ids = [uuid.UUID(int=(i * 0x9E3779B97F4A7C15_1234567) % 2**128) for i in range(12)]
+    raw = np.frombuffer(b"".join(u.bytes for u in ids), np.uint8).reshape(-1, 16)
+    nodes = np.array([3, 5, 7, 9, 11], np.int64)
+    depths = np.array([1, 1, 2, 2, 10], np.int64)
+    paths = np.full((5, 11), -1, np.int64)
+    paths[:, 0] = 0
+    paths[:, 1] = [3, 5, 3, 5, 3]
+    paths[2:4, 2] = [7, 9]
+    paths[4, 1:11] = [3, 1, 2, 4, 6, 8, 10, 0, 5, 11]
+    return TraverseBatch(ids, uuid_text(raw), nodes, depths, np.array([0, 1, 0, 1, 0], np.int32),
+                         np.array([1.0, 0.25, 0.1, 1.0, 0.3333333333333333]), rel_names=["knows", "wrote é"],
+                         types=["people", "docs", "people", "", "docs"], keys=["a:b/c", None, "ünï code", "", "k"],
+                         paths=paths, data=[{"b": 1, "a": [1, 2]}, {}, {"x": None}, {"s": "q\"uote"}, {"n": 1.5}])
+
+
+def _per_row(b: TraverseBatch, encs: list) -> bytes:
+    return b"".join(m.encode_data_row([None if v is None else e(v) for e, v in zip(encs, r, strict=True)])
+                    for r in b.rows())
+
+
+def test_uuid_text_is_the_canonical_form() -> None:
+    us = [uuid.uuid4() for _ in range(50)] + [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)]
+    raw = np.frombuffer(b"".join(u.bytes for u in us), np.uint8).reshape(-1, 16)
+    assert [bytes(r).decode() for r in uuid_text(raw)] == [str(u) for u in us]
+
+
+def test_text_columns_equal_the_per_row_encoding() -> None:
+    b = _batch()
+    encs = [pgtypes.encoder(oid, 0) for _, oid in TRAVERSE_COLUMNS]
+    assert text_data_rows(b.text_columns(encs)) == _per_row(b, encs)
+    assert b.rows()[4][4][-1] == b.ids[11] and len(b.rows()[4][4]) == 11
+    for cols in ([0, 3], [4], [2, 1], [7, 0, 6]):
+        p = b.project(cols)
+        assert text_data_rows(p.text_columns([encs[c] for c in cols])) == _per_row(p, [encs[c] for c in cols])
+    kept = b.take(np.array([True, False, True, False, True]))
+    assert kept.rows() == [b.rows()[i] for i in (0, 2, 4)]
+    assert text_data_rows(kept.text_columns(encs)) == _per_row(kept, encs)
+
+
+def test_the_iterator_hands_columns_over_once() -> None:
+    b = _batch()
+    encs = [pgtypes.encoder(oid, 0) for _, oid in TRAVERSE_COLUMNS]
+    it = iter(b)
+    assert next(it) == b.rows()[0]
+    assert it.text_columns(encs) is None  # iteration started: the rows keep coming one by one
+    assert list(it) == b.rows()[1:]
+    it2 = iter(b)
+    assert it2.text_columns(encs) is not None
+    assert list(it2) == []

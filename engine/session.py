@@ -376,7 +376,7 @@ class RemSession:
             pass
         self.txn = None
         self._implicit = False
-        if getattr(self, "temp_relations", None):
+        if getattr(self, "temp_schema", None):
             from engine.sql.temp_relations import drop_session_temps
 
             drop_session_temps(self)

@@ -27,6 +27,7 @@ from engine.storage.columns import ColumnView, Unavailable, arrow_type
 
 Row = tuple[Any, ...]
 STATS = {"join": 0}  # statements served (tests check the path is taken)
+ENABLED = True  # benchmarks switch this path off alone (columnar.ENABLED switches every Arrow path)
 
 
 def join_shape(join: Any) -> tuple[Any, Any, Any, Any, list[tuple[int, int]]] | None:
@@ -68,7 +69,7 @@ def _rank(view: ColumnView, positions: Any) -> Any:
 
 def joined_rows(join: Any, st: Any) -> list[Row] | None:
     """The rows of ``join`` (left row + right row) computed on Arrow, or None when the row path must run."""
-    shape = join_shape(join)
+    shape = join_shape(join) if ENABLED else None
     if shape is None:
         return None
     key = ("vt", "cjoin", id(join))

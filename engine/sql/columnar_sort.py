@@ -31,6 +31,7 @@ from engine.storage.columns import ColumnView, Unavailable
 
 Row = tuple[Any, ...]
 STATS = {"sort": 0, "topk": 0, "distinct": 0}  # statements served (tests check the path is taken)
+ENABLED = True  # benchmarks switch these paths off alone (columnar.ENABLED switches every Arrow path)
 
 
 def source(step: Any) -> tuple[Any, Any] | None:
@@ -118,7 +119,7 @@ def _project(proj: Any, rows: list[Row], st: Any) -> list[Row]:
 
 def sorted_rows(sort: Any, st: Any, limit: int | None) -> list[Row] | None:
     """The rows of ``sort`` (the first ``limit`` of them when given) computed on Arrow, or None."""
-    shape = sort_shape(sort)
+    shape = sort_shape(sort) if ENABLED else None
     if shape is None:
         return None
     proj, scan, pred, keys = shape
@@ -183,7 +184,7 @@ def distinct_shape(dist: Any) -> tuple[Any, Any, Any, list[int]] | None:
 
 def distinct_rows(dist: Any, st: Any) -> list[Row] | None:
     """``SELECT DISTINCT`` rows on Arrow, in the row path's order (first occurrence in a row scan), or None."""
-    shape = distinct_shape(dist)
+    shape = distinct_shape(dist) if ENABLED else None
     if shape is None:
         return None
     proj, scan, pred, cols = shape

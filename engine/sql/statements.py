@@ -190,6 +190,9 @@ def search_path(session: Any) -> list[str]:
             p = p.lower()
         if p:
             out.append(p)
+    temp = getattr(session, "temp_schema", None)
+    if temp and temp not in out:
+        out.insert(0, temp)  # the session's temporary relations first (engine/sql/temp_relations.py)
     return out
 
 

@@ -116,4 +116,7 @@ def search_path(ctx: Any, existing: set[str], implicit: bool = True) -> list[str
             path.append(s)
     if implicit and "pg_catalog" not in path:
         path.insert(0, "pg_catalog")
+    temp = getattr(ctx.session, "temp_schema", None)
+    if implicit and temp and temp in existing and temp not in path:
+        path.insert(0, temp)  # the session's temporary schema comes first, as in PostgreSQL
     return path

@@ -94,6 +94,7 @@ class TableDef:
     indexed_fields: list[str] = field(default_factory=list)  # fields with a field index (REM's indexed_fields)
     view_sql: str | None = None  # views: the defining query (expanded by the planner)
     temporary: bool = False  # CREATE TEMP TABLE / VIEW (pg_class.relpersistence 't'; dropped at session end)
+    depends_on: list[list[str]] | None = None  # views: [schema, name] of each relation their query names
 
     def system_column(self, role: str) -> str:
         """The column name playing system role ``role`` ('id', 'created_at', …).

@@ -2011,6 +2011,9 @@ _IMPLICIT = {
     T.FLOAT4: (T.FLOAT8,),
     T.VARCHAR: (T.TEXT,), T.BPCHAR: (T.TEXT,), T.NAME: (T.TEXT,), T.TEXT: (T.VARCHAR, T.NAME, T.BPCHAR),
     T.DATE: (T.TIMESTAMP, T.TIMESTAMPTZ), T.TIMESTAMP: (T.TIMESTAMPTZ,), T.JSON: (), T.CHAR: (T.TEXT,),
+    # the reg* types are binary coercible to and from oid (pg_table_is_visible('t'::regclass))
+    T.OID: (T.REGCLASS, T.REGTYPE, T.REGPROC), T.REGCLASS: (T.OID,), T.REGTYPE: (T.OID,), T.REGPROC: (T.OID,),
+    T.REGPROCEDURE: (T.OID,), T.REGOPER: (T.OID,), T.REGNAMESPACE: (T.OID,), T.REGROLE: (T.OID,),
 }
 
 

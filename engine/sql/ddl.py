@@ -22,11 +22,11 @@ from engine.errors import (
 )
 from engine.schema import journal
 from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
+from engine.sql import temp_relations
 from engine.sql.ddl_constraints import check_def, choose_name, fk_def, table_constraint
 from engine.sql.dialect import DIALECT
 from engine.sql.sqltypes import datatype_oid
 from engine.sql.statements import Statement
-from engine.sql.temp_relations import remember
 
 _SERIALS = {"SERIAL": T.INT4, "BIGSERIAL": T.INT8, "SMALLSERIAL": T.INT2}
 
@@ -275,7 +275,8 @@ def _create_table(sql: str, node: exp.Create, session: Any = None) -> Statement:
 
         reg = _registry(s)
         t = copy.deepcopy(td)
-        t.schema = creation_schema(s, td.schema or None)
+        t.schema = (temp_relations.creation_schema(s, td.schema or None) if t.temporary
+                    else creation_schema(s, td.schema or None))
         if reg.get(t.name, t.schema) is not None or reg.get_view(t.name, t.schema) is not None \
                 or reg.sequence_def(f"{t.schema}.{t.name}") is not None:
             if if_not_exists:
@@ -289,8 +290,6 @@ def _create_table(sql: str, node: exp.Create, session: Any = None) -> Statement:
                     c.default = f"nextval('{t.schema}.{t.name}_{c.name}_seq'::regclass)"
         resolve_foreign_keys(t, lambda n, sch: find_table(s, n, sch))
         reg.create(t)
-        if t.temporary:
-            remember(s, "r", t.schema, t.name)
         return []
     return _ddl(sql, "CREATE TABLE", fn)
 
@@ -331,15 +330,14 @@ def _create_table_as(session: Any, sql: str, node: exp.Create, materialized: boo
 
         reg = _registry(s)
         new = copy.deepcopy(td)
-        new.schema = creation_schema(s, tbl.db or None)
+        new.schema = (temp_relations.creation_schema(s, tbl.db or None) if new.temporary
+                      else creation_schema(s, tbl.db or None))
         if if_not_exists and reg.get(td.name, new.schema) is not None:
             return Result(tag="SELECT 0", notices=[Notice(f'relation "{td.name}" already exists, skipping',
                                                           sqlstate="42P07")])
         rows = step.run(ExecState(params, ExecCtx(s, txn)))
         with journal.active(s):
             t = reg.create(new)
-        if t.temporary:
-            remember(s, "r", t.schema, t.name)
         s.db.bump_schema()
         insert_rows(s, txn, t, [c.name for c in cols], rows)
         return Result(tag=f"SELECT {len(rows)}")

@@ -28,7 +28,7 @@ def creation_schema(s: Any, schema: str | None) -> str:
             raise UndefinedSchema(f'schema "{schema}" does not exist')
         return schema
     for p in _path(s):
-        if p in existing:
+        if p in existing and not p.startswith("pg_temp_"):  # the session's temporary schema only on request
             return p
     raise UndefinedSchema("no schema has been selected to create in")
 

@@ -1,68 +1,96 @@
-"""Temporary tables and views live as long as the session that created them.
+"""Temporary tables and views: private to the session that created them, gone when it ends.
 
-CREATE TEMP TABLE / VIEW records the relation on its session; the session drops them when it closes (after its
-open transaction is rolled back, as PostgreSQL does at backend exit), and opening a data dir drops temporary
-relations left behind by a process that died.
+As in PostgreSQL, a session's temporary relations live in its own schema ``pg_temp_<pid>``, created on the
+first CREATE TEMP TABLE / VIEW. That schema is searched first for unqualified relation names (and is the first
+entry of ``current_schemas(true)``), so other sessions neither see those names nor collide with them. When the
+session closes (after its open transaction rolls back) the schema is dropped with everything in it; opening a
+data dir drops the temporary schemas of a process that died.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+from engine.errors import InvalidParameterValue
+
 log = logging.getLogger("rem.engine")
+
+_TEMP = re.compile(r"^pg_temp_\d+$")
+
+
+def is_temp_schema(name: str | None) -> bool:
+    return bool(name) and bool(_TEMP.match(name or ""))
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def remember(session: Any, kind: str, schema: str, name: str) -> None:
-    """Note a temporary relation ("r" table, "v" view) created by ``session``."""
-    rels = getattr(session, "temp_relations", None)
-    if rels is None:
-        rels = session.temp_relations = []
-    if (kind, schema, name) not in rels:
-        rels.append((kind, schema, name))
+def current(session: Any) -> str | None:
+    """The session's temporary schema when it exists (a rolled-back first CREATE TEMP removes it)."""
+    name = getattr(session, "temp_schema", None)
+    if name is None:
+        return None
+    reg = getattr(session.db, "registry", None)
+    return name if reg is not None and name in reg.schemas() else None
 
 
-def _drop(session: Any, kind: str, schema: str, name: str) -> None:
-    what = "VIEW" if kind == "v" else "TABLE"
-    stmt = session.prepare(f"DROP {what} IF EXISTS {_quote(schema)}.{_quote(name)} CASCADE")
-    session.execute(stmt, [])
+def creation_schema(session: Any, given: str | None) -> str:
+    """The schema a CREATE TEMP TABLE / VIEW goes to (created if needed); 42P16 for a permanent schema."""
+    if given is not None and given != "pg_temp" and given != getattr(session, "temp_schema", None):
+        raise InvalidParameterValue("cannot create temporary relation in non-temporary schema", sqlstate="42P16")
+    name = f"pg_temp_{session.process_id}"
+    reg = session.db.registry
+    if name not in reg.schemas():
+        reg.create_schema(name)
+    session.temp_schema = name
+    return name
+
+
+def _drop_schema(session: Any, name: str) -> None:
+    session.execute(session.prepare(f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE"), [])
 
 
 def drop_session_temps(session: Any) -> None:
-    """Drop the temporary relations ``session`` created that still exist (views first: they may use tables)."""
-    rels = getattr(session, "temp_relations", None) or []
-    reg = session.db.registry
-    for kind, schema, name in sorted(rels, key=lambda r: r[0] != "v"):
-        cur = reg.get_view(name, schema) if kind == "v" else reg.get(name, schema)
-        if cur is None or not getattr(cur, "temporary", False):
-            continue
-        try:
-            _drop(session, kind, schema, name)
-        except Exception:  # noqa: BLE001 - closing: a failed drop is logged, the session still closes
-            log.exception("could not drop temporary relation %s.%s", schema, name)
-    rels.clear()
+    """Drop the session's temporary schema and everything in it."""
+    name = current(session)
+    session.temp_schema = None
+    if name is None:
+        return
+    try:
+        _drop_schema(session, name)
+    except Exception:  # noqa: BLE001 - closing: a failed drop is logged, the session still closes
+        log.exception("could not drop temporary schema %s", name)
 
 
 def drop_orphans(db: Any) -> int:
-    """Drop temporary relations of a previous process (no session can own them any more); returns how many."""
+    """Drop temporary schemas (and temporary relations elsewhere, from older data dirs) of a previous process:
+    no session can own them any more. Returns how many objects were dropped."""
     reg = db.registry
     if reg is None:
         return 0
-    found = [("v", v.schema, v.name) for v in reg.views() if getattr(v, "temporary", False)]
-    found += [("r", t.schema, t.name) for t in reg.tables() if getattr(t, "temporary", False)]
-    if not found:
+    schemas = [n for n in reg.schemas() if is_temp_schema(n)]
+    rels = [("VIEW", v.schema, v.name) for v in reg.views()
+            if getattr(v, "temporary", False) and v.schema not in schemas]
+    rels += [("TABLE", t.schema, t.name) for t in reg.tables()
+             if getattr(t, "temporary", False) and t.schema not in schemas]
+    if not schemas and not rels:
         return 0
     s = db.session(db.settings.admin_user, "rem")
     try:
-        for kind, schema, name in found:
-            try:
-                _drop(s, kind, schema, name)
-            except Exception:  # noqa: BLE001 - start-up must not fail on a leftover
-                log.exception("could not drop leftover temporary relation %s.%s", schema, name)
+        for what, schema, name in rels:
+            _run_quietly(s, f"DROP {what} IF EXISTS {_quote(schema)}.{_quote(name)} CASCADE")
+        for name in schemas:
+            _run_quietly(s, f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE")
     finally:
         s.close()
-    return len(found)
+    return len(schemas) + len(rels)
+
+
+def _run_quietly(s: Any, sql: str) -> None:
+    try:
+        s.execute(s.prepare(sql), [])
+    except Exception:  # noqa: BLE001 - start-up must not fail on a leftover
+        log.exception("could not run %s", sql)

@@ -19,11 +19,11 @@ from engine.errors import (
     WrongObjectType,
 )
 from engine.schema.model import ColumnDef, TableDef
+from engine.sql import temp_relations
 from engine.sql.dialect import DIALECT
 from engine.sql.lexer import Cursor
 from engine.sql.schemas import ddl_statement
 from engine.sql.statements import Statement
-from engine.sql.temp_relations import remember
 
 
 def expand_view(planner: Any, view: TableDef, alias: str, colnames: list[str]) -> Any:
@@ -46,7 +46,18 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
     tbl = target.this if isinstance(target, exp.Schema) else target
     query = node.args["expression"]
     replace = bool(node.args.get("replace"))
-    step = planner_for(session, {}).query(query)
+    planner = planner_for(session, {})
+    depends: list[list[str]] = []
+    resolve = planner.resolve_table
+
+    def resolve_and_note(name: str, schema: str | None) -> tuple[str, Any]:
+        kind, rel = resolve(name, schema)
+        if kind in ("table", "view") and [rel.schema, rel.name] not in depends:
+            depends.append([rel.schema, rel.name])
+        return kind, rel
+
+    planner.resolve_table = resolve_and_note  # the relations the view depends on (views_on)
+    step = planner.query(query)
     if len(names) > len(step.cols):
         raise InvalidParameterValue("CREATE VIEW specifies more column names than columns", sqlstate="42601")
     cols = [ColumnDef(name=names[i] if i < len(names) else c.name,
@@ -64,7 +75,8 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
 
     def fn(s: Any) -> list[Notice]:
         reg = s.db.registry
-        schema = creation_schema(s, tbl.db or None)
+        schema = (temp_relations.creation_schema(s, tbl.db or None) if temporary
+                  else creation_schema(s, tbl.db or None))
         if reg.get(tbl.name, schema) is not None or reg.sequence_def(f"{schema}.{tbl.name}") is not None:
             raise DuplicateTable(f'relation "{tbl.name}" already exists')
         old = reg.get_view(tbl.name, schema)
@@ -82,10 +94,9 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
                 if prev is not None:
                     c.description = prev.description
         view = TableDef(name=tbl.name, schema=schema, columns=copy.deepcopy(cols), kind="v", view_sql=view_sql,
-                        description=old.description if old is not None else None, temporary=temporary)
+                        description=old.description if old is not None else None, temporary=temporary,
+                        depends_on=depends)
         reg.put_view(view)
-        if temporary:
-            remember(s, "v", schema, tbl.name)
         return []
     return ddl_statement(sql, "CREATE VIEW", fn)
 
@@ -122,6 +133,13 @@ def drop_view(sql: str, node: exp.Drop) -> Statement:
     return ddl_statement(sql, "DROP VIEW", fn)
 
 
+def _depends(v: TableDef, rel: TableDef) -> bool:
+    """Does view ``v`` name ``rel`` (recorded at CREATE VIEW; by name for views stored before that)?"""
+    if v.depends_on is not None:
+        return [rel.schema, rel.name] in v.depends_on
+    return _mentions(v, rel.name)
+
+
 def _mentions(v: TableDef, name: str) -> bool:
     import re
 
@@ -132,15 +150,16 @@ def _mentions(v: TableDef, name: str) -> bool:
 def views_on(reg: Any, table: TableDef) -> list[tuple[TableDef, str, str]]:
     """Views depending on ``table`` (directly or through other views), with "view x depends on table|view y"."""
     out: list[tuple[TableDef, str, str]] = []
-    todo = [(table.name, "view" if table.kind == "v" else "table")]
-    seen: set[str] = set()
+    todo = [(table, "view" if table.kind == "v" else "table")]
+    seen: set[tuple[str, str]] = set()
     while todo:
-        name, kind = todo.pop(0)
+        rel, kind = todo.pop(0)
         for v in reg.views():
-            if v.name not in seen and v.name != name and _mentions(v, name):
-                seen.add(v.name)
-                out.append((v, kind, name))
-                todo.append((v.name, "view"))
+            key = (v.schema, v.name)
+            if key not in seen and key != (rel.schema, rel.name) and _depends(v, rel):
+                seen.add(key)
+                out.append((v, kind, rel.name))
+                todo.append((v, "view"))
     return out
 
 

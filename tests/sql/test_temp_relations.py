@@ -7,6 +7,7 @@ import signal
 import time
 
 import psycopg
+import pytest
 
 from tests.fix_server import RemServer
 
@@ -36,8 +37,25 @@ def test_temp_relations_dropped_when_the_session_ends(rem_dsn: str) -> None:
             assert c.execute("select count(*) from tmp_view").fetchone()[0] == 1
             assert c.execute("select sum(a10) from tmp_ctas").fetchone()[0] == 30
             assert _exists(other, "tmp_sess")
+            # private to the session: invisible by name to others, whose own temp table of that name is separate
+            with pytest.raises(psycopg.errors.UndefinedTable):
+                other.execute("select * from tmp_sess")
+            other.execute("create temp table tmp_sess (z text)")
+            other.execute("insert into tmp_sess values ('other')")
+            assert c.execute("select count(*) from tmp_sess").fetchone()[0] == 2
+            assert other.execute("select z from tmp_sess").fetchall() == [("other",)]
+            other.execute("drop table tmp_sess")
+            temp = c.execute("select (current_schemas(true))[1]").fetchone()[0]
+            assert temp.startswith("pg_temp_")
+            assert c.execute("select n.nspname from pg_class r join pg_namespace n on n.oid = r.relnamespace "
+                             "where relname = 'tmp_ctas'").fetchone()[0] == temp
+            assert c.execute("select relpersistence from pg_class where relname = 'tmp_view'").fetchone()[0] == "t"
+            assert c.execute("select pg_table_is_visible('tmp_sess'::regclass)").fetchone()[0] is True
+            assert c.execute("select (current_schemas(true))[1]").fetchone()[0] == temp
+            assert other.execute("select count(*) from pg_namespace where nspname = %s", (temp,)).fetchone()[0] == 1
         for name in ("tmp_view", "tmp_sess", "tmp_ctas"):
             assert _wait_gone(other, name), name
+        assert other.execute("select count(*) from pg_namespace where nspname = %s", (temp,)).fetchone()[0] == 0
         assert _exists(other, "keep_me")
         other.execute("drop table keep_me")
         # the name is free again
@@ -75,3 +93,16 @@ def test_leftover_temp_tables_dropped_at_start_after_kill() -> None:
             assert c.execute("select a from durable").fetchall() == [(7,)]
     finally:
         srv.cleanup()
+
+
+def test_temp_table_options(rem_dsn: str) -> None:
+    with psycopg.connect(rem_dsn, autocommit=True) as c:
+        with pytest.raises(psycopg.errors.InvalidTableDefinition):
+            c.execute("create temp table public.tmp_bad (a int)")
+        c.execute("create temp table tmp_serial (id serial primary key, v text)")
+        c.execute("insert into tmp_serial (v) values ('a'), ('b')")
+        assert c.execute("select id, v from tmp_serial order by id").fetchall() == [(1, "a"), (2, "b")]
+        c.execute("create table tmp_perm (a int)")  # a permanent table still goes to public
+        assert c.execute("select n.nspname from pg_class r join pg_namespace n on n.oid = r.relnamespace "
+                         "where relname = 'tmp_perm'").fetchone()[0] == "public"
+        c.execute("drop table tmp_perm")

@@ -705,8 +705,10 @@ class Planner:
         ocomp.clause = "SELECT"  # type: ignore[attr-defined]
         if having is not None:
             step = plan.Filter(step, ocomp.predicate(having.this), having.this.sql(dialect=DIALECT))
+        vector_ordered = False  # a VectorTopK below returns the rows in ORDER BY order: no Sort above it
         if order is not None and not grouped and not wins and not srfs and distinct is None:
             step = self._vector_topk(step, scope, order, sel, parent)
+            vector_ordered = bool(getattr(step, "ordered", False))
         # project
         ces: list[CE] = []
         cols: list[ColInfo] = []
@@ -726,7 +728,7 @@ class Planner:
         # ORDER BY: output names/positions first, then input expressions (extra hidden columns)
         sort_keys: list[tuple[int, bool, bool]] = []
         extra: list[CE] = []
-        if order is not None:
+        if order is not None and not vector_ordered:
             for o in order.expressions:
                 e = o.this
                 k: int | None = None
@@ -984,7 +986,8 @@ class Planner:
     def _vector_topk(self, step: plan.Step, scope: Scope, order: exp.Order, sel: exp.Select,
                      parent: Scope | None) -> plan.Step:
         """``ORDER BY vec <op> q LIMIT k`` on one table: nearest neighbours from the vector index (pgvector's
-        index scan), restricted to the rows WHERE admits; the exact path remains when there is no index."""
+        index scan), restricted to the rows WHERE admits; the exact path remains when there is no index. With
+        that one ORDER BY key, the step returns its rows ordered (``ordered``) and no Sort goes above it."""
         from engine.sql.dialect import CosineDistance, NegInnerProduct
 
         scan = step.child if isinstance(step, plan.Filter) else step
@@ -992,8 +995,13 @@ class Planner:
             return step
         first = order.expressions[0]
         e = first.this
+        if isinstance(e, exp.Column) and not e.table:  # ORDER BY an output alias of the distance
+            for item in sel.expressions:
+                if isinstance(item, exp.Alias) and item.alias == e.name:
+                    e = item.this
+                    break
         metric = {CosineDistance: "cosine", NegInnerProduct: "ip", exp.Distance: "l2"}.get(type(e))
-        if metric is None or first.args.get("desc"):
+        if metric is None or first.args.get("desc") or first.args.get("nulls_first"):
             return step
         a, b = e.this, e.expression
         if not isinstance(a, exp.Column):
@@ -1014,10 +1022,11 @@ class Planner:
         off = sel.args.get("offset")
         k_ce = comp.compile(lim_e, T.INT8)
         off_ce = comp.compile(off.args.get("expression") or off.this, T.INT8) if off is not None else None
+        key = Compiler(scope, self, self.params).compile(e).fn if len(order.expressions) == 1 else None
         from engine.vector.sqlscan import VectorTopK
 
         return VectorTopK(step, scan, scan.names[idx], metric, q.fn, k_ce.fn,
-                          off_ce.fn if off_ce is not None else None)
+                          off_ce.fn if off_ce is not None else None, key)
 
     def _project_set(self, step: plan.Step, scope: Scope, srfs: list[exp.Expression]) -> tuple[plan.Step, Scope]:
         """Set-returning functions in the select list: one output row per element (PostgreSQL 10+ zipping)."""

@@ -29,6 +29,7 @@ EXACT_MAX_ROWS = 20_000  # filtered search: allowed sets at most this big are se
 EXACT_MAX_FRACTION = 0.10  # … and so are sets below this fraction of the live rows
 FILTER_MIN_EF = 200  # HNSW with an ID selector gets at least this efSearch …
 FILTER_EF_PER_ROW = 4  # … and k × this / (allowed fraction), so about 4k allowed rows are candidates
+TIE_EXTRA = 16  # candidates kept past the k-th, so that rows tied at the k-th distance are chosen by row id
 
 
 @dataclass
@@ -107,6 +108,7 @@ class VectorIndex:
         self._tomb_cache: tuple[int, object] | None = None
         self._live_head_cache: tuple[int, int, int] = (-1, -1, 0)  # (version, indexed, live labels in the graph)
         self.building = False  # a compaction / rebuild is in flight
+        self._params: dict[tuple[int, int], tuple[object, object]] = {}  # (ef, id(sel)) → (params, sel)
 
     # ------------------------------------------------------------------ sizes
     def __len__(self) -> int:
@@ -295,14 +297,17 @@ class VectorIndex:
 
     # ------------------------------------------------------------------ search
     def _query(self, q: np.ndarray | Sequence[float]) -> np.ndarray:
-        v = np.asarray(q, dtype=np.float32).reshape(-1)
+        """The query as a C-contiguous float32 ``[1, dim]`` row (normalised for cosine): no copy is kept of the
+        caller's array."""
+        v = q if isinstance(q, np.ndarray) and q.dtype == np.float32 else np.asarray(q, dtype=np.float32)
+        if v.ndim != 1:
+            v = v.reshape(-1)
         check_dims(self.dim, v.shape[0])
-        v = v.reshape(1, -1)
         if self.metric == "cosine":
-            n = float(np.linalg.norm(v))
+            n = float(np.sqrt(np.dot(v, v)))
             if n > 0:
-                v = v / n
-        return np.ascontiguousarray(v, dtype=np.float32)
+                return (v / np.float32(n)).reshape(1, -1)  # a fresh contiguous array
+        return np.ascontiguousarray(v.reshape(1, -1))
 
     def _to_distance(self, raw: np.ndarray) -> np.ndarray:
         """FAISS scores (IP similarity / squared L2) → pgvector distances."""
@@ -318,7 +323,7 @@ class VectorIndex:
         if labels.shape[0] == 0 or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0)
         d = _distances(q[0], vecs, np.ascontiguousarray(labels, dtype=np.int64), self.metric == "l2")
-        kk = min(k, d.shape[0])
+        kk = min(k + TIE_EXTRA, d.shape[0])
         part = np.argpartition(d, kk - 1)[:kk] if kk < d.shape[0] else np.arange(d.shape[0])
         order = np.lexsort((labels[part], d[part]))
         sel = part[order]
@@ -346,22 +351,39 @@ class VectorIndex:
         self._tomb_cache = (self._version, sel)
         return sel
 
+    def _search_params(self, ef: int, sel: object | None) -> object:
+        """``SearchParametersHNSW(efSearch=ef, sel=sel)``, made once per (ef, selector) and reused: FAISS only
+        reads it. The entry keeps ``sel`` alive (so its id is not reused while cached)."""
+        key = (ef, id(sel))
+        got = self._params.get(key)
+        if got is not None and got[1] is sel:
+            return got[0]
+        kw: dict[str, object] = {"efSearch": ef}
+        if sel is not None:
+            kw["sel"] = sel[0] if isinstance(sel, tuple) else sel
+        prm = faiss.SearchParametersHNSW(**kw)
+        if len(self._params) >= 64:
+            self._params.clear()
+        self._params[key] = (prm, sel)
+        return prm
+
     def _graph_search(self, q: np.ndarray, k: int, ef: int, sel: object | None, expect: int
                       ) -> tuple[np.ndarray, np.ndarray] | None:
         """HNSW top-k under selector ``sel``; raises k/ef until ``min(k, expect)`` hits. None: fall back to exact."""
-        kk, e = k, max(ef, k)
-        while True:
-            kw = {"efSearch": e}
-            if sel is not None:
-                kw["sel"] = sel[0] if isinstance(sel, tuple) else sel
+        e = max(ef, k)
+        kk = min(e, k + TIE_EXTRA)  # free: the graph keeps ``e`` candidates anyway (ties at the k-th are then
+        while True:                 # broken by row id as an exact scan would, not by graph order)
+            prm = self._search_params(e, sel)
             with self._graph:
                 if self._hnsw is None:
                     return None
-                dd, ii = self._hnsw.search(q, kk, params=faiss.SearchParametersHNSW(**kw))
-            ok = ii[0] >= 0
-            labels, raw = ii[0][ok], dd[0][ok]
+                dd, ii = self._hnsw.search(q, kk, params=prm)
+            labels, raw = ii[0], dd[0]
+            if labels.shape[0] and labels[-1] < 0:
+                ok = labels >= 0
+                labels, raw = labels[ok], raw[ok]
             if labels.shape[0] >= min(k, expect):
-                return labels[:k].astype(np.int64), self._to_distance(raw[:k])
+                return labels, self._to_distance(raw)
             if kk >= expect:
                 return None
             kk, e = min(expect, kk * 2), min(max(e * 2, kk * 2), 4096)
@@ -376,13 +398,29 @@ class VectorIndex:
 
     def search(self, q: np.ndarray | Sequence[float], k: int, *, allowed: AllowedSet | Iterable[uuid.UUID] | None = None,
                ef_search: int | None = None, exact: bool = False) -> list[tuple[uuid.UUID, float]]:
-        """Top-k live rows nearest to ``q`` as ``(row id, distance)``, best first.
+        """Top-k live rows nearest to ``q`` as ``(row id, distance)``, best first (ties: by row id).
 
         ``allowed`` restricts the candidates (a filter); never fewer than ``min(k, matching rows)`` results."""
+        labs, dist = self._top(q, k, allowed, ef_search, exact)
+        return list(zip(self._ids_of(labs), dist.tolist(), strict=True))
+
+    def search_ids(self, q: np.ndarray | Sequence[float], k: int, *,
+                   allowed: AllowedSet | Iterable[uuid.UUID] | None = None, ef_search: int | None = None,
+                   exact: bool = False) -> list[uuid.UUID]:
+        """The row ids of :meth:`search`, best first, without the distances."""
+        return self._ids_of(self._top(q, k, allowed, ef_search, exact)[0])
+
+    def _ids_of(self, labs: np.ndarray) -> list[uuid.UUID]:
+        raw = self._uuids[labs].tobytes()
+        return [_uuid(raw[i:i + 16]) for i in range(0, len(raw), 16)]
+
+    def _top(self, q: np.ndarray | Sequence[float], k: int, allowed: AllowedSet | Iterable[uuid.UUID] | None,
+             ef_search: int | None, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, distances) of the top k, best first."""
         qv = self._query(q)
         k = int(k)
         if k <= 0:
-            return []
+            return _NO_LABELS, _NO_DIST
         ef = int(ef_search or self.params.ef_search)
         threads = faiss.omp_get_max_threads()  # this thread's OpenMP setting (the builder thread keeps its own)
         if threads != 1:  # one query needs no thread team: on a busy machine waking one costs milliseconds
@@ -449,16 +487,17 @@ class VectorIndex:
                 parts.append(self._exact(qv, tail, vecs, k))
         parts = [p for p in parts if p[0].shape[0]]
         if not parts:
-            return []
-        if len(parts) == 1:  # already ordered by distance
+            return _NO_LABELS, _NO_DIST
+        if len(parts) == 1:
             labs, dist = parts[0]
-            order = np.lexsort((labs, dist))[:k] if len(labs) > 1 else np.arange(len(labs))
+            if len(labs) < 2 or not bool(np.any(dist[1:] <= dist[:-1])):
+                return labs[:k], dist[:k]  # strictly ascending already (the usual graph answer)
         else:
             labs = np.concatenate([p[0] for p in parts])
             dist = np.concatenate([p[1] for p in parts])
-            order = np.lexsort((labs, dist))[:k]
-        uu = self._uuids
-        return [(uuid.UUID(bytes=uu[lab].tobytes()), float(dist[i])) for i, lab in zip(order, labs[order], strict=True)]
+        ids = self._uuids[labs].view(">u8")  # [n, 2]: row id as two big-endian halves (its byte order)
+        order = np.lexsort((ids[:, 1], ids[:, 0], dist))[:k]  # distance, then row id (a scan's order)
+        return labs[order], dist[order]
 
     # ------------------------------------------------------------------ persistence helpers
     def snapshot(self) -> dict:
@@ -496,6 +535,19 @@ class VectorIndex:
         idx._labels = {uuids[i].tobytes(): int(i) for i in np.nonzero(alive)[0]}
         idx.seq = int(meta["seq"])
         return idx
+
+
+_NO_LABELS = np.zeros(0, np.int64)
+_NO_DIST = np.zeros(0, np.float64)
+_new, _set, _from, _UNKNOWN = object.__new__, object.__setattr__, int.from_bytes, uuid.SafeUUID.unknown
+
+
+def _uuid(data: bytes) -> uuid.UUID:
+    """``uuid.UUID(bytes=data)`` without the constructor's argument checks."""
+    u = _new(uuid.UUID)
+    _set(u, "int", _from(data, "big"))
+    _set(u, "is_safe", _UNKNOWN)
+    return u
 
 
 def _distances(q: np.ndarray, vecs: np.ndarray, labels: np.ndarray, l2: bool) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from operator import itemgetter
 from typing import Any
 
 from engine.errors import InvalidParameterValue
@@ -23,19 +24,30 @@ EF_MIN, EF_MAX = 1, 1000
 ALLOWED_CACHE = 8  # filters remembered per plan step
 
 
+_EF_PARSED: dict[str, int] = {}  # raw setting text → checked ef (a handful of distinct values)
+
+
 def session_ef_search(ctx: Any) -> int | None:
     """``SET hnsw.ef_search`` of the session (None: not set, the index's own default applies)."""
-    sess = getattr(ctx, "session", None)
-    guc = getattr(sess, "guc", None)
-    raw = guc.get(EF_GUC, missing_ok=True) if guc is not None else None
-    if raw is None or str(raw).strip() == "":
+    guc = getattr(getattr(ctx, "session", None), "guc", None)
+    if guc is None:
         return None
-    try:
-        ef = int(str(raw).strip())
-    except ValueError:
-        raise InvalidParameterValue(f'invalid value for parameter "{EF_GUC}": "{raw}"') from None
-    if not EF_MIN <= ef <= EF_MAX:
-        raise InvalidParameterValue(f'{ef} is outside the valid range for parameter "{EF_GUC}" ({EF_MIN} .. {EF_MAX})')
+    raw = guc.get(EF_GUC, missing_ok=True)
+    if raw is None:
+        return None
+    ef = _EF_PARSED.get(raw)
+    if ef is None:
+        if str(raw).strip() == "":
+            return None
+        try:
+            ef = int(str(raw).strip())
+        except ValueError:
+            raise InvalidParameterValue(f'invalid value for parameter "{EF_GUC}": "{raw}"') from None
+        if not EF_MIN <= ef <= EF_MAX:
+            raise InvalidParameterValue(
+                f'{ef} is outside the valid range for parameter "{EF_GUC}" ({EF_MIN} .. {EF_MAX})')
+        if len(_EF_PARSED) < 256:
+            _EF_PARSED[raw] = ef
     return ef
 
 
@@ -46,17 +58,25 @@ def _filter_params(child: Any) -> list[int]:
 
 
 class VectorTopK(plan.Step):
-    """Rows of a table nearest to a query vector, from the vector service's index (ANN, like pgvector's HNSW)."""
+    """Rows of a table nearest to a query vector, from the vector service's index (ANN, like pgvector's HNSW).
+
+    With ``key`` (the ORDER BY value of a row, compiled over the child's columns) the step returns its rows in
+    ORDER BY order, and the planner puts no Sort above it: the index path keeps the index's order (distance,
+    then insertion), the exact path (no usable index, no LIMIT) sorts by ``key`` itself. Without ``key``
+    (ORDER BY with more keys) a Sort above orders the rows."""
 
     label = "Index Scan"
 
-    def __init__(self, child: Any, scan: Any, column: str, metric: str, q: Any, k: Any, offset: Any) -> None:
+    def __init__(self, child: Any, scan: Any, column: str, metric: str, q: Any, k: Any, offset: Any,
+                 key: Any = None) -> None:
         self.child, self.scan, self.column, self.metric = child, scan, column, metric
-        self.q, self.k, self.offset = q, k, offset
+        self.q, self.k, self.offset, self.key = q, k, offset, key
+        self.ordered = key is not None
         self.cols = child.cols
         self._allowed: OrderedDict[tuple[Any, ...], tuple[Any, dict[Any, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         self._fparams = _filter_params(child) if child is not scan else []
+        self._get: Any = None  # row dict → scan tuple (itemgetter over the scan's names)
 
     def detail(self) -> str:
         return f"using {self.scan.table.name}_{self.column}_hnsw on {self.scan.table.name} (vector {self.metric})"
@@ -94,39 +114,59 @@ class VectorTopK(plan.Step):
         return got
 
     def run(self, st: Any, limit: int | None = None) -> list[Any]:
-        svc = getattr(st.ctx.db, "vectors", None)
-        td = st.ctx.db.registry.get(self.scan.table.name, self.scan.table.schema) if svc is not None else None
-        index = svc.index(td, self.column) if td is not None else None
-        if index is None or getattr(index, "metric", self.metric) != self.metric:
-            return self.child.run(st)  # no usable index: exact order by the Sort above
+        ctx = st.ctx
         k = self.k((), st)
-        if k is None:
-            return self.child.run(st)
-        k += (self.offset((), st) or 0) if self.offset else 0
+        if k is not None and self.offset is not None:
+            k += self.offset((), st) or 0
+        svc = getattr(ctx.db, "vectors", None)
+        table = self.scan.table
+        td = ctx.db.registry.get(table.name, table.schema) if svc is not None else None
+        index = svc.index(td, self.column) if td is not None else None
+        if index is None or index.metric != self.metric or k is None:
+            return self._exact(st, k)  # no usable index: exact order
         q = self.q((), st)
         if q is None or k <= 0:
             return []
-        ef = session_ef_search(st.ctx)
-        names = self.scan.names
-        id_pos = names.index(td.id_column)
+        ef = session_ef_search(ctx)
         if self.child is not self.scan:
-            allowed, filtered = self._allowed_set(st, svc, td, id_pos)
+            allowed, filtered = self._allowed_set(st, svc, td, self.scan.names.index(td.id_column))
             if not filtered:
                 return []
-            hits = svc.search(td, self.column, q, int(k), allowed_ids=allowed, metric=self.metric, ef_search=ef)
+            hits = index.search(q, int(k), allowed=allowed, ef_search=ef)
             return [filtered[h[0]] for h in hits if h[0] in filtered]
-        hits = svc.search(td, self.column, q, int(k), metric=self.metric, ef_search=ef)
-        rows = self._fetch(st.ctx.txn, td, [h[0] for h in hits])
-        return [tuple([r.get(n) for n in names]) for r in rows if r is not None]
+        ids = index.search_ids(q, int(k), ef_search=ef)
+        return self._fetch(ctx.txn, td, ids)
+
+    def _exact(self, st: Any, k: int | None) -> list[Any]:
+        """The child's rows; with ``key``, the first ``k`` in ORDER BY order (as the Sort this step replaces)."""
+        rows = self.child.run(st)
+        if self.key is None:
+            return rows
+        out = plan.sort_rows(rows, [(self.key, False, False)], st)
+        return out if k is None else out[: max(k, 0)]
 
     def _fetch(self, txn: Any, td: Any, ids: list[Any]) -> list[Any]:
-        """The k result rows, read-only, in one pass over the statement's snapshot: each stored row decoded
-        once by the C msgpack decoder, no dict copies. (Every column is needed: the ORDER BY above re-computes
-        the distance from the stored vector.) Auto-embedded tables keep vectors apart: whole rows then."""
+        """The k result rows as scan tuples, in ``ids``' order, read-only in one pass over the statement's
+        snapshot: each stored row decoded once by the C msgpack decoder, no dict copies. Auto-embedded tables
+        keep vectors apart: whole rows then."""
         partial = getattr(txn, "get_partial", None)
         if partial is None or td.embedding_fields:
-            return list(getattr(txn, "get_shared", txn.get)(td, ids))
-        return list(partial(td, ids, decode_row))
+            rows = getattr(txn, "get_shared", txn.get)(td, ids)
+        else:
+            rows = partial(td, ids, decode_row)
+        names = self.scan.names
+        get = self._get
+        if get is None:
+            get = self._get = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+        out = []
+        for r in rows:
+            if r is None:
+                continue
+            try:
+                out.append(get(r))
+            except KeyError:  # a column added after the row was written
+                out.append(tuple([r.get(n) for n in names]))
+        return out
 
 
 def _hashable(v: Any) -> Any:

@@ -1026,7 +1026,7 @@ class Planner:
         from engine.vector.sqlscan import VectorTopK
 
         return VectorTopK(step, scan, scan.names[idx], metric, q.fn, k_ce.fn,
-                          off_ce.fn if off_ce is not None else None, key)
+                          off_ce.fn if off_ce is not None else None, key, sel)
 
     def _project_set(self, step: plan.Step, scope: Scope, srfs: list[exp.Expression]) -> tuple[plan.Step, Scope]:
         """Set-returning functions in the select list: one output row per element (PostgreSQL 10+ zipping)."""

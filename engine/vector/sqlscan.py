@@ -15,8 +15,12 @@ from collections import OrderedDict
 from operator import itemgetter
 from typing import Any
 
+import msgpack
+
+from engine import types as T
 from engine.errors import InvalidParameterValue
 from engine.sql import plan
+from engine.storage import codec
 from engine.storage.codec import decode_row
 
 EF_GUC = "hnsw.ef_search"
@@ -68,10 +72,13 @@ class VectorTopK(plan.Step):
     label = "Index Scan"
 
     def __init__(self, child: Any, scan: Any, column: str, metric: str, q: Any, k: Any, offset: Any,
-                 key: Any = None) -> None:
+                 key: Any = None, select: Any = None) -> None:
         self.child, self.scan, self.column, self.metric = child, scan, column, metric
         self.q, self.k, self.offset, self.key = q, k, offset, key
         self.ordered = key is not None
+        # rows fetched for the ordered index path skip their stored vectors when the SELECT reads none
+        self._decode = _decode_without_vectors if (
+            self.ordered and select is not None and not reads_vectors(select, scan)) else decode_row
         self.cols = child.cols
         self._allowed: OrderedDict[tuple[Any, ...], tuple[Any, dict[Any, Any]]] = OrderedDict()
         self._lock = threading.Lock()
@@ -153,7 +160,7 @@ class VectorTopK(plan.Step):
         if partial is None or td.embedding_fields:
             rows = getattr(txn, "get_shared", txn.get)(td, ids)
         else:
-            rows = partial(td, ids, decode_row)
+            rows = partial(td, ids, self._decode)
         names = self.scan.names
         get = self._get
         if get is None:
@@ -167,6 +174,45 @@ class VectorTopK(plan.Step):
             except KeyError:  # a column added after the row was written
                 out.append(tuple([r.get(n) for n in names]))
         return out
+
+
+def reads_vectors(select: Any, scan: Any) -> bool:
+    """Whether the statement ``select`` can read a ``vector`` column of ``scan`` (over-approximated by name; a
+    ``*`` or a whole-row reference reads every column)."""
+    from sqlglot import exp
+
+    vec = {c.name.lower() for c in scan.cols if c.oid == T.VECTOR}
+    if not vec:
+        return False
+    whole = {str(scan.alias).lower(), str(scan.table.name).lower()}
+    for node in select.walk():
+        if isinstance(node, exp.Star):
+            return True
+        if isinstance(node, exp.Column):
+            if isinstance(node.this, exp.Star):
+                return True
+            name = node.name.lower()
+            if name in vec or name in whole:
+                return True
+    return False
+
+
+_VEC_HOOKS = dict(getattr(codec, "_HOOKS", {}))
+_VEC_HOOKS[getattr(codec, "_EXT_VECTOR", -1)] = lambda data: None
+_vec_hook_get = _VEC_HOOKS.get
+
+
+def _skip_vector_hook(code: int, data: bytes) -> Any:
+    f = _vec_hook_get(code)
+    return f(data) if f is not None else msgpack.ExtType(code, data)
+
+
+def _decode_without_vectors(value: bytes) -> dict[str, Any]:
+    """:func:`engine.storage.codec.decode_row` with ``vector`` values left out (None): no copy of vectors a
+    statement does not read."""
+    if not _VEC_HOOKS or value[:1] != codec.LIVE:
+        return decode_row(value)
+    return msgpack.unpackb(memoryview(value)[1:], ext_hook=_skip_vector_hook, raw=False, strict_map_key=False)
 
 
 def _hashable(v: Any) -> Any:

@@ -45,7 +45,7 @@ SIDE_NAMES = {
     "rem_service": "REM GraphService (ids)",
     "rem_service_rows": "REM GraphService (full rows)",
     "rem_wire": "REM TRAVERSE over the wire (full rows)",
-    "rem_wire_ids": "REM rem_traverse over the wire (id, depth)",
+    "rem_wire_ids": "REM `SELECT id, depth FROM rem_traverse` over the wire",
 }
 GRAPHS = {"debian": "debian", "powerlaw": "powerlaw"}
 NS = uuid.UUID("0c6f0f5e-3b7a-4d1e-9a55-3f1f2d7c8b90")
@@ -392,6 +392,27 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def previous_table(results: dict[str, Any]) -> str:
+    """REM's wire sides in the previous run of this script (``previous`` in the results) next to this run."""
+    prev = results.get("previous") or {}
+    if not prev.get("graphs"):
+        return ""
+    lines = [f"Previous run ({prev.get('note', '')}) → this run, p50 / p99 ms (REM/PostgreSQL p50):", "",
+             "| graph | hops | side | before | after |", "|---|---|---|---|---|"]
+    for g, r in results["graphs"].items():
+        for depth, row in r["hops"].items():
+            old = prev["graphs"].get(g, {}).get("hops", {}).get(str(depth), {})
+            for side in ("rem_wire_ids", "rem_wire"):
+                a, b = old.get(side), row.get(side)
+                if a is None or b is None:
+                    continue
+                pa, pb = old["postgres"]["p50_ms"], row["postgres"]["p50_ms"]
+                lines.append(f"| {g} | {depth} | `{side}` | {a['p50_ms']:.3f} / {a['p99_ms']:.3f} "
+                             f"({a['p50_ms'] / pa:.2f}×) | {b['p50_ms']:.3f} / {b['p99_ms']:.3f} "
+                             f"({b['p50_ms'] / pb:.2f}×) |")
+    return "\n".join(lines) + "\n\n"
+
+
 LOOKUP_NAMES = {
     "postgres": "PostgreSQL primary-key select (`SELECT * FROM g_nodes WHERE key = $1`)",
     "rem_wire": "REM `LOOKUP $1` over the wire (id, entity_type, key, data)",
@@ -448,14 +469,19 @@ def write_doc(results: dict[str, Any]) -> None:
             "format). The benchmark process's own garbage collector is off while timing (it holds the in-process "
             "sides' graphs; a collection would land in whichever call allocates next). `rem_wire_ids` sends "
             "`SELECT id, depth FROM rem_traverse($1, n)`, the like-for-like form of "
-            "PostgreSQL's query (which returns only (node, depth)): the planner pushes the projection into "
-            "`rem_traverse`, so no row is read. `rem_wire` sends `TRAVERSE FROM $1 DEPTH n` and receives full "
-            "rows (id, entity_type, key, depth, path, rel_type, weight, data): each reached entity's row is read "
-            "and decoded (its data columns only) and printed as jsonb and uuid[] text, and psycopg parses it. "
+            "PostgreSQL's query (which returns only (node, depth)); **it is the side the goals are judged on**. "
+            "The planner pushes the projection into `rem_traverse`, so no row is read and no path is built, and "
+            "the rows stay a column batch up to the wire: the ids' text comes from a per-node table of uuid text "
+            "and the DataRows are framed a whole column at a time with numpy (no per-row Python). `rem_wire` "
+            "sends `TRAVERSE FROM $1 DEPTH n` and receives full rows (id, entity_type, key, depth, path, "
+            "rel_type, weight, data): each reached entity's row is read (its data columns only, through the "
+            "graph's data cache) and printed as jsonb (text memoized per cached object) and uuid[] text (built "
+            "with numpy from the BFS parent links), and psycopg parses it. "
             f"Load average (1 min) {results.get('load_before', 0):.1f} before the run and "
             f"{results.get('load_after', 0):.1f} after it on this shared 2-vCPU machine: p99 figures are mostly "
             "scheduler noise (a start reaching 121 nodes in 4 ms); compare within a row.\n\n"
-            + "\n".join(f"- {m}" for m in meta) + "\n\n" + table(results) + "\n\n" + lookup_table(results)
+            + "\n".join(f"- {m}" for m in meta) + "\n\n" + table(results) + "\n\n" + previous_table(results)
+            + lookup_table(results)
             + "\n\nGoals (issue #6), per side:\n\n"
             + "\n".join(f"- `{s}`: " + "; ".join(goals(results, s)) for s in sides) + f"\n{END}\n")
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
@@ -477,6 +503,19 @@ def _sides(results: dict[str, Any]) -> list[str]:
     return list(seen)
 
 
+def _previous(path: Path) -> dict[str, Any]:
+    """The wire sides' figures of the last run (from its results file), to print next to this run's."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    keep = ("postgres", "rem_wire", "rem_wire_ids")
+    return {"note": f"load average {old.get('load_before', 0):.1f} → {old.get('load_after', 0):.1f}",
+            "graphs": {g: {"hops": {str(d): {k: v for k, v in row.items() if k in keep}
+                                    for d, row in r.get("hops", {}).items()}}
+                       for g, r in old.get("graphs", {}).items()}}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--graphs", default="debian,powerlaw")
@@ -494,7 +533,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return results
     levels = a.levels.split(",")
     results: dict[str, Any] = {"machine": platform.platform(), "python": platform.python_version(),
-                               "starts": a.starts, "graphs": {}, "load_before": os.getloadavg()[0]}
+                               "starts": a.starts, "graphs": {}, "load_before": os.getloadavg()[0],
+                               "previous": _previous(out)}
     pgs = PgSide()
     try:
         for g in a.graphs.split(","):
@@ -502,6 +542,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         pgs.close()
     results["load_after"] = os.getloadavg()[0]
+    results["load_after_all"] = list(os.getloadavg())
     print(table(results))
     print(lookup_table(results))
     if not a.no_write:

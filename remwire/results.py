@@ -6,6 +6,7 @@ command tags (``SELECT n`` counts the rows sent) are handled here and nowhere el
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import Any
@@ -139,39 +140,69 @@ class ResultWriter:
         return command_complete(command_tag(self.result, nrows))
 
 
+_SMALL_FRAME = 48  # up to this many rows the frames are built in plain Python (numpy's per-call cost dominates)
+_I32 = struct.Struct("!i").pack
+
+
+def _small_data_rows(data: list[bytes], lens: list[list[int]], c: int) -> bytes:
+    out: list[bytes] = []
+    offs = [0] * c
+    head = b"D"
+    ncol = c.to_bytes(2, "big")
+    for row in lens:
+        parts = [ncol]
+        size = 6
+        for j, ln in enumerate(row):
+            if ln < 0:
+                parts.append(b"\xff\xff\xff\xff")
+                size += 4
+            else:
+                o = offs[j]
+                parts.append(_I32(ln))
+                parts.append(data[j][o:o + ln])
+                offs[j] = o + ln
+                size += 4 + ln
+        out.append(head + _I32(size) + b"".join(parts))
+    return b"".join(out)
+
+
 def text_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:
     """DataRow messages of whole columns in text format: per column the values back to back and each value's
-    length (-1: NULL), framed with numpy (no per-row Python)."""
+    length (-1: NULL). Small results are framed in plain Python, others with numpy: every row laid out in a
+    padded matrix (each column at a fixed offset, as wide as its widest value) and the padding dropped by one
+    boolean mask."""
     import numpy as np
 
     lens = np.stack([np.asarray(ln, np.int64) for _, ln in cols], axis=1)
     n, c = lens.shape
+    if n <= _SMALL_FRAME:
+        return _small_data_rows([d for d, _ in cols], lens.tolist(), c)
     cell = np.maximum(lens, 0)
-    body = 6 + 4 * c + cell.sum(axis=1)  # the length field counts itself, the column count and the cells
-    start = np.zeros(n, np.int64)
-    np.cumsum(body[:-1] + 1, out=start[1:])
-    out = np.empty(int(body.sum()) + n, np.uint8)
-    out[start] = ord("D")
-
-    def put32(at: Any, v: Any) -> None:
-        for k in range(4):
-            out[at + k] = (v >> (24 - 8 * k)) & 0xFF
-
-    put32(start + 1, body)
-    out[start + 5] = c >> 8
-    out[start + 6] = c & 0xFF
-    pos = start + 7
+    widths = cell.max(axis=0)
+    total_w = 7 + int((4 + widths).sum())
+    body = cell.sum(axis=1) + (6 + 4 * c)  # the length field counts itself, the column count and the cells
+    if n * total_w > 4 * int(body.sum()) + (1 << 20):  # a few very wide values: padding would not pay
+        return _small_data_rows([d for d, _ in cols], lens.tolist(), c)
+    mat = np.empty((n, total_w), np.uint8)
+    keep = np.ones((n, total_w), bool)
+    mat[:, 0] = ord("D")
+    mat[:, 1:5] = body.astype(">i4").view(np.uint8).reshape(n, 4)
+    mat[:, 5:7] = np.frombuffer(c.to_bytes(2, "big"), np.uint8)
+    at = 7
     for j, (data, _) in enumerate(cols):
-        put32(pos, lens[:, j])
-        pos = pos + 4
-        w = cell[:, j]
-        total = int(w.sum())
-        if total:
-            src = np.zeros(n, np.int64)
-            np.cumsum(w[:-1], out=src[1:])
-            out[np.repeat(pos - src, w) + np.arange(total)] = np.frombuffer(data, np.uint8, total)
-        pos = pos + w
-    return out.tobytes()
+        w = int(widths[j])
+        mat[:, at:at + 4] = lens[:, j].astype(">i4").view(np.uint8).reshape(n, 4)
+        at += 4
+        if w:
+            raw = np.frombuffer(data, np.uint8, int(cell[:, j].sum()))
+            if len(raw) == n * w:  # every value as wide as the widest
+                mat[:, at:at + w] = raw.reshape(n, w)
+            else:
+                m_j = np.arange(w) < cell[:, j, None]
+                mat[:, at:at + w][m_j] = raw
+                keep[:, at:at + w] = m_j
+        at += w
+    return mat[keep].tobytes()
 
 
 def command_tag(result: Result, nrows: int) -> str:

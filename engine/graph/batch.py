@@ -20,6 +20,10 @@ ALL = tuple(range(8))
 _EMPTY_I = np.empty(0, np.int64)
 
 TextColumn = tuple[bytes, np.ndarray]  # values back to back, each value's length (-1: NULL)
+# id(data object) → (that object, its encoder, its text): for ``data`` objects shared between statements and never
+# changed (the graph's data cache); holding the object keeps its id from being reused while the entry lives
+DataMemo = dict[int, tuple[Any, Any, bytes]]
+MEMO_MAX = 200_000
 
 
 class TraverseBatch:
@@ -38,6 +42,7 @@ class TraverseBatch:
         self.types, self.keys, self.paths, self.data = types, keys, paths, data
         self.cols = tuple(cols)
         self._rows: list[tuple[Any, ...]] | None = None
+        self.data_memo: DataMemo | None = None  # text of shared, never-changed ``data`` objects (see DataMemo)
 
     # --- the row view -------------------------------------------------------------------------------------------
     def column(self, c: int) -> list[Any]:
@@ -71,6 +76,7 @@ class TraverseBatch:
         b = TraverseBatch(self.ids, self.hex_ids, self.nodes, self.depths, self.rels, self.weights,
                           rel_names=self.rel_names, types=self.types, keys=self.keys, paths=self.paths,
                           data=self.data, cols=[self.cols[i] for i in cols])
+        b.data_memo = self.data_memo
         return b
 
     def take(self, keep: np.ndarray) -> TraverseBatch:
@@ -120,6 +126,8 @@ class TraverseBatch:
                 out.append(_path_text(self.hex_ids, self.paths, self.depths))
             elif c in (ENTITY_TYPE, KEY) and (v := self.types if c == ENTITY_TYPE else self.keys) is not None:
                 out.append(_strings(v))
+            elif c == DATA and self.data is not None and self.data_memo is not None:
+                out.append(_memo_encoded(self.data, enc, self.data_memo))
             else:
                 out.append(_encoded(self.column(c), enc))
         return out
@@ -205,6 +213,25 @@ def _encoded(values: list[Any], enc: Callable[[Any], bytes]) -> TextColumn:
             continue
         if b is None:
             b = cache[v] = enc(v)
+        parts.append(b)
+    return (b"".join([b for b in parts if b is not None]),
+            np.array([-1 if b is None else len(b) for b in parts], np.int64))
+
+
+def _memo_encoded(values: list[Any], enc: Callable[[Any], bytes], memo: DataMemo) -> TextColumn:
+    parts: list[bytes | None] = []
+    if len(memo) > MEMO_MAX:
+        memo.clear()
+    for v in values:
+        if v is None:
+            parts.append(None)
+            continue
+        hit = memo.get(id(v))
+        if hit is not None and hit[0] is v and hit[1] is enc:
+            parts.append(hit[2])
+            continue
+        b = enc(v)
+        memo[id(v)] = (v, enc, b)
         parts.append(b)
     return (b"".join([b for b in parts if b is not None]),
             np.array([-1 if b is None else len(b) for b in parts], np.int64))

@@ -19,34 +19,49 @@ TableKey = tuple[int, int]  # (table OID, schema version): entries of an altered
 
 
 class DataCache:
-    """Entity id → (table key, data), with the last-change sequence per changed entity."""
+    """Entity id → (table key, data), with the last-change sequence per changed entity (keyed by the id's
+    integer: its hash is C code, a ``uuid.UUID``'s is Python)."""
 
     MAX_ENTRIES = 400_000  # cleared when full (a traversal's working set is far smaller)
 
     def __init__(self, floor: int) -> None:
         self.floor = floor
-        self.changed: dict[uuid.UUID, int] = {}
-        self.entries: dict[uuid.UUID, tuple[TableKey, dict[str, Any]]] = {}
+        self.changed: dict[int, int] = {}
+        self.entries: dict[int, tuple[TableKey, dict[str, Any]]] = {}
         self.lock = threading.Lock()
 
     def get(self, nid: uuid.UUID, snap: int, tkey: TableKey) -> dict[str, Any] | None:
         """The entry of ``nid`` if a reader at snapshot ``snap`` of table version ``tkey`` may use it."""
-        e = self.entries.get(nid)
-        if e is None or e[0] != tkey or self.changed.get(nid, self.floor) > snap:
+        k = nid.int
+        e = self.entries.get(k)
+        if e is None or e[0] != tkey or self.changed.get(k, self.floor) > snap:
             return None
         return e[1]
+
+    def get_many(self, ids: list[uuid.UUID], snap: int, tkey: TableKey) -> list[dict[str, Any] | None]:
+        """:meth:`get` of each of ``ids``."""
+        entries, changed, floor = self.entries, self.changed, self.floor
+        out: list[dict[str, Any] | None] = []
+        append = out.append
+        for nid in ids:
+            k = nid.int
+            e = entries.get(k)
+            append(None if e is None or e[0] != tkey or changed.get(k, floor) > snap else e[1])
+        return out
 
     def put(self, nid: uuid.UUID, snap: int, tkey: TableKey, data: dict[str, Any]) -> None:
         """Remember ``data`` read at snapshot ``snap`` (ignored when the entity changed after it)."""
         with self.lock:
-            if self.changed.get(nid, self.floor) <= snap:
+            k = nid.int
+            if self.changed.get(k, self.floor) <= snap:
                 if len(self.entries) >= self.MAX_ENTRIES:
                     self.entries.clear()
-                self.entries[nid] = (tkey, data)
+                self.entries[k] = (tkey, data)
 
     def changed_at(self, ids: Iterable[uuid.UUID], seq: int) -> None:
         """Entities ``ids`` changed in commit ``seq`` (from the commit hook)."""
         with self.lock:
             for nid in ids:
-                self.changed[nid] = seq
-                self.entries.pop(nid, None)
+                k = nid.int
+                self.changed[k] = seq
+                self.entries.pop(k, None)

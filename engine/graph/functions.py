@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from engine import types as T
@@ -52,7 +52,7 @@ def _text_array(v: Any) -> list[Any]:
 
 
 def rem_traverse(ctx: Any, start: Any = None, depth: Any = 1, direction: Any = "out", types: Any = None,
-                 max_results: Any = None, *, columns: Collection[str] | None = None) -> Iterator[tuple[Any, ...]]:
+                 max_results: Any = None, *, columns: Collection[str] | None = None) -> Iterable[tuple[Any, ...]]:
     """rem_traverse(start, depth => 1, direction => 'out', types => NULL): TRAVERSE as a table.
 
     ``columns``: the output columns the query uses (the planner's projection; None = all): the others are
@@ -65,7 +65,7 @@ def rem_traverse(ctx: Any, start: Any = None, depth: Any = 1, direction: Any = "
         None if types is None else _text_array(types), max_results, txn=ctx.txn, notice=ctx.notice,
         columns=columns,
     )
-    return iter(rows)
+    return rows  # a column batch (engine.graph.batch): iterable, and projectable by the planner
 
 
 def rem_lookup(ctx: Any, *keys: Any) -> Iterator[tuple[Any, ...]]:

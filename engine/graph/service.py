@@ -22,7 +22,7 @@ from engine import types as T
 from engine.errors import InvalidParameterValue
 from engine.graph import source
 from engine.graph.adjacency import Adjacency, Edge
-from engine.graph.batch import TraverseBatch
+from engine.graph.batch import DataMemo, TraverseBatch
 from engine.graph.datacache import DataCache
 from engine.graph.fuzzy import TrigramIndex
 from engine.graph.traverse import Level, bfs, check_args
@@ -196,6 +196,7 @@ class GraphService:
         self._trgm: TrigramIndex | None = None
         self._stale = False
         self._data = DataCache(_NEVER)
+        self._data_memo: DataMemo = {}
         if build:
             self.rebuild()
 
@@ -348,6 +349,24 @@ class GraphService:
                     out[nid] = (t, d)
         return out
 
+    def _fetch_rows(self, txn: Txn, adj: Adjacency, nodes: np.ndarray, ids: list[uuid.UUID], data: bool
+                    ) -> list[dict[str, Any] | None]:
+        """Per node (``ids[k]`` of node ``nodes[k]``) its ``data`` object as ``txn`` sees it, None when it sees
+        no such row; without ``data`` only visibility (an empty object)."""
+        out: list[dict[str, Any] | None] = [None] * len(ids)
+        tabs = adj.table[nodes]
+        oids = np.unique(tabs).tolist()
+        for oid in oids:
+            t = self.registry.get_by_oid(oid) if oid > 0 else None
+            if t is None:
+                continue
+            pos = range(len(ids)) if len(oids) == 1 else np.flatnonzero(tabs == oid).tolist()
+            tids = ids if len(oids) == 1 else [ids[k] for k in pos]
+            got = self._data_of(txn, t, tids) if data else source.fetch(txn, t, tids, (), _NO_COLUMNS)
+            for k, d in zip(pos, got, strict=True):
+                out[k] = d
+        return out
+
     def _data_of(self, txn: Txn, t: TableDef, ids: list[uuid.UUID]) -> list[dict[str, Any] | None]:
         """The ``data`` objects of rows ``ids`` of ``t`` as ``txn`` sees them (None: no visible row), from the
         data cache where it may serve this transaction's snapshot, else read (data columns only) and cached."""
@@ -359,13 +378,8 @@ class GraphService:
         if snap is None:
             miss = list(range(len(ids)))
         else:
-            get = cache.get
-            for k, nid in enumerate(ids):
-                d = get(nid, snap, tkey)
-                if d is None:
-                    miss.append(k)
-                else:
-                    out[k] = d
+            out = cache.get_many(ids, snap, tkey)
+            miss = [k for k, d in enumerate(out) if d is None]
         if miss:
             names, decode = data_columns(t)
             rows = source.fetch(txn, t, [ids[k] for k in miss], names, decode)
@@ -457,19 +471,20 @@ class GraphService:
                                self._table_name if "entity_type" in want else None, "key" in want)
             if need_data or (txn is not None and getattr(txn, "has_writes", True)):
                 assert txn is not None
-                ids = batch.column(0)
-                got = self._fetch(txn, ids, need_data, adj)
+                got = self._fetch_rows(txn, adj, batch.nodes, batch.column(0), need_data)
             else:
                 return batch
         finally:
             if own and txn is not None:
                 txn.rollback()
-        keep = np.fromiter((i in got for i in ids), bool, len(ids))
+        keep = np.fromiter((d is not None for d in got), bool, len(got))
         if not keep.all():
             batch = batch.take(keep)
-            ids = [i for i, k in zip(ids, keep.tolist(), strict=True) if k]
+            got = [d for d in got if d is not None]
         if need_data:
-            batch.data = [got[i][1] for i in ids]
+            batch.data = got
+            if not getattr(txn, "has_writes", True):  # the objects come from (or went into) the data cache
+                batch.data_memo = self._data_memo
         return batch
 
     def _is_node(self, ref: str | uuid.UUID) -> bool:

@@ -166,10 +166,12 @@ class FunctionScan(Step):
 
     label = "Function Scan"
 
-    def __init__(self, name: str, cols: list[ColInfo], gen: Callable[[ExecState], list[Row]]) -> None:
+    def __init__(self, name: str, cols: list[ColInfo], gen: Callable[[ExecState], list[Row]],
+                 batch: Callable[[ExecState], Any] | None = None) -> None:
         self.name = name
         self.cols = cols
         self.gen = gen
+        self.batch = batch  # the function's own row sequence (may offer ``project``), when it returns one
 
     def detail(self) -> str:
         return f"on {self.name}"
@@ -377,6 +379,18 @@ class Project(Step):
         if isinstance(self.child, OneRow):
             return super().explain(depth)
         return self.child.explain(depth)
+
+    def run_columns(self, st: ExecState) -> Any:
+        """For the top of a statement: when this projection only picks columns of a function scan whose function
+        returns a column batch (``project(positions)``), that batch projected (the wire layer may then encode it a
+        whole column at a time, see engine.api.TextColumnRows); else None."""
+        gen = getattr(self.child, "batch", None)
+        picks = [getattr(f, "_col", None) for f in self.fns]
+        if gen is None or None in picks:
+            return None
+        rows = gen(st)
+        project = getattr(rows, "project", None)
+        return project(picks) if project is not None else list(rows)
 
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
         fns = self.fns

@@ -271,7 +271,11 @@ class Planner:
                     if tuples:
                         return list(impl(st.ctx, *vals))
                     return [tuple(r) if isinstance(r, (tuple, list)) else (r,) for r in impl(st.ctx, *vals)]
-                return plan.FunctionScan(name, self._rename(cols, a, colnames), run_ctx)
+
+                def batch(st: ExecState) -> Any:  # the function's own row sequence (a column batch)
+                    return impl(st.ctx, *[c.fn((), st) for c in ces])
+                return plan.FunctionScan(name, self._rename(cols, a, colnames), run_ctx,
+                                         batch if fd.prunes_columns else None)
         fns = [c.fn for c in ces]
         strict = name in ("generate_series",)
 

@@ -206,6 +206,7 @@ def prepare_query(session: Any, sql: str, node: exp.Expression, params: dict[int
     step = planner.query(node)
     cols = columns_of(step)
     oids = finish_params(params, given)
+    batch = getattr(step, "run_columns", None)  # a projection of a function's column batch (engine.sql.plan)
 
     def run(sess: Any, txn: Any, values: list[Any]) -> Result:
         from engine.session import ExecCtx
@@ -215,7 +216,9 @@ def prepare_query(session: Any, sql: str, node: exp.Expression, params: dict[int
             f.reset()
         for f in first:
             f.run(st)
-        rows = step.run(st)
+        rows = batch(st) if batch is not None else None
+        if rows is None:
+            rows = step.run(st)
         return Result(tag="SELECT", columns=cols, rows=iter(rows), tag_counts_rows=True)
 
     if first:

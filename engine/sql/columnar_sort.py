@@ -109,6 +109,21 @@ def _tuples(view: ColumnView, scan: Any, positions: Any) -> list[Row]:
         return [tuple(r.get(k) for k in names) for r in rows]
 
 
+def _output(view: ColumnView, scan: Any, proj: Any, positions: Any, st: Any) -> list[Row]:
+    """The projected rows at view ``positions``: plain columns straight from the row dicts, else through
+    the scan tuples and the projection's row functions."""
+    cols = [_plain(f) for f in proj.fns]
+    if None in cols:
+        return _project(proj, _tuples(view, scan, positions), st)
+    names = [scan.names[j] for j in cols]  # type: ignore[index]
+    rows = view.rows_at(positions)
+    get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
+    try:
+        return [get(r) for r in rows]
+    except KeyError:  # a row written before a column existed
+        return [tuple(r.get(k) for k in names) for r in rows]
+
+
 def _project(proj: Any, rows: list[Row], st: Any) -> list[Row]:
     fns = proj.fns
     if len(fns) == 1:
@@ -160,8 +175,7 @@ def sorted_rows(sort: Any, st: Any, limit: int | None) -> list[Row] | None:
     except pa.ArrowException:  # a kernel Arrow lacks for this type: the row path answers
         return None
     STATS["topk" if topk else "sort"] += 1
-    rows = _tuples(view, scan, positions.to_numpy())
-    return _project(proj, rows, st)
+    return _output(view, scan, proj, positions.to_numpy(), st)
 
 
 def distinct_shape(dist: Any) -> tuple[Any, Any, Any, list[int]] | None:
@@ -213,5 +227,4 @@ def distinct_rows(dist: Any, st: Any) -> list[Row] | None:
     except pa.ArrowException:
         return None
     STATS["distinct"] += 1
-    rows = _tuples(view, scan, positions.to_numpy())
-    return _project(proj, rows, st)
+    return _output(view, scan, proj, positions.to_numpy(), st)

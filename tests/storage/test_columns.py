@@ -36,6 +36,10 @@ def _check(tx, t: TableDef, view: ColumnView) -> None:
     qty = view.column("qty", T.INT4)
     got = view.take(pc.greater(qty, 50))
     assert [r[idc] for r in got] == [r[idc] for r in rows if r.get("qty") is not None and r["qty"] > 50]
+    order = pc.sort_indices(view.rank_key()).to_numpy()  # the rank key orders the view as a row scan
+    assert [r[idc] for r in view.rows_at(order)] == [r[idc] for r in rows]
+    if view.scan_ordered():
+        assert [r[idc] for r in view.rows_at(list(range(view.n)))] == [r[idc] for r in rows]
 
 
 def _random_commit(store: RemStore, t: TableDef, rnd: random.Random, live: set[int], next_id: list[int]) -> None:

@@ -8,8 +8,9 @@ Two phases against a real ``rem serve`` (psycopg, one client):
    shows nothing pending; the server is stopped (it saves the index).
 2. *query*: the server is restarted on the same data dir (time to load the saved index), and the saved graph
    is also loaded into this process (``engine.vector.persist.load``) as the raw-FAISS reference: the *same*
-   HNSW graph, searched directly with one thread. Per query, interleaved: ``SELECT 1`` (round trip), REM over
-   the wire (binary ``vector`` parameter, as pgvector-python sends it; text at one ef), raw FAISS. Then
+   HNSW graph, searched directly with one thread. Interleaved: ``SELECT 1`` (round trip), REM over
+   the wire (binary ``vector`` parameter, as pgvector-python sends it; text at one ef), raw FAISS, in blocks of
+   25 queries (each side searches a query cold: 24 other queries in between evict its graph nodes). Then
    exact search (numpy over all rows) and filtered search at 1 % / 10 % / 50 % (``WHERE category = c`` over
    the wire, and REM's index with a resolved allowed set in process next to raw FAISS + IDSelector).
 
@@ -48,6 +49,8 @@ from psycopg.pq import Format  # noqa: E402
 from benchmarks import datasets  # noqa: E402
 
 K = 10
+BLOCK = 25  # queries per turn of the interleaved wire / raw-FAISS passes
+WARMUP = 200  # unmeasured queries (the dataset's last ones) after the restart
 RESULTS = ROOT / "benchmarks" / "results"
 COPY_SIG = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
 
@@ -59,6 +62,7 @@ def pct(a: list[float], p: float) -> float:
 def stats(system: str, setting: str, found: list[list[int]] | None, gt: np.ndarray | None, lat: list[float],
           counts: list[int] | None = None) -> dict[str, Any]:
     r: dict[str, Any] = {"system": system, "setting": setting, "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99),
+                         "mean_ms": float(np.mean(lat)) if lat else float("nan"),
                          "qps": 1000.0 / float(np.mean(lat)) if lat else float("nan")}
     if found is not None and gt is not None:
         r["recall"] = datasets.recall(found, gt)
@@ -89,6 +93,11 @@ class Server:
             raise RuntimeError("rem serve did not start")
         self.start_s = time.perf_counter() - t
         self.dsn = f"host=127.0.0.1 port={self.port} user=rem dbname=rem"
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system, all threads) the server process has used so far."""
+        f = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> float:
         """SIGTERM and wait (the server saves its vector indexes); returns the seconds it took."""
@@ -193,8 +202,8 @@ def index_folder(data_dir: str, table: str = "vb", column: str = "embedding") ->
     return found[0]
 
 
-def query_phase(data_dir: str, ds: dict[str, Any], n: int, efs: list[int], nq: int, nf: int, nfw: int
-                ) -> dict[str, Any]:
+def query_phase(data_dir: str, ds: dict[str, Any], n: int, efs: list[int], nq: int, nf: int, nfw: int,
+                filtered: bool = True) -> dict[str, Any]:
     """Phase 2: restart, then latency/recall over the wire next to raw FAISS on the same saved graph."""
     from engine.vector import persist
 
@@ -220,31 +229,57 @@ def query_phase(data_dir: str, ds: dict[str, Any], n: int, efs: list[int], nq: i
             c.execute("SELECT n FROM vb ORDER BY embedding <=> %b LIMIT 10", (queries[0],), prepare=True).fetchall()
             out["first_query_s"] = time.perf_counter() - t
             wire_sql = "SELECT n FROM vb ORDER BY embedding <=> %b LIMIT 10"
+            warm = ds["queries"][-WARMUP:]  # not among the measured queries: pages in the graph on both sides
+            for q in warm:
+                c.execute(wire_sql, (q,), prepare=True).fetchall()
+                raw.search((q / np.linalg.norm(q)).reshape(1, -1).astype(np.float32), K)
+            cpu0 = srv.cpu_s()
+            for _ in range(len(queries)):
+                c.execute("SELECT 1", prepare=True).fetchall()
+            one_cpu_ms = (srv.cpu_s() - cpu0) * 1000 / len(queries)
+            out["server_cpu_select1_ms"] = one_cpu_ms
             for ef in efs:
                 c.execute(f"SET hnsw.ef_search = {ef}")
+                cpu0 = srv.cpu_s()
                 prm = faiss.SearchParametersHNSW(efSearch=ef)
                 res: dict[str, tuple[list[Any], list[float], list[int]]] = {
                     k: ([], [], []) for k in ("one", "wire", "text", "raw")}
-                for q, qq in zip(queries, qn, strict=True):
-                    steps = [("one", lambda: c.execute("SELECT 1", prepare=True).fetchall() and []),
-                             ("wire", lambda q=q: [r[0] for r in c.execute(wire_sql, (q,), prepare=True)]),
-                             ("raw", lambda qq=qq, prm=prm: lab2n[raw.search(qq.reshape(1, -1).astype(np.float32), K,
-                                                                   params=prm)[1][0]].tolist())]
-                    if ef == 40:
-                        steps.append(("text", lambda q=q: [r[0] for r in c.execute(
-                            "SELECT n FROM vb ORDER BY embedding <=> %s::vector LIMIT 10", (vtext(q),),
-                            prepare=True)]))
-                    for key, fn in steps:
-                        t0 = time.perf_counter()
-                        ids = fn()
-                        res[key][1].append((time.perf_counter() - t0) * 1000)
-                        res[key][0].append(ids)
-                        res[key][2].append(len(ids))
+                def timed(key: str, fn: Any, res: dict[str, Any] = res) -> None:
+                    t0 = time.perf_counter()
+                    ids = fn()
+                    res[key][1].append((time.perf_counter() - t0) * 1000)
+                    res[key][0].append(ids)
+                    res[key][2].append(len(ids))
+
+                # Blocks of BLOCK queries, the raw-FAISS pass and the wire pass over each block in turns (which
+                # goes first alternates): a query's second search would find the graph nodes it visits still
+                # in the CPU caches, BLOCK - 1 other queries in between evict them, so both sides search cold.
+                for b0 in range(0, len(queries), BLOCK):
+                    block = list(zip(queries[b0:b0 + BLOCK], qn[b0:b0 + BLOCK], strict=True))
+
+                    def raw_pass(block: list[Any] = block, prm: Any = prm) -> None:
+                        for _, qq in block:
+                            timed("raw", lambda qq=qq: lab2n[raw.search(qq.reshape(1, -1).astype(np.float32), K,
+                                                                       params=prm)[1][0]].tolist())
+
+                    def wire_pass(block: list[Any] = block, ef: int = ef) -> None:
+                        for q, _ in block:
+                            timed("one", lambda: c.execute("SELECT 1", prepare=True).fetchall() and [])
+                            timed("wire", lambda q=q: [r[0] for r in c.execute(wire_sql, (q,), prepare=True)])
+                            if ef == 40:
+                                timed("text", lambda q=q: [r[0] for r in c.execute(
+                                    "SELECT n FROM vb ORDER BY embedding <=> %s::vector LIMIT 10", (vtext(q),),
+                                    prepare=True)])
+
+                    for fn in ((raw_pass, wire_pass) if (b0 // BLOCK) % 2 else (wire_pass, raw_pass)):
+                        fn()
+                cpu_ms = (srv.cpu_s() - cpu0) * 1000 / len(queries) - one_cpu_ms * (1 + (ef == 40))
                 one = stats("SELECT 1 round trip", "prepared", None, None, res["one"][1])
                 w = stats("REM over the wire", f"ef_search {ef}, binary vector", res["wire"][0], gt, res["wire"][1],
                           res["wire"][2])
                 r = stats("raw FAISS (same graph)", f"efSearch {ef}", res["raw"][0], gt, res["raw"][1], res["raw"][2])
                 w["overhead_ms"] = w["p50_ms"] - r["p50_ms"] - one["p50_ms"]
+                w["server_cpu_ms"] = cpu_ms  # mean server CPU per vector query (its SELECT 1 taken off)
                 out["rows"] += [w, r, one]
                 if res["text"][1]:
                     tx = stats("REM over the wire", f"ef_search {ef}, text vector", res["text"][0], gt,
@@ -252,8 +287,11 @@ def query_phase(data_dir: str, ds: dict[str, Any], n: int, efs: list[int], nq: i
                     tx["overhead_ms"] = tx["p50_ms"] - r["p50_ms"] - one["p50_ms"]
                     out["rows"].append(tx)
                 print(f"  ef {ef}: wire p50 {w['p50_ms']:.3f} ms recall {w['recall']:.3f}; raw {r['p50_ms']:.3f} ms;"
-                      f" SELECT 1 {one['p50_ms']:.3f} ms", file=sys.stderr)
+                      f" SELECT 1 {one['p50_ms']:.3f} ms; server CPU {cpu_ms:.3f} ms/query (raw mean "
+                      f"{r['mean_ms']:.3f})", file=sys.stderr)
             c.execute("RESET hnsw.ef_search")
+            if not filtered:
+                return out
             # exact: numpy over every row (in process)
             nx = min(nq, 50)
             lat, found = [], []
@@ -326,21 +364,23 @@ def table_text(res: dict[str, Any]) -> str:
                      f"stop (saves the index) {ld['stop_save_s']:.1f} s.")
     q = res["query"]
     lines.append(f"Restart with the saved index: {q['restart_s']:.1f} s to listening; first query "
-                 f"{q['first_query_s'] * 1000:.0f} ms.")
-    lines += ["", "| system | setting | recall@10 | p50 ms | p99 ms | QPS | fewest rows | REM − raw − RTT (p50) |",
-              "|---|---|---|---|---|---|---|---|"]
+                 f"{q['first_query_s'] * 1000:.0f} ms. Load average at the end {res.get('load_average', [0])[0]:.1f}. "
+                 f"Server CPU per prepared `SELECT 1`: {q.get('server_cpu_select1_ms', float('nan')):.3f} ms.")
+    lines += ["", "| system | setting | recall@10 | p50 ms | p99 ms | QPS | fewest rows | REM − raw − RTT (p50) | "
+              "server CPU / query |", "|---|---|---|---|---|---|---|---|---|"]
     for r in q["rows"]:
         rec = f"{r['recall']:.3f}" if "recall" in r else ""
         ov = f"{r['overhead_ms']:+.3f} ms" if "overhead_ms" in r else ""
         mr = r.get("min_rows", "")
+        cpu = f"{r['server_cpu_ms']:.3f} ms" if "server_cpu_ms" in r else ""
         lines.append(f"| {r['system']} | {r['setting']} | {rec} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
-                     f"{r['qps']:,.0f} | {mr} | {ov} |")
+                     f"{r['qps']:,.0f} | {mr} | {ov} | {cpu} |")
     lines.append("")
     return "\n".join(lines)
 
 
 def run(name: str, n: int | None, efs: list[int], nq: int, nf: int, nfw: int, m: int, efc: int, chunk: int,
-        cache: str, keep: str | None = None, reuse: str | None = None) -> dict[str, Any]:
+        cache: str, keep: str | None = None, reuse: str | None = None, filtered: bool = True) -> dict[str, Any]:
     ds = datasets.load(name, cache)
     n = n or ds["base"].shape[0]
     res: dict[str, Any] = {"dataset": name, "n": n, "dim": int(ds["base"].shape[1]), "queries": nq, "m": m,
@@ -356,7 +396,7 @@ def run(name: str, n: int | None, efs: list[int], nq: int, nf: int, nfw: int, m:
             prev = RESULTS / f"vector_wire_{name}.json"
             if prev.exists():
                 res["load"] = json.loads(prev.read_text()).get("load", {})
-        res["query"] = query_phase(data_dir, ds, n, efs, nq, nf, nfw)
+        res["query"] = query_phase(data_dir, ds, n, efs, nq, nf, nfw, filtered)
     finally:
         if keep is None and reuse is None:
             shutil.rmtree(base_dir, ignore_errors=True)
@@ -380,11 +420,14 @@ def cli(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", default=datasets.CACHE)
     ap.add_argument("--keep", help="keep the data dir under this path (to --reuse it)")
     ap.add_argument("--reuse", help="skip phase 1: query a data dir kept by --keep")
+    ap.add_argument("--no-filtered", action="store_true", help="only the unfiltered wire / raw-FAISS rows")
+    ap.add_argument("--out", help="results file (default benchmarks/results/vector_wire_<dataset>.json)")
     a = ap.parse_args(argv)
     res = run(a.dataset, a.n or None, [int(x) for x in a.ef.split(",") if x], a.queries, a.filtered_queries,
-              a.wire_filtered_queries, a.m, a.ef_construction, a.chunk, a.cache, a.keep, a.reuse)
+              a.wire_filtered_queries, a.m, a.ef_construction, a.chunk, a.cache, a.keep, a.reuse,
+              not a.no_filtered)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"vector_wire_{a.dataset}.json").write_text(json.dumps(res, indent=1))
+    Path(a.out or RESULTS / f"vector_wire_{a.dataset}.json").write_text(json.dumps(res, indent=1))
     print(table_text(res))
     return 0
 

@@ -91,8 +91,28 @@ class VectorTopK(plan.Step):
     def children(self) -> list[Any]:
         return [self.child] if self.child is not self.scan else []
 
-    def _allowed_set(self, st: Any, svc: Any, td: Any, id_pos: int) -> tuple[Any, dict[Any, Any]]:
-        """(allowed set, id → filtered row) for this execution's filter, reused while nothing was committed."""
+    def _lookup_only(self) -> bool:
+        """Whether the WHERE is exactly the scan's field-index lookup (``category = $1`` on an indexed column):
+        the index then gives the admitted ids without reading a row."""
+        f, scan = self.child, self.scan
+        acc = scan.access
+        return (isinstance(f, plan.Filter) and f.child is scan and acc is not None and acc[0] == "lookup"
+                and scan.access_text == f"({f.text})")
+
+    def _lookup_ids(self, st: Any) -> list[Any]:
+        """The ids of the visible rows the scan's index lookup admits (as :meth:`plan.Scan.run` finds them)."""
+        vals: list[Any] = []
+        for f in self.scan.access[2]:
+            v = f((), st)
+            if isinstance(v, list):
+                vals.extend(x for x in v if x is not None)
+            elif v is not None:
+                vals.append(v)
+        return st.ctx.txn.lookup(self.scan.table, self.scan.access[1], list(dict.fromkeys(vals))) if vals else []
+
+    def _allowed_set(self, st: Any, svc: Any, td: Any, lookup: bool) -> tuple[Any, dict[Any, Any] | None]:
+        """(allowed set, id → filtered row) for this execution's filter, reused while nothing was committed.
+        ``lookup``: from the field index alone (no rows: the k hits are read afterwards)."""
         txn = st.ctx.txn
         store = st.ctx.db.store
         ov = getattr(txn, "_ov", None)
@@ -111,8 +131,12 @@ class VectorTopK(plan.Step):
                 if got is not None:
                     self._allowed.move_to_end(key)
                     return got
-        rows = {r[id_pos]: r for r in self.child.run(st)}
-        got = (svc.allowed_set(td, self.column, rows.keys()), rows)
+        if lookup:
+            got = (svc.allowed_set(td, self.column, self._lookup_ids(st)), None)
+        else:
+            id_pos = self.scan.names.index(td.id_column)
+            rows = {r[id_pos]: r for r in self.child.run(st)}
+            got = (svc.allowed_set(td, self.column, rows.keys()), rows)
         if key is not None:
             with self._lock:
                 self._allowed[key] = got
@@ -136,11 +160,14 @@ class VectorTopK(plan.Step):
             return []
         ef = session_ef_search(ctx)
         if self.child is not self.scan:
-            allowed, filtered = self._allowed_set(st, svc, td, self.scan.names.index(td.id_column))
+            lookup = self._lookup_only()
+            allowed, filtered = self._allowed_set(st, svc, td, lookup)
+            if filtered is None:  # admitted ids from the field index: read the k hits
+                return self._fetch(ctx.txn, td, index.search_ids(q, int(k), allowed=allowed, ef_search=ef))
             if not filtered:
                 return []
-            hits = index.search(q, int(k), allowed=allowed, ef_search=ef)
-            return [filtered[h[0]] for h in hits if h[0] in filtered]
+            hits = index.search_ids(q, int(k), allowed=allowed, ef_search=ef)
+            return [filtered[h] for h in hits if h in filtered]
         ids = index.search_ids(q, int(k), ef_search=ef)
         return self._fetch(ctx.txn, td, ids)
 

@@ -145,3 +145,34 @@ def test_more_order_keys_keep_the_sort(conn, data):
     assert got[:4] == [12, 11, 10, 3] and got[4:] == want[4:6]  # the tie broken by the second key
     got = [r[0] for r in conn.execute(f"SELECT n FROM {t} ORDER BY embedding <-> %b DESC LIMIT 3", (q,))]
     assert got == list(reversed(want))[:3]
+
+
+def test_filter_on_an_indexed_column_reads_only_the_hits(conn, data):
+    """``WHERE category = $1`` on an indexed column: the admitted ids come from the field index (no row is
+    read to build the allowed set), the answers equal numpy's, follow commits and this transaction's writes."""
+    base, cat = data
+    use_binary_vectors(conn)
+    t = make_table(conn, base, cat)
+    conn.execute(f"CREATE INDEX ON {t} (category)")
+    index_and_wait(conn, t, "<=>")
+    sql = f"SELECT n, category FROM {t} WHERE category = %s ORDER BY embedding <=> %b LIMIT 5"
+    assert "Index Scan" in "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, (1, base[0])))
+    qs = clustered(5, D, centres=8, seed=41)
+    for c in (1, 3, 7):
+        for q in qs:
+            got = conn.execute(sql, (c, q), prepare=True).fetchall()
+            want, _ = numpy_order(base, q, "<=>", np.nonzero(cat == c)[0])
+            assert got == [(n, c) for n in want[:5]]
+    q = qs[0]
+    best = numpy_order(base, q, "<=>", np.nonzero(cat == 1)[0])[0][0]
+    conn.execute(f"UPDATE {t} SET category = 0 WHERE n = %s", (best,))
+    assert best not in [r[0] for r in conn.execute(sql, (1, q), prepare=True)]
+    with conn.transaction():
+        conn.execute(f"UPDATE {t} SET category = 1 WHERE n = %s", (best,))
+        assert conn.execute(sql, (1, q), prepare=True).fetchone() == (best, 1)
+        raise psycopg.Rollback()
+    assert best not in [r[0] for r in conn.execute(sql, (1, q), prepare=True)]
+    mixed = f"SELECT n FROM {t} WHERE category = %s AND n %% 2 = 0 ORDER BY embedding <=> %b LIMIT 5"
+    want, _ = numpy_order(base, q, "<=>", np.nonzero((cat == 3) & (np.arange(N) % 2 == 0))[0])
+    assert [r[0] for r in conn.execute(mixed, (3, q))] == want[:5]  # a residual condition: rows are read
+    conn.execute("RESET hnsw.ef_search")

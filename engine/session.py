@@ -22,6 +22,7 @@ from engine.errors import (
     RemError,
 )
 from engine.guc import GucState
+from engine.sql.pointget import attach as _attach_point_get
 from engine.sql.statements import Statement, first_word, prepare_statement
 from engine.textio import parse_int
 
@@ -146,6 +147,7 @@ class RemSession:
         self._notices: list[Notice] = []
         self._running = False
         self._implicit = False  # self.txn is the extended protocol's implicit transaction (up to Sync)
+        self._point_txn: Any = None  # the read-only store transaction of read_point
         self.closed = False
 
     # ------------------------------------------------------------------ Session API
@@ -186,6 +188,7 @@ class RemSession:
             logging.getLogger("rem.engine").exception("internal error preparing %r", sql)
             raise InternalError(f"internal error: {type(e).__name__}: {e}") from e
         st.version = version
+        _attach_point_get(self, st)
         if st.cacheable:
             self._remember(key, st)
         return st
@@ -243,6 +246,7 @@ class RemSession:
         if not ok:
             tpl = Statement(template, [], None, kind=_UNSAFE)
         assert tpl is not None
+        _attach_point_get(self, tpl)
         tpl.version = version
         return tpl
 
@@ -276,6 +280,25 @@ class RemSession:
             res.notices = self._notices + res.notices
             self._notices = []
         return res
+
+    def read_point(self, prepared: Any, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The row of a prepared point get by key (engine.sql.pointget) executed outside any transaction: read in
+        a one-read store transaction. None when ``execute`` must run it instead (no point get, a transaction
+        open, a stale plan, a pending cancel, a row not found at its derived id). Optional wire-layer hook."""
+        pg = getattr(prepared, "point", None)
+        if (pg is None or self.txn is not None or self.transaction_status != "I" or self._cancel.is_set()
+                or prepared.version != self.plan_version()):
+            return None
+        txn = self._point_txn
+        if txn is None or txn.closed:
+            store = getattr(self.db, "store", None)
+            if store is None:
+                return None
+            txn = self._point_txn = store.begin()  # never writes: reused, a fresh statement view per read
+        try:
+            return pg.read(txn, params)  # type: ignore[no-any-return]
+        finally:
+            txn.new_statement()  # drop the view: no snapshot stays pinned between reads
 
     def copy_in(self, spec: CopySpec, rows: Sequence[tuple[Any, ...]]) -> Result:
         from engine.sql.dml import copy_in
@@ -376,6 +399,7 @@ class RemSession:
             pass
         self.txn = None
         self._implicit = False
+        self._point_txn = None
         if getattr(self, "temp_schema", None):
             from engine.sql.temp_relations import drop_session_temps
 
@@ -404,6 +428,7 @@ class RemSession:
     def _replan(self, st: Statement) -> Statement:
         new = prepare_statement(self, st.sql, list(st.param_oids))
         new.version = self.plan_version()
+        _attach_point_get(self, new)
         key = (st.sql, tuple(st.given_oids))
         if key in self._cache:
             self._cache[key] = new
@@ -522,7 +547,7 @@ class RemSession:
 
     def _commit_txn(self, txn: Any) -> None:
         """Commit a store transaction; ``synchronous_commit`` (off/local/on/…) decides whether it waits for fsync."""
-        if hasattr(txn, "synchronous_commit"):
+        if hasattr(txn, "synchronous_commit") and getattr(txn, "has_writes", True):
             v = (self._guc("synchronous_commit") or "").lower()
             txn.synchronous_commit = None if not v else v != "off"
         txn.commit()

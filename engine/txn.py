@@ -234,6 +234,20 @@ class RemTxn:
             out.append(None if raw is None or codec.is_deleted(raw) else decode(raw))
         return out
 
+    def get_one(self, table: TableDef, id_: uuid.UUID) -> Row | None:
+        """The visible row ``id_`` or None, read-only (never mutate it): this transaction's writes, else the row
+        cache when it serves the statement's snapshot, else one RocksDB get (the point-get path)."""
+        ov = self._ov.get(table.oid)
+        if ov is not None and id_ in ov:
+            r = ov[id_]
+            return r if r is not None and r.get(tinfo(table).deleted_at) is None else None
+        self._s()
+        if not table.embedding_fields:
+            got = self._store.cache.get_many(table.oid, [id_], self.snapshot_seq)
+            if got is not None:
+                return got[0]
+        return self._committed(table, id_)
+
     def _get_each(self, table: TableDef, ids: Sequence[uuid.UUID]) -> list[Row | None]:
         out: list[Row | None] = []
         for i in ids:
@@ -855,6 +869,9 @@ class RemTxn:
 
     def commit(self, sync: bool | None = None) -> None:
         if self.closed:
+            return
+        if not self._ov:  # read only: nothing to write
+            self._finish()
             return
         try:
             exp = self._expect

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -44,8 +45,16 @@ from remwire import pgtypes
 from remwire.auth import Authenticator, make_authenticator
 from remwire.errors import error_response, notice_response
 from remwire.protocol import messages as m
-from remwire.protocol.codec import FramingError, FrontendReader
-from remwire.results import PORTAL_SUSPENDED, ResultWriter, describe, resolve_formats
+from remwire.protocol.codec import BindParts, FramingError, FrontendReader, split_bind
+from remwire.results import (
+    PORTAL_SUSPENDED,
+    ResultWriter,
+    command_complete,
+    describe,
+    encoders_for,
+    resolve_formats,
+    row_description,
+)
 from remwire.timer import TimerHandle, call_later
 
 log = logging.getLogger("remwire")
@@ -54,8 +63,13 @@ _PARSE_COMPLETE = m.ParseComplete().encode()
 _BIND_COMPLETE = m.BindComplete().encode()
 _CLOSE_COMPLETE = m.CloseComplete().encode()
 _EMPTY_QUERY = m.EmptyQueryResponse().encode()
+_SELECT_1 = command_complete("SELECT 1")
 _RFQ = {s: m.ReadyForQuery(s).encode() for s in "ITE"}
 _FLUSH_BYTES = 1 << 18
+# what libpq sends after the Bind of a prepared execution (PQsendQueryPrepared): Describe portal "", Execute "" (all
+# rows), Sync
+_PREPARED_TAIL = b"D\0\0\0\x06P\0" + b"E\0\0\0\x09\0\0\0\0\0" + b"S\0\0\0\x04"
+_I32 = struct.Struct("!i")
 _UTF8_NAMES = {"utf8", "utf-8", "unicode"}
 # tags of statements that may change settings (SET LOCAL and settings in a transaction end with it)
 _GUC_TAGS = frozenset({"SET", "RESET", "DISCARD ALL", "COMMIT", "ROLLBACK", "RELEASE", "SAVEPOINT", "BEGIN",
@@ -195,8 +209,16 @@ class Connection:
         """Process ``data`` (any split of the byte stream); returns what to send to the client."""
         with self._lock:
             reader = self.reader
-            reader.feed(data)
             ready = ConnState.READY
+            if (self.state is ready and data[:1] == b"B" and data.endswith(_PREPARED_TAIL) and not reader.pending
+                    and not self.tls_pending):
+                try:
+                    if self._prepared_batch(data):
+                        return self._take()
+                except ClientGone:
+                    self.state = ConnState.CLOSED
+                    return self._take()
+            reader.feed(data)
             try:
                 while self.state is not ConnState.CLOSED and not self.tls_pending:
                     msg = reader.next()
@@ -220,6 +242,62 @@ class Connection:
             except ClientGone:
                 self.state = ConnState.CLOSED
             return self._take()
+
+    def _prepared_batch(self, data: bytes) -> bool:
+        """Bind + Describe portal + Execute + Sync in one read (a prepared statement's execution by libpq), run
+        without the message loop; exactly what the loop would do. False (nothing done): not that batch."""
+        ln = _I32.unpack_from(data, 1)[0]
+        if ln < 4 or ln > self.reader.max_message_size or 1 + ln + len(_PREPARED_TAIL) != len(data):
+            return False
+        try:
+            parts = split_bind(data[5 : 1 + ln])
+        except FramingError:
+            return False  # the loop reports it
+        if parts[0]:
+            return False
+        p = self.statements.get(parts[1])
+        if p is not None and getattr(p, "point", None) is not None and self._point_batch(p, parts):
+            return True
+        try:
+            self._bind(m.Bind(*parts))
+            portal = self.portals[""]
+            cols = portal.prepared.columns
+            self._send(describe(cols, portal.formats if cols is not None else None))
+            self._execute(_EXECUTE_ALL)
+        except ClientGone:
+            raise
+        except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
+            self._error(e)
+            self._end_implicit(False)  # the error aborts the implicit transaction
+        if self.state is ConnState.READY:
+            self._sync(_SYNC)
+        elif self.state is not ConnState.CLOSED:
+            self._dispatch(_SYNC)  # e.g. a COPY FROM STDIN started: the loop's state machine takes the Sync
+        return True
+
+    def _point_batch(self, p: Prepared, parts: BindParts) -> bool:
+        """A prepared point get by key (engine.sql.pointget) outside a transaction: one read, one answer. False
+        (nothing sent) whenever the general path must run it: an error of any kind (it reports it), a row not
+        found at its derived id, a transaction open, a statement_timeout to arm."""
+        s = self.session
+        params = parts[3]
+        if s is None or self._timeout_ms != 0.0 or len(params) != len(p.param_oids):
+            return False
+        try:
+            row = s.read_point(p, self._bind_values(p.param_oids, parts[2], params))  # type: ignore[attr-defined]
+            if row is None:
+                return False
+            cols = p.columns
+            assert cols is not None
+            fmts, encs = encoders_for(cols, parts[4], self.text_opts)
+            data = m.encode_data_row([None if v is None else e(v) for e, v in zip(encs, row, strict=True)])
+            head = row_description(cols, fmts)
+        except Exception:  # noqa: BLE001 - the general path runs it again and reports the error
+            return False
+        self.portals.clear()  # Sync outside a transaction block drops every portal
+        self.out += (_BIND_COMPLETE, head, data, _SELECT_1)
+        self._ready()
+        return True
 
     def close(self) -> None:
         """End the session (rolls back an open transaction). Idempotent."""
@@ -582,12 +660,20 @@ class Connection:
         if n != len(oids):
             raise ProtocolViolation(f'bind message supplies {n} parameters, but prepared statement '
                                     f'"{msg.statement}" requires {len(oids)}')
-        fmts = msg.param_formats
+        values = self._bind_values(oids, msg.param_formats, msg.params)
+        cols = p.columns
+        rfmts = resolve_formats(len(cols), msg.result_formats) if cols is not None else list(msg.result_formats)
+        self.portals[msg.portal] = Portal(p, values, rfmts)
+        self._send(_BIND_COMPLETE)
+
+    def _bind_values(self, oids: Sequence[int], fmts: Sequence[int], params: Sequence[bytes | None]) -> list[Any]:
+        """A Bind's parameter values, decoded for the statement's parameter types."""
+        n = len(params)
         if len(fmts) not in (0, 1, n):
             raise ProtocolViolation(f"bind message has {len(fmts)} parameter formats but {n} parameters")
         values: list[Any] = []
         tz = self.text_opts[1]
-        for i, raw in enumerate(msg.params):
+        for i, raw in enumerate(params):
             if raw is None:
                 values.append(None)
                 continue
@@ -600,10 +686,7 @@ class Connection:
                 if f == 1 and isinstance(e, InvalidBinaryRepresentation):
                     e.message = f"incorrect binary data format in bind parameter {i + 1}"
                 raise
-        cols = p.columns
-        rfmts = resolve_formats(len(cols), msg.result_formats) if cols is not None else list(msg.result_formats)
-        self.portals[msg.portal] = Portal(p, values, rfmts)
-        self._send(_BIND_COMPLETE)
+        return values
 
     def _describe(self, msg: m.Describe) -> None:
         if msg.kind == "S":
@@ -812,6 +895,8 @@ _READY_HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
     m.CopyDone: Connection._ignore,
     m.CopyFail: Connection._ignore,
 }
+_EXECUTE_ALL = m.Execute("", 0)
+_SYNC = m.Sync()
 _IMPLICIT_KINDS = frozenset({"select", "insert", "update", "delete"})  # run in the implicit transaction
 _EXTENDED = frozenset({m.Parse, m.Bind, m.Describe, m.Execute, m.Close})  # errors → skip to Sync
 _EXTENDED_HANDLERS = {t: h for t, h in _READY_HANDLERS.items() if t in _EXTENDED}

@@ -6,8 +6,10 @@ command tags (``SELECT n`` counts the rows sent) are handled here and nowhere el
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
 from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -41,11 +43,25 @@ def _typlen(oid: int) -> int:
 
 
 _RD_CACHE: dict[tuple[tuple[Column, ...], tuple[int, ...]], bytes] = {}
+# (id of a column list, formats) → (that list, bytes): a prepared statement's list again skips hashing its columns
+_RD_BY_ID: dict[tuple[int, tuple[int, ...]], tuple[Sequence[Column], bytes]] = {}
 
 
 def row_description(columns: Sequence[Column], formats: Sequence[int] | None = None) -> bytes:
     """RowDescription bytes (format codes default to text, as in Describe of a statement); cached."""
     fmts = tuple(formats) if formats else (0,) * len(columns)
+    idk = (id(columns), fmts)
+    got = _RD_BY_ID.get(idk)
+    if got is not None and got[0] is columns:
+        return got[1]
+    data = _row_description(columns, fmts)
+    if len(_RD_BY_ID) > 1024:
+        _RD_BY_ID.clear()
+    _RD_BY_ID[idk] = (columns, data)
+    return data
+
+
+def _row_description(columns: Sequence[Column], fmts: tuple[int, ...]) -> bytes:
     key = (tuple(columns), fmts)
     hit = _RD_CACHE.get(key)
     if hit is not None:
@@ -64,9 +80,63 @@ def describe(columns: Sequence[Column] | None, formats: Sequence[int] | None = N
     return _NO_DATA if columns is None else row_description(columns, formats)
 
 
+def encoder(oid: int, fmt: int, opts: pgtypes.TextOptions) -> Callable[[Any], bytes]:
+    """remwire.pgtypes.encoder, with direct text encoders of numeric and ISO timestamptz (same bytes)."""
+    if fmt == 0:
+        if oid == t.NUMERIC:
+            return _numeric_text(pgtypes.encoder(oid, 0, opts))
+        if oid == t.TIMESTAMPTZ and opts[0][:3].upper() == "ISO":
+            return _timestamptz_text(pgtypes.encoder(oid, 0, opts))
+    return pgtypes.encoder(oid, fmt, opts)
+
+
+def _numeric_text(general: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    def enc(v: Any) -> bytes:
+        if type(v) is Decimal and v and v.is_finite():  # zero (maybe -0), NaN, infinities: the general output
+            return format(v, "f").encode()
+        return general(v)
+
+    return enc
+
+
+def _timestamptz_text(general: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """Text of a timestamptz, remembered per value (rows often share timestamps; equal datetimes are the same
+    instant, whose text in one session time zone is one string)."""
+    memo: dict[dt.datetime, bytes] = {}
+
+    def enc(v: Any) -> bytes:
+        if type(v) is not dt.datetime:
+            return general(v)
+        b = memo.get(v)
+        if b is None:
+            b = general(v)
+            if len(memo) > 4096:
+                memo.clear()
+            memo[v] = b
+        return b
+
+    return enc
+
+
 # (id of a result's column list, format codes, text options) → (that list, formats, encoders); the list is kept so
 # its id cannot be reused while cached
 _ENC_CACHE: dict[tuple[int, tuple[int, ...], Any], tuple[list[Column], list[int], list[Any]]] = {}
+
+
+def encoders_for(cols: Sequence[Column], formats: Sequence[int],
+                 opts: pgtypes.TextOptions) -> tuple[list[int], list[Callable[[Any], bytes]]]:
+    """(per-column format codes, per-column encoders) of a column list; cached per list (a prepared statement's)."""
+    key = (id(cols), tuple(formats), opts)
+    hit = _ENC_CACHE.get(key)
+    if hit is not None and hit[0] is cols:  # the same column list (a prepared statement's) again
+        return hit[1], hit[2]
+    fmts = resolve_formats(len(cols), formats)
+    encs = [encoder(c.type_oid, f, opts) for c, f in zip(cols, fmts, strict=True)]
+    if cols:
+        if len(_ENC_CACHE) > 1024:
+            _ENC_CACHE.clear()
+        _ENC_CACHE[key] = (cols, fmts, encs)  # type: ignore[assignment]
+    return fmts, encs
 
 
 class ResultWriter:
@@ -77,20 +147,7 @@ class ResultWriter:
     def __init__(self, result: Result, formats: Sequence[int],
                  opts: pgtypes.TextOptions = pgtypes.DEFAULT_TEXT_OPTIONS) -> None:
         self.result = result
-        cols = result.columns or []
-        key = (id(cols), tuple(formats), opts)
-        hit = _ENC_CACHE.get(key)
-        if hit is not None and hit[0] is cols:  # the same column list (a prepared statement's) again
-            self.formats, self.encoders = hit[1], hit[2]
-        else:
-            self.formats = resolve_formats(len(cols), formats)
-            self.encoders: list[Callable[[Any], bytes]] = [
-                pgtypes.encoder(c.type_oid, f, opts) for c, f in zip(cols, self.formats, strict=True)
-            ]
-            if cols:
-                if len(_ENC_CACHE) > 1024:
-                    _ENC_CACHE.clear()
-                _ENC_CACHE[key] = (cols, self.formats, self.encoders)
+        self.formats, self.encoders = encoders_for(result.columns or [], formats, opts)
         self.rows: Iterator[tuple[Any, ...]] = iter(result.rows)
         self.done = result.columns is None
         self.total = 0

@@ -130,8 +130,16 @@ def _i16s(body: bytes, pos: int, n: int) -> tuple[int, ...]:
     return struct.unpack_from(f"!{n}h", body, pos)
 
 
+BindParts = tuple[str, str, tuple[int, ...], tuple[bytes | None, ...], tuple[int, ...]]
+
+
 def _decode_bind(body: bytes) -> m.Bind:
     """Bind, the hottest message: straight-line struct reads; any overrun is a framing fault."""
+    return m.Bind(*split_bind(body))
+
+
+def split_bind(body: bytes) -> BindParts:
+    """A Bind body's (portal, statement, parameter formats, parameter values, result formats)."""
     try:
         e1 = body.index(0)
         e2 = body.index(0, e1 + 1)
@@ -168,7 +176,7 @@ def _decode_bind(body: bytes) -> m.Bind:
         raise FramingError("invalid Bind message format") from e
     if pos != len(body):
         raise FramingError("invalid Bind message format")
-    return m.Bind(portal, stmt, fmts, tuple(vals), rfmts)
+    return portal, stmt, fmts, tuple(vals), rfmts
 
 
 def decode_frontend(type_byte: int, body: bytes) -> m.FrontendMessage:

@@ -148,6 +148,7 @@ class RemSession:
         self._running = False
         self._implicit = False  # self.txn is the extended protocol's implicit transaction (up to Sync)
         self._point_txn: Any = None  # the read-only store transaction of read_point
+        self._datestyle_shown: tuple[str, str] | None = None  # (stored DateStyle, as SHOW prints it)
         self.closed = False
 
     # ------------------------------------------------------------------ Session API
@@ -329,6 +330,13 @@ class RemSession:
             tz = self._guc("timezone")
             if tz is not None:
                 return tz
+        elif name == "DateStyle":  # also read for every statement: SHOW's form, remembered per stored value
+            raw = self._guc("datestyle")
+            if raw is not None:
+                memo = self._datestyle_shown
+                if memo is None or memo[0] != raw:
+                    memo = self._datestyle_shown = (raw, self.guc.show(name))
+                return memo[1]
         return self.guc.show(name)
 
     def _guc(self, key: str) -> str | None:

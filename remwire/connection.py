@@ -763,6 +763,8 @@ class Connection:
         pipeline); any other statement first commits what the pipeline wrote and runs on its own."""
         s = self.session
         if getattr(p, "kind", None) in _IMPLICIT_KINDS:
+            if not getattr(p, "needs_txn", True):
+                return  # a constant SELECT reads and writes nothing: no transaction to open
             begin = getattr(s, "begin_implicit", None)
             if begin is not None:
                 begin()

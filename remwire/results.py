@@ -201,12 +201,13 @@ _SMALL_FRAME = 48  # up to this many rows the frames are built in plain Python (
 _I32 = struct.Struct("!i").pack
 
 
-def _small_data_rows(data: list[bytes], lens: list[list[int]], c: int) -> bytes:
+def _small_data_rows(data: list[bytes], lens: list[list[int]]) -> bytes:
+    """DataRows of columns ``data`` with per-column value lengths ``lens``, one row at a time."""
     out: list[bytes] = []
+    c = len(data)
     offs = [0] * c
-    head = b"D"
     ncol = c.to_bytes(2, "big")
-    for row in lens:
+    for row in zip(*lens, strict=True):
         parts = [ncol]
         size = 6
         for j, ln in enumerate(row):
@@ -219,7 +220,7 @@ def _small_data_rows(data: list[bytes], lens: list[list[int]], c: int) -> bytes:
                 parts.append(data[j][o:o + ln])
                 offs[j] = o + ln
                 size += 4 + ln
-        out.append(head + _I32(size) + b"".join(parts))
+        out.append(b"D" + _I32(size) + b"".join(parts))
     return b"".join(out)
 
 
@@ -230,16 +231,16 @@ def text_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:
     boolean mask."""
     import numpy as np
 
+    if len(cols[0][1]) <= _SMALL_FRAME:
+        return _small_data_rows([d for d, _ in cols], [ln.tolist() if hasattr(ln, "tolist") else ln for _, ln in cols])
     lens = np.stack([np.asarray(ln, np.int64) for _, ln in cols], axis=1)
     n, c = lens.shape
-    if n <= _SMALL_FRAME:
-        return _small_data_rows([d for d, _ in cols], lens.tolist(), c)
     cell = np.maximum(lens, 0)
     widths = cell.max(axis=0)
     total_w = 7 + int((4 + widths).sum())
     body = cell.sum(axis=1) + (6 + 4 * c)  # the length field counts itself, the column count and the cells
     if n * total_w > 4 * int(body.sum()) + (1 << 20):  # a few very wide values: padding would not pay
-        return _small_data_rows([d for d, _ in cols], lens.tolist(), c)
+        return _small_data_rows([d for d, _ in cols], lens.T.tolist())
     mat = np.empty((n, total_w), np.uint8)
     keep = np.ones((n, total_w), bool)
     mat[:, 0] = ord("D")

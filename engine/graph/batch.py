@@ -19,11 +19,13 @@ ID, ENTITY_TYPE, KEY, DEPTH, PATH, REL_TYPE, WEIGHT, DATA = range(8)
 ALL = tuple(range(8))
 _EMPTY_I = np.empty(0, np.int64)
 
-TextColumn = tuple[bytes, np.ndarray]  # values back to back, each value's length (-1: NULL)
+TextColumn = tuple[bytes, np.ndarray]  # values back to back, each value's length (-1: NULL; a list for small ones)
 # id(data object) → (that object, its encoder, its text): for ``data`` objects shared between statements and never
 # changed (the graph's data cache); holding the object keeps its id from being reused while the entry lives
 DataMemo = dict[int, tuple[Any, Any, bytes]]
 MEMO_MAX = 200_000
+SMALL = 48  # up to this many rows, columns are encoded in plain Python
+_DEPTH_TEXT = [str(d).encode() for d in range(64)]
 
 
 class TraverseBatch:
@@ -115,8 +117,15 @@ class TraverseBatch:
         for the columns not encoded here: weight, data, and any column whose type the caller changed)."""
         out: list[TextColumn] = []
         n = len(self.nodes)
+        small = n <= SMALL
         for c, enc in zip(self.cols, encoders, strict=True):
-            if c == ID:
+            if small and c in (DEPTH, REL_TYPE):  # plain Python beats numpy's per-call cost here
+                texts = ([_DEPTH_TEXT[d] for d in self.depths.tolist()] if c == DEPTH
+                         else [self.rel_names[r].encode() for r in self.rels.tolist()])
+                out.append((b"".join(texts), [len(b) for b in texts]))  # type: ignore[arg-type]
+            elif c == ID and small:
+                out.append((self.hex_ids[self.nodes].tobytes(), [36] * n))  # type: ignore[arg-type]
+            elif c == ID:
                 out.append((self.hex_ids[self.nodes].tobytes(), np.full(n, 36, np.int64)))
             elif c == DEPTH:
                 out.append(_coded(self.depths, [str(d).encode() for d in range(int(self.depths.max(initial=0)) + 1)]))

@@ -143,9 +143,13 @@ def _batch(adj: Adjacency, levels: list[Level], paths: bool,
            table_name: Callable[[int], str | None] | None, keys: bool) -> TraverseBatch:
     """TRAVERSE rows (``data`` None) of the reached nodes, in BFS order, as a column batch; the path, entity type
     (``table_name`` of the node's table OID) and key are NULL unless asked for (caller holds ``adj.lock``)."""
-    if levels:
+    if len(levels) == 1:
+        lv = levels[0]
+        nodes, rels, weights = lv.nodes, lv.rels, lv.weights
+        depths = np.full(len(nodes), lv.depth, np.int64)
+    elif levels:
         nodes = np.concatenate([lv.nodes for lv in levels])
-        depths = np.concatenate([np.full(len(lv.nodes), lv.depth, np.int64) for lv in levels])
+        depths = np.repeat(np.array([lv.depth for lv in levels], np.int64), [len(lv.nodes) for lv in levels])
         rels = np.concatenate([lv.rels for lv in levels])
         weights = np.concatenate([lv.weights for lv in levels])
     else:
@@ -156,7 +160,7 @@ def _batch(adj: Adjacency, levels: list[Level], paths: bool,
         names: dict[int, str | None] = {}
         types = [names[o] if o in names else names.setdefault(o, table_name(o)) for o in adj.table[nodes].tolist()]
     keyl = adj.keys
-    return TraverseBatch(adj.ids, adj.hex_ids(), nodes, depths, rels, weights, rel_names=list(adj.rels),
+    return TraverseBatch(adj.ids, adj.hex_ids(), nodes, depths, rels, weights, rel_names=adj.rels,  # append-only
                          types=types, keys=[keyl[x] for x in nodes.tolist()] if keys else None,
                          paths=_paths(levels, len(nodes)) if paths else None)
 

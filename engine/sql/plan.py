@@ -390,7 +390,9 @@ class Project(Step):
             return None
         rows = gen(st)
         project = getattr(rows, "project", None)
-        return project(picks) if project is not None else list(rows)
+        if project is not None:
+            return project(picks)
+        return [tuple([r[i] for i in picks]) for r in rows]
 
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
         fns = self.fns

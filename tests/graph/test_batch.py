@@ -64,3 +64,23 @@ def test_the_iterator_hands_columns_over_once() -> None:
     it2 = iter(b)
     assert it2.text_columns(encs) is not None
     assert list(it2) == []
+
+
+def test_large_batches_take_the_numpy_paths() -> None:
+    rng = np.random.default_rng(7)
+    n_nodes, n = 500, 300
+    ids = [uuid.UUID(int=int(x)) for x in rng.integers(0, 2**63, n_nodes)]
+    raw = np.frombuffer(b"".join(u.bytes for u in ids), np.uint8).reshape(-1, 16)
+    depths = np.sort(rng.integers(1, 11, n))
+    paths = np.full((n, 11), -1, np.int64)
+    for i, d in enumerate(depths.tolist()):
+        paths[i, : d + 1] = rng.integers(0, n_nodes, d + 1)
+    nodes = paths[np.arange(n), depths]
+    keys = [None if i % 7 == 0 else "k" * (i % 13) + "é" for i in range(n)]
+    b = TraverseBatch(ids, uuid_text(raw), nodes, depths, rng.integers(0, 3, n).astype(np.int32), rng.random(n),
+                      rel_names=["a", "bb", "ccc"], types=["t"] * n, keys=keys, paths=paths,
+                      data=[{"i": i, "s": "x" * (i % 5)} for i in range(n)])
+    encs = [pgtypes.encoder(oid, 0) for _, oid in TRAVERSE_COLUMNS]
+    assert text_data_rows(b.text_columns(encs)) == _per_row(b, encs)
+    p = b.project([0, 3])
+    assert text_data_rows(p.text_columns([encs[0], encs[3]])) == _per_row(p, [encs[0], encs[3]])

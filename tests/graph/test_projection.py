@@ -96,6 +96,12 @@ def test_projections_over_the_wire_agree_with_full_rows(graph: Graph) -> None:
         assert graph.conn.execute("SELECT t.key, t.path FROM rem_traverse(%s, 4, 'both') t", (k,)).fetchall() == [
             (r[2], r[4]) for r in full]
         assert graph.conn.execute("SELECT count(*) FROM rem_traverse(%s, 4, 'both')", (k,)).fetchone() == (len(full),)
+        # column picks in any order, repeated, renamed: the batch path (no per-row projection)
+        assert graph.conn.execute("SELECT depth, t.id AS x, depth, rel_type, weight FROM rem_traverse(%s, 4, 'both') t",
+                                  (k,)).fetchall() == [(r[3], r[0], r[3], r[5], r[6]) for r in full]
+        assert graph.conn.execute("SELECT * FROM rem_traverse(%s, 4, 'both')", (k,)).fetchall() == full
+    assert graph.conn.execute("SELECT depth, id FROM rem_traverse(NULL, 2)").fetchall() == []
+    assert graph.conn.execute("SELECT depth, id FROM rem_traverse('no such key', 2)").fetchall() == []
 
 
 def test_projection_inside_a_transaction_with_deletes(graph: Graph) -> None:

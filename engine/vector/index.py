@@ -22,6 +22,7 @@ import faiss
 import numpy as np
 
 from engine.errors import DataException, InvalidParameterValue
+from engine.vector.hugepages import advise_graph
 
 METRICS = {"cosine": faiss.METRIC_INNER_PRODUCT, "ip": faiss.METRIC_INNER_PRODUCT, "l2": faiss.METRIC_L2}
 OPCLASS_METRIC = {"vector_cosine_ops": "cosine", "vector_l2_ops": "l2", "vector_ip_ops": "ip"}
@@ -29,6 +30,7 @@ EXACT_MAX_ROWS = 20_000  # filtered search: allowed sets at most this big are se
 EXACT_MAX_FRACTION = 0.10  # … and so are sets below this fraction of the live rows
 FILTER_MIN_EF = 200  # HNSW with an ID selector gets at least this efSearch …
 FILTER_EF_PER_ROW = 4  # … and k × this / (allowed fraction), so about 4k allowed rows are candidates
+HUGEPAGE_MIN_ROWS = 50_000  # graphs from this size on get huge pages (again each time they have doubled)
 TIE_EXTRA = 16  # candidates kept past the k-th, so that rows tied at the k-th distance are chosen by row id
 
 
@@ -109,6 +111,7 @@ class VectorIndex:
         self._live_head_cache: tuple[int, int, int] = (-1, -1, 0)  # (version, indexed, live labels in the graph)
         self.building = False  # a compaction / rebuild is in flight
         self._params: dict[tuple[int, int], tuple[object, object]] = {}  # (ef, id(sel)) → (params, sel)
+        self._advised_n = 0  # graph size when its arrays last got huge pages
 
     # ------------------------------------------------------------------ sizes
     def __len__(self) -> int:
@@ -242,6 +245,9 @@ class VectorIndex:
             self._hnsw.add_with_ids(chunk, np.arange(lo, hi, dtype=np.int64))
             with self._state:
                 self._hnsw_n = hi
+            if hi >= max(HUGEPAGE_MIN_ROWS, 2 * self._advised_n) and hi == self._n:
+                advise_graph(self._hnsw)  # a build just finished (or the graph doubled): arrays moved
+                self._advised_n = hi
             return hi - lo
 
     @property
@@ -266,6 +272,8 @@ class VectorIndex:
             for s in range(0, len(live), chunk):
                 graph.add_with_ids(vecs[s:s + chunk], np.arange(s, min(s + chunk, len(live)), dtype=np.int64))
             labels = {uuids[i].tobytes(): i for i in range(len(live))}
+            if len(live) >= HUGEPAGE_MIN_ROWS:
+                advise_graph(graph)  # not shared yet: no lock held
             with self._graph, self._state:
                 still = self._alive[live]
                 tail = np.arange(n0, self._n)[self._alive[n0:self._n]]
@@ -289,6 +297,7 @@ class VectorIndex:
                 self._labels = labels
                 self._n, self._live = m, int(na[:m].sum())
                 self._hnsw, self._hnsw_n = graph, len(live)
+                self._advised_n = len(live)
                 self.params = new_params
                 self._version += 1
                 self._tomb_cache = None
@@ -527,6 +536,9 @@ class VectorIndex:
             inner.hnsw.efSearch = idx.params.ef_search
             idx._vecs[:hn] = inner.reconstruct_n(0, hn)
             idx._hnsw = graph
+            if hn >= HUGEPAGE_MIN_ROWS:
+                advise_graph(graph)
+                idx._advised_n = hn
         idx._vecs[hn:n] = tail
         idx._uuids[:n] = uuids
         idx._alive[:n] = alive

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,9 @@ def bfs(
                 r = adj.rel_index.get(t)
                 if r is not None:
                     relmask[r] = True
-        starts = sorted({int(x) for x in np.atleast_1d(np.asarray(start, np.int64)).tolist()})
+        starts = (sorted(set(start)) if isinstance(start, list)
+                  else sorted({int(x) for x in np.atleast_1d(np.asarray(start, np.int64)).tolist()}))
+        csr, dirty, n_base = adj.csr, adj.dirty, adj.n_base
         levels: list[Level] = []
         remaining = limit
         # small frontiers: plain Python over the neighbour lists (numpy's per-call cost dominates there)
@@ -87,11 +90,25 @@ def bfs(
             parents: list[int] = []
             rels: list[int] = []
             weights: list[float] = []
-            lists = [(p, adj._list(x_dir, p)) for p in front for x_dir in dirs]
-            if sum(len(lst.nbr) for _, lst in lists) > SMALL_EDGES:
+            spans = []  # (parent, arrays holding its edges, first, end): CSR rows read in place
+            total = 0
+            for p in front:
+                for x_dir in dirs:
+                    if p < n_base and not dirty[x_dir].item(p):
+                        c = csr[x_dir]
+                        a, b = c.indptr.item(p), c.indptr.item(p + 1)
+                        arrs: Any = c
+                    else:
+                        arrs = adj._list(x_dir, p)
+                        a, b = 0, len(arrs.nbr)
+                    if b > a:
+                        spans.append((p, arrs, a, b))
+                        total += b - a
+            if total > SMALL_EDGES:
                 break  # a hub in the frontier: this level goes to numpy
-            for p, lst in lists:
-                for x, r, w in zip(lst.nbr.tolist(), lst.rel.tolist(), lst.weight.tolist(), strict=True):
+            for p, arrs, a, b in spans:
+                for x, r, w in zip(arrs.nbr[a:b].tolist(), arrs.rel[a:b].tolist(), arrs.weight[a:b].tolist(),
+                                   strict=True):
                     if x in seen_set or not alive.item(x) or (relmask is not None and not relmask.item(r)):
                         continue
                     seen_set.add(x)

@@ -195,6 +195,7 @@ class Connection:
         self.out_size = 0
         self.text_opts: pgtypes.TextOptions = pgtypes.DEFAULT_TEXT_OPTIONS
         self._split_cache: dict[str, list[str]] = {}
+        self._point_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # Connection._point_plan by Bind shape
         self._timed_out = False
         self._timeout_ms: float | None = None  # cached statement_timeout; None: read it again
         self._lock = threading.Lock()
@@ -284,20 +285,38 @@ class Connection:
         if s is None or self._timeout_ms != 0.0 or len(params) != len(p.param_oids):
             return False
         try:
-            row = s.read_point(p, self._bind_values(p.param_oids, parts[2], params))  # type: ignore[attr-defined]
+            key = (id(p), parts[2], parts[4], self.text_opts)
+            plan = self._point_plans.get(key)
+            if plan is None or plan[0] is not p:
+                plan = self._point_plan(p, key, parts[2], parts[4])
+            values = [None if raw is None else d(raw) for d, raw in zip(plan[1], params, strict=True)]
+            row = s.read_point(p, values)  # type: ignore[attr-defined]
             if row is None:
                 return False
-            cols = p.columns
-            assert cols is not None
-            fmts, encs = encoders_for(cols, parts[4], self.text_opts)
-            data = m.encode_data_row([None if v is None else e(v) for e, v in zip(encs, row, strict=True)])
-            head = row_description(cols, fmts)
+            data = m.encode_data_row([None if v is None else e(v) for e, v in zip(plan[2], row, strict=True)])
         except Exception:  # noqa: BLE001 - the general path runs it again and reports the error
             return False
         self.portals.clear()  # Sync outside a transaction block drops every portal
-        self.out += (_BIND_COMPLETE, head, data, _SELECT_1)
+        self.out += (_BIND_COMPLETE, plan[3], data, _SELECT_1)
         self._ready()
         return True
+
+    def _point_plan(self, p: Prepared, key: tuple[Any, ...], pfmts: Sequence[int], rfmts: Sequence[int]) -> tuple[Any, ...]:
+        """(statement, parameter decoders, column encoders, RowDescription) of a point get's Bind shape."""
+        n = len(p.param_oids)
+        if len(pfmts) not in (0, 1, n) or any(f not in (0, 1) for f in pfmts):
+            raise ProtocolViolation("unsupported parameter formats")  # the general path says which
+        tz = self.text_opts[1]
+        decs = [pgtypes.decoder(o, pfmts[i] if len(pfmts) > 1 else (pfmts[0] if pfmts else 0), tz)
+                for i, o in enumerate(p.param_oids)]
+        cols = p.columns
+        assert cols is not None
+        fmts, encs = encoders_for(cols, rfmts, self.text_opts)
+        plan = (p, decs, encs, row_description(cols, fmts))
+        if len(self._point_plans) > 256:
+            self._point_plans.clear()
+        self._point_plans[key] = plan
+        return plan
 
     def close(self) -> None:
         """End the session (rolls back an open transaction). Idempotent."""

@@ -183,6 +183,7 @@ class VectorIndex:
             keys = [keys[i] for i in order]
             v = v[order]
         with self._state:
+            keys, v = self._drop_unchanged(keys, v)
             start = self._n
             self._grow(start + len(keys))
             for i, k in enumerate(keys):
@@ -200,6 +201,23 @@ class VectorIndex:
             self._version += 1
             if seq is not None:
                 self.seq = max(self.seq, seq)
+
+    def _drop_unchanged(self, keys: list[bytes], v: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+        """``keys``/``v`` without rows whose live vector is already exactly ``v`` (call under ``_state``): a row
+        rewritten with the same vector (a DDL rewrite, a WAL replay, an UPDATE of other columns) keeps its
+        label and its place in the graph instead of a tombstone and a new graph node."""
+        get = self._labels.get
+        olds = [get(k) for k in keys]
+        pos = [i for i, o in enumerate(olds) if o is not None]
+        if not pos:
+            return keys, v
+        labs = np.asarray([olds[i] for i in pos], np.int64)
+        same = np.all(self._vecs[labs] == v[pos], axis=1) & self._alive[labs]
+        if not same.any():
+            return keys, v
+        drop = {pos[j] for j in np.nonzero(same)[0].tolist()}
+        keep = [i for i in range(len(keys)) if i not in drop]
+        return [keys[i] for i in keep], v[keep]
 
     def delete(self, ids: Iterable[uuid.UUID], seq: int | None = None) -> int:
         """Tombstone the vectors of ``ids``; returns how many were live."""

@@ -198,3 +198,21 @@ def test_allowed_set_follows_changes(data):
     idx.delete([rid[4]])
     got = [u for u, _ in idx.search(qs[9], 20, allowed=aset)]
     assert got[0] == rid[3] and rid[4] not in got and len(got) == 19
+
+
+def test_rewriting_a_row_with_its_own_vector_keeps_its_label():
+    """A row re-committed with the same vector (a DDL rewrite, a WAL replay, an UPDATE of another column) keeps
+    its label and graph node; a changed vector still gets a new label and tombstones the old one."""
+    base = clustered(300, 16, centres=5, seed=8)
+    rid = ids(300, seed=9)
+    idx = VectorIndex(16, "cosine")
+    idx.upsert(rid, base)
+    idx.index_pending()
+    idx.upsert(rid, base.copy())  # every row again, same vectors
+    assert (idx.total, idx.tombstones, idx.pending, len(idx)) == (300, 0, 0, 300)
+    moved = base[:3] + 0.5
+    idx.upsert(rid[:3] + rid[3:5], np.vstack([moved, base[3:5]]))
+    assert (idx.total, idx.tombstones, idx.pending, len(idx)) == (303, 3, 3, 300)
+    q = moved[0]
+    assert idx.search(q, 1)[0][0] == rid[0]
+    assert [u for u, _ in idx.search(base[4], 3, exact=True)][0] == rid[4]

@@ -136,6 +136,10 @@ def _recognize(session: Any, st: Any) -> PointGet | None:
     key = _key_column(td)
     if key is None or key != col.name:
         return None
+    explain = getattr(st, "explain", None)
+    lines = explain() if explain is not None else None
+    if not lines or len(lines) != 1 or not lines[0].startswith(f"Index Scan using {td.name}_pkey on {td.name}"):
+        return None  # e.g. a view (its own filter) of the table's name: only a plain key lookup of the table
     kc = td.column(key)
     pt = st.param_oids[0]
     if kc.type_oid in _INTS and pt in _INTS:

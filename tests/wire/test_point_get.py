@@ -130,6 +130,36 @@ def test_schema_changes_invalidate_the_plan(table: psycopg.Connection) -> None:
     assert both(table, "select name from pg_pt where id = %s", ("é x",)) == []
 
 
+def test_view_named_like_a_table(table: psycopg.Connection) -> None:
+    table.execute("create schema pg_pt_s")
+    table.execute("create table pg_pt_s.v (id int primary key, ok boolean)")
+    table.execute("insert into pg_pt_s.v values (1, false), (2, true)")
+    table.execute("create view v as select * from pg_pt_s.v where ok")
+    try:
+        assert both(table, "select * from v where id = %s", (1,)) == []
+        assert both(table, "select * from v where id = %s", (2,)) == [(2, True)]
+        assert both(table, "select * from pg_pt_s.v where id = %s", (1,)) == [(1, False)]
+    finally:
+        table.execute("drop view v")
+        table.execute("drop table pg_pt_s.v")
+        table.execute("drop schema pg_pt_s")
+
+
+def test_statement_timeout_and_failed_transaction(table: psycopg.Connection) -> None:
+    table.execute("set statement_timeout = '5s'")
+    try:
+        assert both(table, "select name from pg_pt where id = %s", (1,)) == [("one",)]
+    finally:
+        table.execute("reset statement_timeout")
+    table.execute("begin")
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        table.execute("select 1 / 0")
+    with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+        table.execute("select name from pg_pt where id = %s", (1,), prepare=True)
+    table.execute("rollback")
+    assert both(table, "select name from pg_pt where id = %s", (1,)) == [("one",)]
+
+
 def test_parameter_errors(table: psycopg.Connection) -> None:
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         table.execute("select * from pg_pt where id = %t", ("abc",), prepare=True)
@@ -150,12 +180,17 @@ def test_parameter_errors(table: psycopg.Connection) -> None:
     ("create table t (id int primary key, v text)", "select count(*) from t where id = $1", False),
     ("create table t (a int, b int, v text, primary key (a, b))", "select * from t where a = $1", False),
     ("create table t (id int, v text) with (key_field = 'v')", "select * from t where v = $1", False),
+    ("create schema o; create table o.t (id int primary key, ok bool); create view t as select * from o.t where ok",
+     "select * from t where id = $1", False),
+    ("create schema o; create table o.t (id int primary key, ok bool); create view t as select * from o.t where ok",
+     "select * from o.t where id = $1", True),
 ])
 def test_recognized_shapes(tmp_path: Path, ddl: str, sql: str, fast: bool) -> None:
     db = open_database(Settings(data_dir=tmp_path / "db", core_schemas=False))
     s = db.session("rem", "rem")
     try:
-        s.execute(s.prepare(ddl))
+        for d in ddl.split("; "):
+            s.execute(s.prepare(d))
         st = s.prepare(sql)
         assert (getattr(st, "point", None) is not None) is fast
     finally:

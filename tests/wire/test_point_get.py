@@ -55,6 +55,10 @@ def test_rows_and_nulls(table: psycopg.Connection, binary: bool) -> None:
     assert both(table, "select p.qty, p.name, p.qty from pg_pt p where p.id = %s", (3,)) == [(-1, "three", -1)]
     assert both(table, "select name from pg_pt where %s = id", (1,)) == [("one",)]
     assert both(table, "select * from pg_pt where id = %s", (None,)) == []
+    # literals instead of parameters (the plan of the statement's template): simple and prepared
+    assert table.execute("select name from pg_pt where id = 1").fetchall() == [("one",)]
+    assert table.execute("select name from pg_pt where id = 3", prepare=True).fetchall() == [("three",)]
+    assert table.execute("select name from pg_pt where id = 3", prepare=True).fetchall() == [("three",)]
 
 
 def test_numeric_and_timestamptz_text(table: psycopg.Connection) -> None:

@@ -478,12 +478,13 @@ def write_doc(results: dict[str, Any]) -> None:
             "graph's data cache) and printed as jsonb (text memoized per cached object) and uuid[] text (built "
             "with numpy from the BFS parent links), and psycopg parses it. "
             f"Load average (1 min) {results.get('load_before', 0):.1f} before the run and "
-            f"{results.get('load_after', 0):.1f} after it on this shared 2-vCPU machine: p99 figures are mostly "
+            f"{results.get('load_after', 0):.1f} after it ({_loads(results)}) on this shared 2-vCPU machine: p99 figures are mostly "
             "scheduler noise (a start reaching 121 nodes in 4 ms); compare within a row.\n\n"
             + "\n".join(f"- {m}" for m in meta) + "\n\n" + table(results) + "\n\n" + previous_table(results)
             + lookup_table(results)
             + "\n\nGoals (issue #6), per side:\n\n"
-            + "\n".join(f"- `{s}`: " + "; ".join(goals(results, s)) for s in sides) + f"\n{END}\n")
+            + "\n".join(f"- `{s}`: " + "; ".join(goals(results, s)) for s in sides)
+            + "".join(f"\n\n{n}" for n in results.get("notes", [])) + f"\n{END}\n")
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     if BEGIN in doc and END in doc:
         a, b = doc.index(BEGIN), doc.index(END) + len(END)
@@ -491,6 +492,11 @@ def write_doc(results: dict[str, Any]) -> None:
     else:
         doc = doc.rstrip("\n") + "\n\n" + text
     DOC.write_text(doc)
+
+
+def _loads(results: dict[str, Any]) -> str:
+    la = results.get("load_after_all")
+    return "1/5/15 min at the end: " + ", ".join(f"{x:.1f}" for x in la) if la else "1 min"
 
 
 def _sides(results: dict[str, Any]) -> list[str]:

@@ -202,25 +202,23 @@ _I32 = struct.Struct("!i").pack
 
 
 def _small_data_rows(data: list[bytes], lens: list[list[int]]) -> bytes:
-    """DataRows of columns ``data`` with per-column value lengths ``lens``, one row at a time."""
-    out: list[bytes] = []
-    c = len(data)
-    offs = [0] * c
-    ncol = c.to_bytes(2, "big")
-    for row in zip(*lens, strict=True):
-        parts = [ncol]
-        size = 6
-        for j, ln in enumerate(row):
+    """DataRows of columns ``data`` with per-column value lengths ``lens``, built in plain Python."""
+    cols = []
+    for d, col in zip(data, lens, strict=True):
+        o = 0
+        cells = []
+        for ln in col:
             if ln < 0:
-                parts.append(b"\xff\xff\xff\xff")
-                size += 4
+                cells.append(b"\xff\xff\xff\xff")
             else:
-                o = offs[j]
-                parts.append(_I32(ln))
-                parts.append(data[j][o:o + ln])
-                offs[j] = o + ln
-                size += 4 + ln
-        out.append(b"D" + _I32(size) + b"".join(parts))
+                cells.append(_I32(ln) + d[o:o + ln])
+                o += ln
+        cols.append(cells)
+    ncol = len(data).to_bytes(2, "big")
+    out = []
+    for row in zip(*cols, strict=True):
+        body = b"".join(row)
+        out.append(b"D" + _I32(len(body) + 6) + ncol + body)
     return b"".join(out)
 
 

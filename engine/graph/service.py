@@ -213,6 +213,7 @@ class GraphService:
             adj = Adjacency()
             source.load(self.store, self.registry, adj)
             seq = source.commit_seq(self.store)
+            adj.hex_ids()  # the uuid text table, built once here rather than by the first traversal
             self.adj, self._trgm, self._data = adj, None, DataCache(_NEVER if seq is None else seq)
             source.add_commit_hook(self.store, self.on_commit)
 

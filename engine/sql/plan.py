@@ -385,8 +385,10 @@ class Project(Step):
         returns a column batch (``project(positions)``), that batch projected (the wire layer may then encode it a
         whole column at a time, see engine.api.TextColumnRows); else None."""
         gen = getattr(self.child, "batch", None)
+        if gen is None:
+            return None
         picks = [getattr(f, "_col", None) for f in self.fns]
-        if gen is None or None in picks:
+        if None in picks:
             return None
         rows = gen(st)
         project = getattr(rows, "project", None)

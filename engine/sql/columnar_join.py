@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.sql import columnar
-from engine.sql.columnar_sort import _column, _plain, _selected, _servable, _tuples, source
+from engine.sql.columnar_sort import _column, _plain, _selected, _servable, _tuples, no_gc, source
 from engine.storage.columns import ColumnView, Unavailable, arrow_type
 
 Row = tuple[Any, ...]
@@ -115,9 +115,11 @@ def joined_rows(join: Any, st: Any) -> list[Row] | None:
         matched = _tuples(rv, rscan, rpos.filter(valid).to_numpy())
         rnull = (None,) * len(rscan.names)
         it = iter(matched)
-        right = [next(it) if v else rnull for v in valid.to_pylist()]
+        with no_gc(len(matched)):
+            right = [next(it) if v else rnull for v in valid.to_pylist()]
     else:
         right = _tuples(rv, rscan, rpos.to_numpy())
-    rows = [a + b for a, b in zip(left, right, strict=True)]
+    with no_gc(len(left)):
+        rows = [a + b for a, b in zip(left, right, strict=True)]
     st.cache[key] = rows
     return rows

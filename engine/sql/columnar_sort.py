@@ -19,6 +19,9 @@ every row by the row path and by PostgreSQL).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -99,14 +102,32 @@ def _selected(view: ColumnView, pred: Any, st: Any) -> Any:
     return pc.indices_nonzero(m.fill_null(False) if m.null_count else m)
 
 
-def _tuples(view: ColumnView, scan: Any, positions: Any) -> list[Row]:
-    rows = view.rows_at(positions)
-    names = scan.names
-    get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
+BULK = 50_000  # materializing more rows than this runs with the cyclic GC paused
+
+
+@contextmanager
+def no_gc(n: int) -> Iterator[None]:
+    """Pause the cyclic GC while ``n`` (if many) new row tuples are built: they hold no cycles, and with a large
+    cache alive each young-generation pass would walk them (measured: 2/3 of a 200,000-row join's time)."""
+    was = n >= BULK and gc.isenabled()
+    if was:
+        gc.disable()
     try:
-        return [get(r) for r in rows]
-    except KeyError:  # a row written before a column existed
-        return [tuple(r.get(k) for k in names) for r in rows]
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _tuples(view: ColumnView, scan: Any, positions: Any) -> list[Row]:
+    with no_gc(len(positions)):
+        rows = view.rows_at(positions)
+        names = scan.names
+        get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
+        try:
+            return [get(r) for r in rows]
+        except KeyError:  # a row written before a column existed
+            return [tuple(map(r.get, names)) for r in rows]
 
 
 def _output(view: ColumnView, scan: Any, proj: Any, positions: Any, st: Any) -> list[Row]:
@@ -116,12 +137,13 @@ def _output(view: ColumnView, scan: Any, proj: Any, positions: Any, st: Any) -> 
     if None in cols:
         return _project(proj, _tuples(view, scan, positions), st)
     names = [scan.names[j] for j in cols]  # type: ignore[index]
-    rows = view.rows_at(positions)
-    get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
-    try:
-        return [get(r) for r in rows]
-    except KeyError:  # a row written before a column existed
-        return [tuple(r.get(k) for k in names) for r in rows]
+    with no_gc(len(positions)):
+        rows = view.rows_at(positions)
+        get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
+        try:
+            return [get(r) for r in rows]
+        except KeyError:  # a row written before a column existed
+            return [tuple(map(r.get, names)) for r in rows]
 
 
 def _project(proj: Any, rows: list[Row], st: Any) -> list[Row]:
@@ -129,7 +151,8 @@ def _project(proj: Any, rows: list[Row], st: Any) -> list[Row]:
     if len(fns) == 1:
         f = fns[0]
         return [(f(r, st),) for r in rows]
-    return [tuple([f(r, st) for f in fns]) for r in rows]
+    with no_gc(len(rows)):
+        return [tuple([f(r, st) for f in fns]) for r in rows]
 
 
 def sorted_rows(sort: Any, st: Any, limit: int | None) -> list[Row] | None:

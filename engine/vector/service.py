@@ -81,6 +81,7 @@ class VectorService:
         self.jobs = JobBoard()
         self._indexes: dict[tuple[str, str], VectorIndex] = {}
         self._saved_version: dict[tuple[str, str], int] = {}
+        self._saved_seq: dict[tuple[str, str], int] = {}  # the storage sequence the saved files include
         self._build_jobs: dict[tuple[str, str], Job] = {}
         self._lock = threading.RLock()
         self._work = threading.Lock()  # one background step at a time (worker thread or flush())
@@ -176,6 +177,7 @@ class VectorService:
                     idx = VectorIndex(dim, metric, params)
                 else:
                     self._saved_version[key] = idx.version
+                    self._saved_seq[key] = idx.seq
                 self._indexes[key] = idx
             else:
                 if idx.dim != dim:
@@ -416,11 +418,13 @@ class VectorService:
         """Save every index that changed since its last save; returns how many were written."""
         n = 0
         for key, idx in list(self._indexes.items()):
-            if self._saved_version.get(key) == idx.version and self._folder(*key).exists():
-                continue
-            version = idx.version
+            if (self._saved_version.get(key) == idx.version and self._saved_seq.get(key, idx.seq) == idx.seq
+                    and self._folder(*key).exists()):
+                continue  # (a recovery that found nothing to change still saves its newer sequence: no replay next time)
+            version, seq = idx.version, idx.seq
             persist.save(idx, self._folder(*key))
             self._saved_version[key] = version
+            self._saved_seq[key] = seq
             n += 1
         self._last_save = time.monotonic()
         return n

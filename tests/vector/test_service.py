@@ -117,9 +117,15 @@ def test_persist_reload_replay(tmp_path):
     idx = c.open_index("t", "v", dim=D)
     assert idx.seq == 13 and len(idx) == 2999 and idx.pending == 1001  # the unbuilt tail was saved too
     assert [c.search("t", "v", q, K) for q in base[:20]] == want
-    c.drop_index("t", "v")
-    assert c.index("t", "v") is None and not any((tmp_path / "vectors").iterdir())
+    assert c.reconcile("t", "v", [(rid[i], base[i]) for i in range(2, 3000)] + [(rid[1], base[2999])],
+                       seq=20) == (0, 0)  # a recovery that changes nothing …
+    assert c.save_all() == 1 and c.save_all() == 0  # … still saves its sequence (no replay at the next start)
     c.close(save=False)
+    d = VectorService(settings, background=False)
+    assert d.open_index("t", "v", dim=D).seq == 20
+    d.drop_index("t", "v")
+    assert d.index("t", "v") is None and not any((tmp_path / "vectors").iterdir())
+    d.close(save=False)
 
 
 def test_reconcile_applies_only_differences(svc):

@@ -863,6 +863,14 @@ class RemTxn:
         i = self._find_sp(name)
         del self._savepoints[i:]
 
+    def pending_rows(self) -> Iterator[tuple[TableDef, uuid.UUID, Row | None]]:
+        """The rows this transaction has written and not committed, as it sees them (None: removed; a deleted
+        row carries its ``deleted_at``). The graph service walks them over its committed adjacency."""
+        for oid, rows in self._ov.items():
+            t = self._tables.get(oid)
+            if t is not None:
+                yield from ((t, id_, row) for id_, row in rows.items())
+
     @property
     def has_writes(self) -> bool:
         return any(self._ov.values())

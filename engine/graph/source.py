@@ -62,13 +62,8 @@ def pending_rows(txn: Any) -> list[tuple[TableDef, uuid.UUID, dict[str, Any] | N
     tables; [] for a transaction without writes (or one that cannot say)."""
     if txn is None or not getattr(txn, "has_writes", False):
         return []
-    f = getattr(txn, "pending_rows", None)
-    if f is not None:
-        return list(f())
-    ov, tables = getattr(txn, "_ov", None), getattr(txn, "_tables", None)  # engine.txn.RemTxn's write overlay
-    if not isinstance(ov, dict) or not isinstance(tables, dict):
-        return []
-    return [(tables[oid], nid, row) for oid, rows in ov.items() if oid in tables for nid, row in rows.items()]
+    f = getattr(txn, "pending_rows", None)  # engine.txn.RemTxn.pending_rows
+    return list(f()) if f is not None else []
 
 
 def _unescape(b: bytes) -> bytes:

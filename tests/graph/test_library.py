@@ -134,3 +134,25 @@ def test_incremental_equals_rebuilt_after_many_updates() -> None:
                                    for x, d, path, r, w in rows]
             assert key(a, adj) == key(b, fresh)
     assert sorted((s, d, r, w) for s, d, r, w in adj.edge_list()) == sorted(fresh.edge_list())
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["overlay", "compacted"])
+def test_a_fork_changes_alone(compact: bool) -> None:
+    """Adjacency.fork: the fork's edge changes, new nodes and deaths never reach the adjacency it came from
+    (shared CSR arrays and per-node deltas are copied on write), and the fork sees them all."""
+    import uuid
+
+    base = build(compact=compact)
+    before = {(s, d): run(base, s, d, 3) for s in NODES for d in ("out", "in", "both")}
+    f = base.fork()
+    erin = uuid.uuid5(uuid.NAMESPACE_DNS, "erin")
+    f.set_node(erin, 1, "erin", True)
+    f.set_out_edges(erin, [Edge(nid("bob"), "knows")])
+    f.set_out_edges(nid("alice"), [Edge(erin, "knows")])  # replaces alice's edges (base: standup, carol)
+    f.alive[f.index[nid("retro")]] = False
+    got = [f.ids[x] for lv in bfs(f, f.index[nid("alice")], 2) for x in lv.nodes.tolist()]
+    assert got == [erin, nid("bob")]
+    assert nid("retro") not in {f.ids[x] for lv in bfs(f, f.index[nid("carol")], 3, "both")
+                                for x in lv.nodes.tolist()}
+    assert {(s, d): run(base, s, d, 3) for s in NODES for d in ("out", "in", "both")} == before
+    assert erin not in base.index and len(base.ids) == len(NODES)

@@ -165,6 +165,18 @@ def test_statement_timeout_and_failed_transaction(table: psycopg.Connection) -> 
 
 
 def test_parameter_errors(table: psycopg.Connection) -> None:
+    sql = "select name from pg_pt where id = %t"
+    for _ in range(3):  # prepared: later executions are one Bind/Describe/Execute/Sync batch
+        assert table.execute(sql, ("1",), prepare=True).fetchall() == [("one",)]
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        table.execute(sql, ("abc",), prepare=True)
+    assert table.execute(sql, ("3",), prepare=True).fetchall() == [("three",)]
+    table.execute("begin")
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        table.execute(sql, ("x",), prepare=True)
+    with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+        table.execute(sql, ("1",), prepare=True)
+    table.execute("rollback")
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         table.execute("select * from pg_pt where id = %t", ("abc",), prepare=True)
     assert both(table, "select name from pg_pt where id = %s", (1,)) == [("one",)]

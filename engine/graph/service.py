@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import logging
 import uuid
+import weakref
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -201,6 +202,9 @@ class GraphService:
         self._stale = False
         self._data = DataCache(_NEVER)
         self._data_memo: DataMemo = {}
+        self._version = 0  # bumped by every commit applied to the adjacency
+        # (transaction, adjacency, version, its pending rows, the fork): the last fork, see _view
+        self._last_fork: tuple[Any, Adjacency, int, list[Any], Adjacency] | None = None
         if build:
             self.rebuild()
 
@@ -258,6 +262,7 @@ class GraphService:
     def _apply_commit(self, summary: Any) -> None:
         adj = self.adj
         with adj.lock:
+            self._version += 1  # forks of the adjacency taken before this commit are stale
             touched: dict[uuid.UUID, None] = {}
             for tc in summary.tables.values():
                 t: TableDef = tc.table
@@ -401,7 +406,16 @@ class GraphService:
         pending = source.pending_rows(txn)
         if not pending:
             return self.adj
-        adj = self.adj.fork()
+        base = self.adj
+        with base.lock:  # the version and the fork of one committed state (commits apply under this lock)
+            version = self._version
+            hit = self._last_fork
+            if (hit is not None and hit[0]() is txn and hit[1] is base and hit[2] == version
+                    and len(hit[3]) == len(pending)
+                    and all(a[0] is b[0] and a[1] == b[1] and a[2] is b[2]
+                            for a, b in zip(hit[3], pending, strict=True))):
+                return hit[4]  # the same transaction, with the same writes, over the same committed graph
+            adj = base.fork()
         with adj.lock:
             for t, nid, row in pending:
                 if row is None or row.get(t.system_column("deleted_at")) is not None:
@@ -411,6 +425,10 @@ class GraphService:
                     continue
                 adj.set_node(nid, t.oid, source.row_key(t, row), True)
                 adj.set_out_edges(nid, source.row_edges(t, row))
+        try:  # kept for the transaction's next traversal (the pending row objects pin their identities)
+            self._last_fork = (weakref.ref(txn), base, version, pending, adj)
+        except TypeError:  # a transaction object without weak references: not cached
+            pass
         return adj
 
     def _with_txn(self, txn: Txn | None) -> tuple[Txn, bool]:

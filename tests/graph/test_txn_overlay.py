@@ -70,3 +70,28 @@ def test_traversal_sees_the_transactions_own_edges(graph: Graph) -> None:
     after = {n: set(c.execute("SELECT id, depth FROM rem_traverse(%s, 3, 'both')", (k(n),)).fetchall())
              for n in NODES}
     assert after == before
+
+
+def test_the_fork_is_reused_until_the_writes_or_the_graph_change(golden) -> None:
+    store, tables, ids, g = golden
+    people, meetings = tables["people"], tables["meetings"]
+    by_id = {v: k for k, v in ids.items()}
+
+    def out(tx) -> list[str]:
+        return [by_id[r[0]] for r in g.traverse_rows(ids["dave"], 1, columns={"id"}, txn=tx)]
+
+    tx = store.begin()
+    [dave] = tx.get(people, [ids["dave"]])
+    tx.update(people, [dict(dave, edges=[{"dst": ids["bob"], "rel_type": "knows"}])])
+    fork = g._view(tx)
+    assert fork is not g.adj and g._view(tx) is fork and out(tx) == ["bob"]
+    tx.update(people, [dict(dave, edges=[{"dst": ids["carol"], "rel_type": "knows"}])])
+    assert g._view(tx) is not fork and out(tx) == ["carol"]
+    fork = g._view(tx)
+    other = store.begin()  # another transaction commits: the committed graph moved on
+    [retro] = other.get(meetings, [ids["retro"]])
+    other.update(meetings, [dict(retro, edges=[])])
+    other.commit()
+    assert g._view(tx) is not fork and out(tx) == ["carol"]
+    assert out(None) == ["alice"]  # committed: dave knows alice
+    tx.rollback()

@@ -389,6 +389,40 @@ def table_text(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def runs_table(runs: list[dict[str, Any]]) -> str:
+    """Markdown: several runs of the unfiltered wire rows side by side (``a / b / c`` per cell)."""
+    efs = sorted({int(r["setting"].split()[1].rstrip(",")) for run in runs for r in run["query"]["rows"]
+                  if r["system"] == "REM over the wire" and "binary" in r["setting"]})
+    dates = ", ".join(r.get("date", "?") for r in runs)
+    loads = ", ".join(f"{r.get('load_average', [float('nan')])[0]:.1f}" for r in runs)
+    lines = [f"{len(runs)} runs of the same queries ({dates}; load average at their ends {loads}): REM over the wire "
+             "p50, raw FAISS p50 (the same graph, searched cold in its own 25-query blocks), `SELECT 1` p50, "
+             "REM − raw − RTT, and the server's mean CPU per vector query (all its threads):", "",
+             "| ef_search | recall@10 | REM p50 ms | raw FAISS p50 ms | SELECT 1 p50 ms | REM − raw − RTT ms | "
+             "server CPU ms/query |", "|---|---|---|---|---|---|---|"]
+    for ef in efs:
+        cells: dict[str, list[str]] = {k: [] for k in ("rem", "raw", "one", "ov", "cpu")}
+        rec = float("nan")
+        for run in runs:
+            rows = run["query"]["rows"]
+            w = next((x for x in rows if x["system"] == "REM over the wire"
+                      and x["setting"] == f"ef_search {ef}, binary vector"), None)
+            raw = next((x for x in rows if x["system"].startswith("raw FAISS (same")
+                        and x["setting"] == f"efSearch {ef}"), None)
+            if w is None or raw is None:
+                continue
+            one = rows[rows.index(raw) + 1]
+            rec = w["recall"]
+            cells["rem"].append(f"{w['p50_ms']:.3f}")
+            cells["raw"].append(f"{raw['p50_ms']:.3f}")
+            cells["one"].append(f"{one['p50_ms']:.3f}")
+            cells["ov"].append(f"{w['overhead_ms']:.2f}")
+            cells["cpu"].append(f"{w['server_cpu_ms']:.2f}" if "server_cpu_ms" in w else "")
+        lines.append(f"| {ef} | {rec:.3f} | " + " | ".join(" / ".join(cells[k]) for k in cells) + " |")
+    lines.append("")
+    return "\n".join(lines)
+
+
 def run(name: str, n: int | None, efs: list[int], nq: int, nf: int, nfw: int, m: int, efc: int, chunk: int,
         cache: str, keep: str | None = None, reuse: str | None = None, filtered: bool = True) -> dict[str, Any]:
     ds = datasets.load(name, cache)

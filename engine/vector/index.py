@@ -73,6 +73,7 @@ class AllowedSet:
     ids: list[uuid.UUID] = field(default_factory=list, repr=False)  # to re-resolve after index changes
     _bitmap: np.ndarray | None = field(default=None, repr=False)
     _split: tuple[int, np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # (indexed, head, tail)
+    _selector: tuple[int, object] | None = field(default=None, repr=False)  # (graph size, (IDSelectorBitmap, bitmap))
 
     def split(self, hn: int) -> tuple[np.ndarray, np.ndarray]:
         """(labels in the graph, labels in the exact tail) for a graph of ``hn`` labels, cached."""
@@ -468,13 +469,18 @@ class VectorIndex:
         return ii[0][ok].astype(np.int64), self._to_distance(dd[0][ok])
 
     def _bitmap_selector(self, allowed: AllowedSet, hn: int) -> tuple[object, np.ndarray]:
-        """IDSelectorBitmap of the allowed labels below ``hn`` (the packed bitmap is cached on the set)."""
+        """IDSelectorBitmap of the allowed labels below ``hn`` (bitmap and selector cached on the set, so that a
+        repeated filter also reuses its search parameters)."""
         if allowed._bitmap is None or allowed._bitmap.shape[0] * 8 < hn:
             mask = np.zeros(hn, bool)
             mask[allowed.labels[allowed.labels < hn]] = True
             allowed._bitmap = np.packbits(mask, bitorder="little")
-        bm = allowed._bitmap
-        return faiss.IDSelectorBitmap(hn, faiss.swig_ptr(bm)), bm
+            allowed._selector = None
+        got = allowed._selector
+        if got is None or got[0] != hn:
+            bm = allowed._bitmap
+            got = allowed._selector = (hn, (faiss.IDSelectorBitmap(hn, faiss.swig_ptr(bm)), bm))
+        return got[1]  # type: ignore[return-value]
 
     def _search(self, qv: np.ndarray, k: int, allowed: AllowedSet | Iterable[uuid.UUID] | None, ef: int,
                 exact: bool) -> list[tuple[uuid.UUID, float]]:
@@ -483,6 +489,7 @@ class VectorIndex:
         elif allowed is not None and allowed.version != self._version:  # rows changed since: re-resolve
             fresh = self.allowed(allowed.ids)
             allowed.labels, allowed.version, allowed._bitmap, allowed._split = fresh.labels, fresh.version, None, None
+            allowed._selector = None
         with self._state:
             n, hn, vecs, alive, live = self._n, self._hnsw_n, self._vecs, self._alive, self._live
             tomb = self._tombstone_selector()

@@ -187,6 +187,8 @@ def test_filtered_through_hnsw_never_short(data, fraction, monkeypatch):
         assert len(got) == min(K, len(allowed))
         assert {u for u, _ in got} <= {rid[i] for i in allowed}
         rs.append(recall(got, exact(base, rid, q, K, allowed=allowed)))
+        sel = aset._selector
+        assert sel is not None and idx.search(q, K, allowed=aset) == got and aset._selector is sel  # reused
     assert np.mean(rs) >= 0.95
 
 

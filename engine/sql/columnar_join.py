@@ -26,7 +26,7 @@ from engine.sql.columnar_sort import _column, _plain, _selected, _servable, _tup
 from engine.storage.columns import ColumnView, Unavailable, arrow_type
 
 Row = tuple[Any, ...]
-STATS = {"join": 0}  # statements served (tests check the path is taken)
+STATS = {"join": 0, "join_aggregate": 0}  # statements served (tests check the path is taken)
 ENABLED = True  # benchmarks switch this path off alone (columnar.ENABLED switches every Arrow path)
 
 
@@ -67,15 +67,12 @@ def _rank(view: ColumnView, positions: Any) -> Any:
     return view.rank_key().take(positions)
 
 
-def joined_rows(join: Any, st: Any) -> list[Row] | None:
-    """The rows of ``join`` (left row + right row) computed on Arrow, or None when the row path must run."""
+def _positions(join: Any, st: Any) -> tuple[Any, Any, Any, Any, Any, Any] | None:
+    """(left scan, left view, right scan, right view, left positions, right positions) of the joined rows in the
+    row path's order (right positions NULL for a left join's unmatched rows), or None."""
     shape = join_shape(join) if ENABLED else None
     if shape is None:
         return None
-    key = ("vt", "cjoin", id(join))
-    got = st.cache.get(key)
-    if got is not None:
-        return got  # type: ignore[no-any-return]
     lscan, lpred, rscan, rpred, pairs = shape
     lv, rv = _view(lscan, st), _view(rscan, st)
     if lv is None or rv is None or max(lv.n, rv.n) < columnar.MIN_ROWS:
@@ -108,6 +105,19 @@ def joined_rows(join: Any, st: Any) -> list[Row] | None:
     except pa.ArrowException:  # a key type Acero cannot hash: the row path answers
         return None
     st.ctx.check_interrupts()
+    return lscan, lv, rscan, rv, lpos, rpos
+
+
+def joined_rows(join: Any, st: Any) -> list[Row] | None:
+    """The rows of ``join`` (left row + right row) computed on Arrow, or None when the row path must run."""
+    key = ("vt", "cjoin", id(join))
+    got = st.cache.get(key)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    pos = _positions(join, st)
+    if pos is None:
+        return None
+    lscan, lv, rscan, rv, lpos, rpos = pos
     STATS["join"] += 1
     left = _tuples(lv, lscan, lpos.to_numpy())
     if rpos.null_count:
@@ -123,3 +133,30 @@ def joined_rows(join: Any, st: Any) -> list[Row] | None:
         rows = [a + b for a, b in zip(left, right, strict=True)]
     st.cache[key] = rows
     return rows
+
+
+def aggregate(join: Any, spec: Any, cols: list[Any], grouped: bool, st: Any) -> list[Row] | None:
+    """GROUP BY directly above a columnar join, on Arrow: the aggregated columns are taken from both sides' column
+    views at the joined positions (a left join's unmatched rows read NULLs), and no joined row is materialized."""
+    from engine.sql import arrow_agg
+
+    pos = _positions(join, st)
+    if pos is None:
+        return None
+    lscan, lv, rscan, rv, lpos, rpos = pos
+    nl = len(lscan.names)
+    arrays: dict[int, Any] = {}
+    try:
+        for i in arrow_agg.spec_columns(spec):
+            c = cols[i]
+            if i < nl:
+                arrays[i] = lv.column(lscan.names[i], c.oid, c.typmod).take(lpos)
+            else:
+                arrays[i] = rv.column(rscan.names[i - nl], c.oid, c.typmod).take(rpos)
+        out = arrow_agg.aggregate_arrays(arrays, len(lpos), spec, cols, grouped)
+    except Unavailable:
+        return None
+    except pa.ArrowException:
+        return None
+    STATS["join_aggregate"] += 1
+    return out

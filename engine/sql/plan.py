@@ -539,6 +539,10 @@ class Aggregate(Step):
                                      child.cols, self.grouped, st)
             if got is not None:
                 return got
+        if isinstance(child, Join) and self._spec() is not None:  # join → aggregate on Arrow
+            got = columnar_join.aggregate(child, self._spec(), child.cols, self.grouped, st)
+            if got is not None:
+                return got
         rows = child.run(st)
         groups: dict[Any, tuple[Row, list[Any]]] = {}
         if len(rows) >= arrow_agg.MIN_ROWS and (self.grouped or rows):

@@ -1,4 +1,4 @@
-"""ORDER BY/LIMIT, DISTINCT and equi-joins on Arrow (engine.sql.columnar_sort, columnar_join) give exactly the row
+"""ORDER BY/LIMIT, DISTINCT, equi-joins and GROUP BY above them on Arrow (engine.sql.columnar_sort, columnar_join) give exactly the row
 path's answers — same rows, same order — on the differential case file, with the paths on and off; EXPLAIN names
 the columnar step; transactions see only committed rows and their own writes through these paths."""
 
@@ -25,6 +25,7 @@ def test_case_file_same_on_arrow_and_row_paths(tmp_path: Path) -> None:
     served = {k: v - before[k] for k, v in _served().items()}
     off = _outcomes(tmp_path / "off", FILES, False)
     assert served["topk"] >= 20 and served["sort"] >= 3 and served["distinct"] >= 5 and served["join"] >= 15, served
+    assert served["join_aggregate"] >= 3, served  # GROUP BY straight above a join (left join, USING)
     assert len(on) == len(off)
     for a, b in zip(on, off, strict=True):
         assert a == b
@@ -116,6 +117,6 @@ def test_ties_keep_row_scan_order_after_writes(tmp_path: Path) -> None:
         after = [_both(s, q) for q in qs]
         assert first != after
         served = {k: v - before[k] for k, v in _served().items()}
-        assert served == {"sort": 2, "topk": 4, "distinct": 4, "join": 4}, served
+        assert served == {"sort": 2, "topk": 4, "distinct": 4, "join": 4, "join_aggregate": 0}, served
     finally:
         db.close()

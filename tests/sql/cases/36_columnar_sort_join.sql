@@ -80,3 +80,8 @@ select count(*), count(b.id) from cs_a a left join cs_b b on a.id = b.a_id;
 rollback;
 select id, name from cs_a order by name, id limit 3;
 select count(*) from cs_a a join cs_b b on a.id = b.a_id;
+select b.g, count(*), count(a.id), sum(a.amt), avg(a.v), min(a.name), max(a.d) from cs_b b left join cs_a a on a.id = b.a_id group by b.g order by b.g;
+select a.flag, count(*), count(b.id), sum(b.id), max(b.w) from cs_a a left join cs_b b on a.id = b.a_id group by a.flag order by a.flag nulls first;
+select count(*), count(b.tag), max(b.tag) from cs_a a left join cs_b b on a.name = b.tag;
+select g, count(*), sum(a.big) from cs_a a join cs_b b using (g) group by g order by g;
+select count(*), sum(a.id) from cs_a a left join cs_b b on a.id = b.a_id and b.id > 5000;

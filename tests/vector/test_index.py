@@ -196,6 +196,8 @@ def test_allowed_set_follows_changes(data):
     base, qs, rid = data
     idx = built(base[:500], rid[:500])
     aset = idx.allowed(rid[:20])
+    assert rid[3] not in [u for u, _ in idx.search(qs[9], 3, allowed=aset)]  # (its vectors copied once)
+    assert aset._gathered is not None
     idx.upsert([rid[3]], qs[9:10])  # an allowed row gets a new label
     idx.delete([rid[4]])
     got = [u for u, _ in idx.search(qs[9], 20, allowed=aset)]

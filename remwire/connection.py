@@ -50,6 +50,7 @@ from remwire.results import (
     PORTAL_SUSPENDED,
     ResultWriter,
     command_complete,
+    data_row_encoder,
     describe,
     encoders_for,
     resolve_formats,
@@ -293,7 +294,7 @@ class Connection:
             row = s.read_point(p, values)  # type: ignore[attr-defined]
             if row is None:
                 return False
-            data = m.encode_data_row([None if v is None else e(v) for e, v in zip(plan[2], row, strict=True)])
+            data = plan[2](row)
         except Exception:  # noqa: BLE001 - the general path runs it again and reports the error
             return False
         self.portals.clear()  # Sync outside a transaction block drops every portal
@@ -302,7 +303,7 @@ class Connection:
         return True
 
     def _point_plan(self, p: Prepared, key: tuple[Any, ...], pfmts: Sequence[int], rfmts: Sequence[int]) -> tuple[Any, ...]:
-        """(statement, parameter decoders, column encoders, RowDescription) of a point get's Bind shape."""
+        """(statement, parameter decoders, DataRow encoder, RowDescription) of a point get's Bind shape."""
         n = len(p.param_oids)
         if len(pfmts) not in (0, 1, n) or any(f not in (0, 1) for f in pfmts):
             raise ProtocolViolation("unsupported parameter formats")  # the general path says which
@@ -311,8 +312,8 @@ class Connection:
                 for i, o in enumerate(p.param_oids)]
         cols = p.columns
         assert cols is not None
-        fmts, encs = encoders_for(cols, rfmts, self.text_opts)
-        plan = (p, decs, encs, row_description(cols, fmts))
+        fmts, _ = encoders_for(cols, rfmts, self.text_opts)
+        plan = (p, decs, data_row_encoder(cols, rfmts, self.text_opts), row_description(cols, fmts))
         if len(self._point_plans) > 256:
             self._point_plans.clear()
         self._point_plans[key] = plan

@@ -18,6 +18,7 @@ from engine.api import Column, Result
 from engine.errors import ProtocolViolation
 from remwire import pgtypes
 from remwire.protocol import messages as m
+from remwire.protocol.datarow import row_encoder
 
 _PORTAL_SUSPENDED = m.PortalSuspended().encode()
 _NO_DATA = m.NoData().encode()
@@ -139,14 +140,38 @@ def encoders_for(cols: Sequence[Column], formats: Sequence[int],
     return fmts, encs
 
 
+_INT_OIDS = frozenset({t.INT2, t.INT4, t.INT8})
+_STR_OIDS = frozenset({t.TEXT, t.VARCHAR, t.NAME, t.BPCHAR, t.UNKNOWN})
+_ROW_CACHE: dict[tuple[int, tuple[int, ...], Any], tuple[Sequence[Column], Callable[[Any], bytes]]] = {}
+
+
+def data_row_encoder(cols: Sequence[Column], formats: Sequence[int],
+                     opts: pgtypes.TextOptions) -> Callable[[Any], bytes]:
+    """``row -> DataRow bytes`` for rows of ``cols`` (remwire.protocol.datarow); cached per column list."""
+    key = (id(cols), tuple(formats), opts)
+    hit = _ROW_CACHE.get(key)
+    if hit is not None and hit[0] is cols:
+        return hit[1]
+    fmts, encs = encoders_for(cols, formats, opts)
+    inline = ["" if f else "int" if c.type_oid in _INT_OIDS else "str" if c.type_oid in _STR_OIDS else ""
+              for c, f in zip(cols, fmts, strict=True)]
+    enc = row_encoder(encs, inline)
+    if cols:
+        if len(_ROW_CACHE) > 1024:
+            _ROW_CACHE.clear()
+        _ROW_CACHE[key] = (cols, enc)
+    return enc
+
+
 class ResultWriter:
     """Streams one Result's rows as DataRow messages, possibly across several Execute calls."""
 
-    __slots__ = ("result", "formats", "encoders", "rows", "done", "total")
+    __slots__ = ("result", "formats", "encoders", "rows", "done", "total", "opts")
 
     def __init__(self, result: Result, formats: Sequence[int],
                  opts: pgtypes.TextOptions = pgtypes.DEFAULT_TEXT_OPTIONS) -> None:
         self.result = result
+        self.opts = opts
         self.formats, self.encoders = encoders_for(result.columns or [], formats, opts)
         self.rows: Iterator[tuple[Any, ...]] = iter(result.rows)
         self.done = result.columns is None
@@ -180,8 +205,9 @@ class ResultWriter:
             else:
                 self.done = True
         else:
+            encode_row = data_row_encoder(self.result.columns or [], self.formats, self.opts)
             for row in self.rows:
-                append(data_row([None if v is None else e(v) for e, v in zip(encs, row, strict=False)]))
+                append(encode_row(row))
                 n += 1
                 if n == max_rows:
                     break

@@ -326,10 +326,14 @@ class Planner:
             pool = ([where.this] if where is not None else []) + on_conds
             step = self._comma_join([self.from_item(it, parent) for it in items],
                                     _and_all(pool) if pool else None, parent)
-            if on_conds:
+            done = getattr(step, "_consumed", set())  # conjuncts the join already applied exactly
+            rest = [c for oc in on_conds for c in _conjuncts(oc) if c.sql(dialect=DIALECT) not in done]
+            if rest:
                 comp = Compiler(Scope(step.cols, parent=parent, query=self.qi()), self, self.params)
-                cond = _and_all(on_conds)
+                cond = _and_all(rest)
                 step = plan.Filter(step, comp.predicate(cond), cond.sql(dialect=DIALECT))
+            if done and not joins:
+                step._where_done = done  # type: ignore[attr-defined]  (_select skips these WHERE conjuncts)
         for j in joins:
             if isinstance(j.this, exp.Lateral):
                 step = self._lateral(step, j, parent)
@@ -409,6 +413,7 @@ class Planner:
             return out
 
         info = [(c, items_of(c)) for c in conj]
+        consumed: set[str] = set()  # conjuncts applied exactly below (pushed to an item, or equal-type join keys)
         # push single-item conjuncts down (index access for table scans)
         def has_outer(e: exp.Expression) -> bool:
             for c in e.find_all(exp.Column):
@@ -425,6 +430,7 @@ class Planner:
                 comp = Compiler(Scope(steps[k].cols, parent=parent, query=self.qi()), self, self.params)
                 pure = plan._pure(steps[k]) and not any(has_outer(c) for c in mine)
                 steps[k] = pushdown(steps[k], _and_all(mine), comp)
+                consumed.update(c.sql(dialect=DIALECT) for c in mine)
                 if pure and isinstance(steps[k], plan.Filter) and plan._pure(steps[k].child):
                     steps[k]._pure = True  # type: ignore[attr-defined]
         equi = []
@@ -458,9 +464,12 @@ class Planner:
                     lkeys.append(a.fn)
                     rkeys.append(b.fn)
                     texts.append(c.sql(dialect=DIALECT))
+                    if a.oid == b.oid and a.oid in _EXACT_KEYS:  # hash equality is SQL's = for these
+                        consumed.add(c.sql(dialect=DIALECT))
             current = plan.Join(current, right, "inner" if lkeys else "cross", lkeys, rkeys, None,
                                 " AND ".join(texts))
             done.append(pick)
+        current._consumed = consumed  # type: ignore[attr-defined]
         if done == sorted(done):
             return current
         # restore the FROM order of the columns
@@ -471,7 +480,9 @@ class Planner:
             pos += len(steps[k].cols)
         perm = [offsets[k] + i for k in range(len(steps)) for i in range(len(steps[k].cols))]
         cols = [c for st_ in steps for c in st_.cols]
-        return _Permute(current, perm, cols)
+        out = _Permute(current, perm, cols)
+        out._consumed = consumed  # type: ignore[attr-defined]
+        return out
 
     def _lateral(self, left: plan.Step, j: exp.Join, parent: Scope | None) -> plan.Step:
         """``[CROSS|LEFT] JOIN LATERAL (subquery) alias [ON …]``: the subquery runs once per left row."""
@@ -657,7 +668,12 @@ class Planner:
         if where is not None:
             comp.clause = "WHERE"  # type: ignore[attr-defined]
             _no_aggs(where.this, "WHERE")
-            step = pushdown(step, where.this, comp)
+            done = getattr(step, "_where_done", None)
+            rest_w = [c for c in _conjuncts(where.this) if c.sql(dialect=DIALECT) not in done] if done else None
+            if rest_w is None:
+                step = pushdown(step, where.this, comp)
+            elif rest_w:
+                step = pushdown(step, _and_all(rest_w), comp)
         # expand the select list
         items: list[tuple[exp.Expression, str | None]] = []
         for e in sel.expressions:
@@ -1498,6 +1514,11 @@ def _source_col(e: exp.Expression, scope: Scope) -> ColInfo | None:
             return None
         return c if d == 0 else None
     return None
+
+
+# join key types whose Python equality (the hash join's) is exactly SQL's = (no NaN, padding or collation cases)
+_EXACT_KEYS = frozenset((T.INT2, T.INT4, T.INT8, T.TEXT, T.VARCHAR, T.NAME, T.NUMERIC, T.DATE, T.TIMESTAMP,
+                         T.TIMESTAMPTZ, T.BOOL, T.UUID))
 
 
 def _conjuncts(e: exp.Expression) -> list[exp.Expression]:

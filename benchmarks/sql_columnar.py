@@ -124,10 +124,8 @@ NOTE = ("ORDER BY … [LIMIT/OFFSET], SELECT DISTINCT and inner/left equi-joins 
         "Arrow column cache (`engine/sql/columnar_sort.py`, `engine/sql/columnar_join.py`; docs/architecture.md, "
         "Execution): `select_k_unstable`/`sort_indices`, `Table.group_by`, and Acero's hash join compute view "
         "positions in C++, and only the answer's rows become Python tuples; a GROUP BY straight above such a join "
-        "(a left join, USING) aggregates columns taken at the joined positions, materializing no joined row. An "
-        "inner `JOIN … ON` with a WHERE is still slower than PostgreSQL when many rows join: the join runs in "
-        "Arrow, but the planner re-checks the ON/WHERE conjuncts on the joined rows (Filter steps above the "
-        "join), so its ~50,000 rows become Python tuples and are aggregated on the row path.")
+        "aggregates columns taken at the joined positions, materializing no joined row (a WHERE/ON conjunct over "
+        "two tables, left above the join, puts the joined rows back on the row path).")
 
 
 def write_doc(text: str, meta: str, before: str) -> None:

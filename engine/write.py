@@ -22,7 +22,7 @@ import numpy as np
 
 from engine import errors as E
 from engine.ids import id_source, key_text
-from engine.schema.model import TableDef
+from engine.schema.model import IndexDef, TableDef
 from engine.storage import codec
 from engine.storage.keys import (
     TABLE,
@@ -138,6 +138,15 @@ def tinfo(t: TableDef) -> TableInfo:
     return c[3]
 
 
+def index_entry(ix_oid: int, cols: tuple[str, ...], row: Row, idb: bytes) -> bytes | None:
+    """Key of a row's entry in field index ``ix_oid``: OID ‖ order-preserving encoding of its values ‖ id (None when
+    a value has no key encoding). The one encoder of field-index keys (commits and backfills)."""
+    try:
+        return TABLE.pack(ix_oid) + encode_values([row.get(c) for c in cols]) + idb
+    except TypeError:
+        return None
+
+
 def edge_list(row: Row | None, table: TableDef) -> list[Edge]:
     """The (normalized) edges a row owns."""
     ti = tinfo(table)
@@ -199,6 +208,11 @@ class Writer:
         self.table_versions: dict[int, int] = {}  # table OID → seq of its last change (cache invalidation)
         self.commits = 0
         self._counts: dict[int, int | None] = {}  # table OID → live rows as stored in meta (None: not kept)
+        # table OID → field indexes added by a backfill: every commit writes their entries, whatever TableDef
+        # version it carries (a transaction planned before CREATE INDEX still indexes its rows)
+        self.building: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+        self.building_unique: dict[int, list[IndexDef]] = {}  # the UNIQUE ones: every commit checks them
+        self.building_gen = 0
 
     # --- raw ops (registry, meta, roles, maintenance)
     def apply(self, ops: list[Op], sync: bool | None = None) -> int:
@@ -229,6 +243,7 @@ class Writer:
         checked, their derived entries deleted, and the batch written."""
         if not changes:
             return None
+        gen = self.building_gen
         prepared = []
         for c in changes:
             t, new = c.table, c.row
@@ -250,6 +265,9 @@ class Writer:
             prepared.append((c, new_live, value, vec, new_puts, new_edges))
         ekeys = [entity_key(c.table.oid, c.id) for c in changes]
         with self.lock:
+            if gen != self.building_gen:  # an index backfill started since the entries were computed
+                prepared = [(c, live, value, vec, self._derived_puts(c.table, c.id, c.row) if live else puts, ed)
+                            for c, live, value, vec, puts, ed in prepared]
             summary = CommitSummary(seq=self.seq + 1)
             deletes: list[Op] = []
             puts: list[Op] = []
@@ -268,7 +286,7 @@ class Writer:
                 if c.insert and old_live and new_live:
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [new.get(x) for x in cols])  # type: ignore[union-attr]
-                if new_live and tinfo(t).unique:
+                if new_live and (tinfo(t).unique or t.oid in self.building_unique):
                     if changed_ids is None:
                         changed_ids = {(x.table.oid, x.id) for x in changes}
                     self._check_unique(t, c.id, new, changed_ids)  # type: ignore[arg-type]
@@ -342,7 +360,11 @@ class Writer:
     def _check_unique(self, t: TableDef, id_: uuid.UUID, row: Row, changed: set[tuple[int, uuid.UUID]]) -> None:
         """Unique indexes against the latest committed data (concurrent committers)."""
         cf = self.rocks.cf["indexes"]
-        for ix in t.indexes:
+        ixs = t.indexes
+        extra = self.building_unique.get(t.oid)
+        if extra:  # UNIQUE indexes added after this transaction's table version was read
+            ixs = ixs + [x for x in extra if x.oid not in {i.oid for i in t.indexes}]
+        for ix in ixs:
             if not ix.unique or ix.primary or ix.method != "btree":
                 continue
             vals = [row.get(c) for c in ix.columns]
@@ -367,11 +389,14 @@ class Writer:
         """Field-index entries, key index entry and edges of a live row."""
         out: list[Op] = []
         idb = id_.bytes
-        for oid, cols in tinfo(t).btree:
-            try:
-                out.append(("indexes", TABLE.pack(oid) + encode_values([row.get(c) for c in cols]) + idb, b""))
-            except TypeError:
-                continue
+        btree = tinfo(t).btree
+        if self.building and t.oid in self.building:
+            have = {o for o, _ in btree}
+            btree = btree + [x for x in self.building[t.oid] if x[0] not in have]
+        for oid, cols in btree:
+            k = index_entry(oid, cols, row, idb)
+            if k is not None:
+                out.append(("indexes", k, b""))
         src = id_source(row, t.key_field, t.primary_key)
         if src is not None:
             out.append(("key_index", key_index_key(key_text(src[1]), t.oid, id_), b""))
@@ -380,6 +405,64 @@ class Writer:
             out.append(("edges", edge_key(e.src, e.rel_type, e.dst), v))
             out.append(("edges_reverse", edge_key(e.dst, e.rel_type, e.src), v))
         return out
+
+    # --- field-index backfill (derived entries only; rows untouched)
+    def start_building(self, table_oid: int, ixs: list[IndexDef]) -> None:
+        """From now on every commit of ``table_oid`` writes (and deletes) entries of ``ixs`` too, and checks the
+        UNIQUE ones."""
+        with self.lock:
+            oids = {i.oid for i in ixs}
+            cur = [x for x in self.building.get(table_oid, []) if x[0] not in oids]
+            self.building[table_oid] = cur + [(i.oid, tuple(i.columns)) for i in ixs]
+            uniq = [i for i in self.building_unique.get(table_oid, []) if i.oid not in oids]
+            uniq += [i for i in ixs if i.unique]
+            if uniq:
+                self.building_unique[table_oid] = uniq
+            self.building_gen += 1
+
+    def stop_building(self, table_oid: int, ix_oids: set[int] | None = None) -> None:
+        """Forget indexes of ``table_oid`` (all when ``ix_oids`` is None): dropped, or their backfill failed."""
+        with self.lock:
+            cur = [x for x in self.building.pop(table_oid, []) if ix_oids is not None and x[0] not in ix_oids]
+            if cur:
+                self.building[table_oid] = cur
+            uniq = [i for i in self.building_unique.pop(table_oid, []) if ix_oids is not None and i.oid not in ix_oids]
+            if uniq:
+                self.building_unique[table_oid] = uniq
+            self.building_gen += 1
+
+    def backfill_index(self, table_oid: int, ixs: list[tuple[int, tuple[str, ...]]], rows: list[tuple[bytes, bytes]],
+                       scanned_at: int) -> int:
+        """Write the entries of field indexes ``ixs`` for ``rows`` ((entity key, stored value)) of ``table_oid``
+        scanned from a view no older than commit ``scanned_at``, in one batch; returns how many. When the table
+        changed since, each row is re-read under the commit lock: one changed since the scan is indexed by its
+        current version, one deleted meanwhile is skipped (call :meth:`start_building` first, so commits from
+        then on write their own entries)."""
+        def entries(k: bytes, v: bytes) -> list[bytes]:
+            if codec.is_deleted(v):
+                return []
+            row = codec.decode_row(v)
+            return [e for oid, cols in ixs if (e := index_entry(oid, cols, row, k[4:20])) is not None]
+        computed = [entries(k, v) for k, v in rows]
+        with self.lock:
+            if self.table_versions.get(table_oid, 0) > scanned_at:
+                now = self.rocks.cf["entities"].get([k for k, _ in rows])
+            else:  # no commit touched the table since the scan started: the scanned values are current
+                now = [v for _, v in rows]
+            wb = self.rocks.batch()
+            h = self.rocks.h["indexes"]
+            n = 0
+            for (k, v), cur, keys in zip(rows, now, computed, strict=True):
+                if cur is None:
+                    continue
+                for e in keys if cur == v else entries(k, cur):
+                    wb.put(e, b"", h)
+                    n += 1
+            self.seq += 1
+            wb.put(b"commit_seq", self.seq.to_bytes(8, "big"), self.rocks.h["meta"])
+            self.rocks.write(wb)
+            self.group.written = self.seq
+        return n
 
     # --- maintenance
     def delete_prefix(self, cf: str, prefix: bytes) -> None:

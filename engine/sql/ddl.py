@@ -416,8 +416,9 @@ def _create_index(sql: str, node: exp.Create) -> Statement:
             _vectors(s, "table_changed", reg.get(tname, new.schema))
             return []
         else:
-            if unique:
-                existing = _find_duplicates(s, txn, new, cols)
+            if unique:  # committed rows are checked by the backfill; rows this transaction wrote, here
+                mine = txn is not None and any(t.oid == td.oid for t, _i, _r in txn.pending_rows())
+                existing = _find_duplicates(s, txn, new, cols) if mine else None
                 if existing:
                     from engine.errors import UniqueViolation
                     raise UniqueViolation(f'could not create unique index "{iname}"',
@@ -440,8 +441,7 @@ def _find_duplicates(s: Any, txn: Any, td: TableDef, cols: list[str]) -> str | N
     if txn is None:
         return None
     seen = set()
-    for r in txn.scan(td):
-        k = tuple(r.get(c) for c in cols)
+    for k in txn.scan_tuples(td, cols):  # the transaction's own rows included; no row dicts copied
         if None in k:
             continue
         if k in seen:

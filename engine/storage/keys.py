@@ -184,6 +184,15 @@ def decode_value(buf: bytes, pos: int = 0) -> Any:
     return _decode(buf, pos)[0]
 
 
+def decode_values(buf: bytes, n: int) -> list[Any]:
+    """Inverse of :func:`encode_values` for the first ``n`` values of ``buf``."""
+    out, pos = [], 0
+    for _ in range(n):
+        v, pos = _decode(buf, pos)
+        out.append(v)
+    return out
+
+
 def _decode(buf: bytes, pos: int) -> tuple[Any, int]:
     tag = buf[pos]
     p = pos + 1

@@ -22,6 +22,7 @@ from engine.schema.model import TableDef
 from engine.schema.registry import SchemaRegistry
 from engine.settings import Settings
 from engine.storage import codec
+from engine.storage.backfill import reindex
 from engine.storage.columns import ColumnSet, ColumnView
 from engine.storage.keys import TABLE, entity_key, escape, prefix_end, split_edge_key
 from engine.storage.rocks import Rocks
@@ -345,6 +346,9 @@ class RemStore:
         self.cache.drop(t.oid)
         if not (renames or dropped or added or ix_changed or keys_changed or sys_renamed or renamed_table):
             return
+        if not (renames or dropped or added or keys_changed or sys_renamed or renamed_table):
+            reindex(self, prev, t)  # field indexes only: write/purge their entries, rows untouched
+            return
         prev_sys = {c.role: c.name for c in prev.columns if c.role}
         new_sys = {c.role: c.name for c in t.columns if c.role}
         by_name = {n: r for r, n in prev_sys.items()}
@@ -401,6 +405,7 @@ class RemStore:
                 batch = []
         if batch:
             self.writer.commit(batch)
+        self.writer.stop_building(t.oid)
         for ix in t.indexes:
             self.writer.delete_prefix("indexes", TABLE.pack(ix.oid))
         self.cache.drop(t.oid)

@@ -148,7 +148,10 @@ class RemSession:
         self._running = False
         self._implicit = False  # self.txn is the extended protocol's implicit transaction (up to Sync)
         self._point_txn: Any = None  # the read-only store transaction of read_point
+        self._ro_txn: Any = None  # the reused store transaction of statements that do not write (with_txn)
+        self._ro_busy = False  # a statement is running in it (a nested one gets its own)
         self._datestyle_shown: tuple[str, str] | None = None  # (stored DateStyle, as SHOW prints it)
+        self._casts: tuple[Any, Any, str, str, int] | None = None  # _cast_memo
         self.closed = False
 
     # ------------------------------------------------------------------ Session API
@@ -408,6 +411,7 @@ class RemSession:
         self.txn = None
         self._implicit = False
         self._point_txn = None
+        self._ro_txn = None
         if getattr(self, "temp_schema", None):
             from engine.sql.temp_relations import drop_session_temps
 
@@ -427,11 +431,31 @@ class RemSession:
     def plan_version(self) -> int:
         """What cached plans depend on: the schema version and the TimeZone (literals cast to timestamptz are
         folded at plan time)."""
-        tz = self._guc("timezone") or "UTC"
-        ds = self._guc("datestyle") or "ISO, MDY"
-        if tz == "UTC" and ds == "ISO, MDY":
-            return self.schema_version()
-        return self.schema_version() ^ (zlib.crc32(f"{tz}|{ds}".encode()) << 40)
+        return self.schema_version() ^ self._cast_memo()[4]
+
+    def cast_settings(self) -> tuple[str, str]:
+        """(TimeZone, DateStyle's field order MDY/DMY/YMD) that casts of the next statement use (ExecState);
+        derived once per pair of stored values, so a SET (or its rollback) is seen by the next statement."""
+        m = self._cast_memo()
+        return m[2], m[3]
+
+    def _cast_memo(self) -> tuple[Any, Any, str, str, int]:
+        """(stored TimeZone, stored DateStyle, TimeZone, date field order, plan-version bits), remembered for
+        the stored values it was derived from."""
+        tz, ds = self._guc("timezone"), self._guc("datestyle")
+        m = self._casts
+        if m is not None and m[0] == tz and m[1] == ds:
+            return m
+        tzn, dsn = tz or "UTC", ds or "ISO, MDY"
+        bits = 0 if tzn == "UTC" and dsn == "ISO, MDY" else zlib.crc32(f"{tzn}|{dsn}".encode()) << 40
+        try:  # what the casts used before: the settings as SHOW gives them
+            zone: str | None = self.get_setting("TimeZone")
+            shown: str | None = self.get_setting("DateStyle")
+        except Exception:  # noqa: BLE001 - unreadable settings cast in UTC, MDY
+            zone = shown = None
+        order = (shown or "ISO, MDY").split(",")[-1].strip().upper()
+        m = self._casts = (tz, ds, zone or "UTC", order if order in ("MDY", "DMY", "YMD") else "MDY", bits)
+        return m
 
     def _replan(self, st: Statement) -> Statement:
         new = prepare_statement(self, st.sql, list(st.param_oids))
@@ -500,6 +524,8 @@ class RemSession:
             return fn(self.txn)
         if store is None:
             return fn(None)
+        if not writes:
+            return self._read_txn(store, fn)
         txn = store.begin()
         try:
             out = fn(txn)
@@ -508,6 +534,40 @@ class RemSession:
         except BaseException:
             txn.rollback()
             raise
+
+    def _read_txn(self, store: Any, fn: Any) -> Any:
+        """``fn(txn)`` for a statement that does not declare writes, outside any transaction: in a reused store
+        transaction (no begin/commit per statement). ``recycle`` afterwards drops its view, so the next statement
+        takes a new snapshot (every commit acknowledged before it started); if it wrote after all (a SELECT of a
+        writing function) it is committed (rolled back on an error) and not reused, as a one-statement one."""
+        txn = self._ro_txn
+        if txn is None or txn.closed or self._ro_busy:
+            txn = store.begin()
+        nested, self._ro_busy = self._ro_busy, True
+        ok = False
+        try:
+            out = fn(txn)
+            ok = True
+        finally:
+            self._ro_busy = nested
+            recycle = getattr(txn, "recycle", None)
+            if recycle is not None and recycle():
+                if nested:
+                    txn.rollback()
+                else:
+                    self._ro_txn = txn
+            else:
+                if txn is self._ro_txn:
+                    self._ro_txn = None
+                if not ok:
+                    txn.rollback()
+                else:
+                    try:
+                        self._commit_txn(txn)
+                    except BaseException:
+                        txn.rollback()
+                        raise
+        return out
 
     # the extended protocol's implicit transaction (optional hooks of engine.api.Session, called by the wire layer)
     def begin_implicit(self) -> None:

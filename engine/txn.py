@@ -10,6 +10,7 @@ statement atomicity and savepoints; :meth:`commit` hands everything to the write
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 import threading
 import uuid
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 _MISSING = object()
+_TXIDS = itertools.count(1000)  # txid_current(): one per transaction (a recycled one gets a new one)
 
 
 def _now() -> dt.datetime:
@@ -66,11 +68,25 @@ class RemTxn:
         self.snapshot_seq = 0
         self.closed = False
         self._upserted = False  # an ON CONFLICT statement inserted rows (a commit-time 23505 is then 40001)
+        self.txid = next(_TXIDS)
 
     # ------------------------------------------------------------------ snapshot
     def new_statement(self) -> None:
         """Start a new statement: later reads see everything committed until now."""
         self._snap = None
+
+    def recycle(self) -> bool:
+        """Make this open transaction a new one if it wrote and locked nothing (what a commit then a new begin
+        would give, without the allocation): no view, a new txid. False (nothing done) when it holds writes."""
+        if self.closed or self._ov or self._expect or self._undo or self._savepoints or self._ins or self._upserted:
+            return False
+        self._snap = None
+        self._ovix.clear()
+        self._ovkey.clear()
+        self._ovix_built.clear()
+        self._ovkey_built = False
+        self.txid = next(_TXIDS)
+        return True
 
     def _s(self) -> dict[str, Any]:
         if self._snap is None:  # (a finished transaction still reads: committed data, fresh view)

@@ -199,6 +199,7 @@ class Connection:
         self._point_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # Connection._point_plan by Bind shape
         self._timed_out = False
         self._timeout_ms: float | None = None  # cached statement_timeout; None: read it again
+        self._lone = False  # running the single Execute of a Bind…Sync batch (_prepared_batch)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ driving
@@ -260,6 +261,9 @@ class Connection:
         p = self.statements.get(parts[1])
         if p is not None and getattr(p, "point", None) is not None and self._point_batch(p, parts):
             return True
+        if p is not None and p.kind == "select" and p.needs_txn and not p.writes and self._read_batch(p, parts):
+            return True
+        self._lone = True  # the only Execute before Sync: a read needs no implicit transaction (_implicit_txn)
         try:
             self._bind(m.Bind(*parts))
             portal = self.portals[""]
@@ -271,6 +275,8 @@ class Connection:
         except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
             self._error(e)
             self._end_implicit(False)  # the error aborts the implicit transaction
+        finally:
+            self._lone = False
         if self.state is ConnState.READY:
             self._sync(_SYNC)
         elif self.state is not ConnState.CLOSED:
@@ -302,8 +308,44 @@ class Connection:
         self._ready()
         return True
 
+    def _read_batch(self, p: Prepared, parts: BindParts) -> bool:
+        """A prepared SELECT that reads tables and declares no writes, outside a transaction: what the loop does
+        (BindComplete, RowDescription, the rows, CommandComplete, ReadyForQuery; an error reported before
+        ReadyForQuery) without Bind/Portal/Execute/Sync bookkeeping and without the implicit transaction (the
+        statement runs in the session's read transaction). False (nothing sent): the loop must run it (a
+        transaction open, a statement_timeout to arm, parameters it cannot decode, unusual formats)."""
+        s = self.session
+        params = parts[3]
+        if (s is None or self._timeout_ms != 0.0 or p.columns is None or len(params) != len(p.param_oids)
+                or s.transaction_status != "I" or getattr(s, "txn", None) is not None):
+            return False
+        try:
+            key = (id(p), parts[2], parts[4], self.text_opts)
+            plan = self._point_plans.get(key)
+            if plan is None or plan[0] is not p:
+                plan = self._point_plan(p, key, parts[2], parts[4])
+            values = [None if raw is None else d(raw) for d, raw in zip(plan[1], params, strict=True)]
+        except Exception:  # noqa: BLE001 - the loop decodes them again and reports the error
+            return False
+        self.out += (_BIND_COMPLETE, plan[3])
+        try:
+            result = s.execute(p, values)
+            if result.notices:
+                self._notices(result)
+            w = ResultWriter(result, plan[4], self.text_opts)
+            n = w.write_rows(self.out, 0, self._maybe_flush)
+            self._send(w.complete(n))
+        except ClientGone:
+            raise
+        except Exception as e:  # noqa: BLE001 - every failure becomes an ErrorResponse
+            self._error(e)
+        self.portals.clear()  # Sync outside a transaction block drops every portal
+        self._ready()
+        return True
+
     def _point_plan(self, p: Prepared, key: tuple[Any, ...], pfmts: Sequence[int], rfmts: Sequence[int]) -> tuple[Any, ...]:
-        """(statement, parameter decoders, DataRow encoder, RowDescription) of a point get's Bind shape."""
+        """(statement, parameter decoders, DataRow encoder, RowDescription, result formats) of a prepared
+        statement's Bind shape (a point get's, or a read's: _read_batch)."""
         n = len(p.param_oids)
         if len(pfmts) not in (0, 1, n) or any(f not in (0, 1) for f in pfmts):
             raise ProtocolViolation("unsupported parameter formats")  # the general path says which
@@ -313,7 +355,7 @@ class Connection:
         cols = p.columns
         assert cols is not None
         fmts, _ = encoders_for(cols, rfmts, self.text_opts)
-        plan = (p, decs, data_row_encoder(cols, rfmts, self.text_opts), row_description(cols, fmts))
+        plan = (p, decs, data_row_encoder(cols, rfmts, self.text_opts), row_description(cols, fmts), fmts)
         if len(self._point_plans) > 256:
             self._point_plans.clear()
         self._point_plans[key] = plan
@@ -785,6 +827,8 @@ class Connection:
         if getattr(p, "kind", None) in _IMPLICIT_KINDS:
             if not getattr(p, "needs_txn", True):
                 return  # a constant SELECT reads and writes nothing: no transaction to open
+            if self._lone and not getattr(p, "writes", True):
+                return  # alone up to Sync and not a write: its own statement transaction is the implicit one
             begin = getattr(s, "begin_implicit", None)
             if begin is not None:
                 begin()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import AmbiguousColumn, UndefinedColumn, UndefinedTable
+from engine.textio_datetime import DATE_ORDER
 
 
 @dataclass
@@ -95,6 +96,12 @@ class ExecState:
         if sess is not None:
             from engine.sql.casts import set_session_datestyle, set_session_timezone
 
+            settings = getattr(sess, "cast_settings", None)
+            if settings is not None:  # RemSession: derived once per SET, not per statement
+                tz, order = settings()
+                set_session_timezone(tz)
+                DATE_ORDER.set(order)
+                return
             try:
                 set_session_timezone(sess.get_setting("TimeZone"))
                 set_session_datestyle(sess.get_setting("DateStyle"))

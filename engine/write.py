@@ -431,20 +431,22 @@ class Writer:
                 self.building_unique[table_oid] = uniq
             self.building_gen += 1
 
-    def backfill_index(self, table_oid: int, ixs: list[tuple[int, tuple[str, ...]]], rows: list[tuple[bytes, bytes]],
-                       scanned_at: int) -> int:
-        """Write the entries of field indexes ``ixs`` for ``rows`` ((entity key, stored value)) of ``table_oid``
-        scanned from a view no older than commit ``scanned_at``, in one batch; returns how many. When the table
-        changed since, each row is re-read under the commit lock: one changed since the scan is indexed by its
-        current version, one deleted meanwhile is skipped (call :meth:`start_building` first, so commits from
-        then on write their own entries)."""
-        def entries(k: bytes, v: bytes) -> list[bytes]:
-            if codec.is_deleted(v):
-                return []
-            row = codec.decode_row(v)
-            return [e for oid, cols in ixs if (e := index_entry(oid, cols, row, k[4:20])) is not None]
+    def backfill_index(self, table_oid: int, ixs: list[tuple[int, tuple[str, ...]]],
+                       rows: list[tuple[bytes, bytes | Row]], scanned_at: int) -> int:
+        """Write the entries of field indexes ``ixs`` for ``rows`` of ``table_oid`` (entity key, stored value or
+        decoded live row) read from a view no older than commit ``scanned_at``, in one batch; returns how many.
+        When the table changed since, each row is re-read under the commit lock: one changed since the scan is
+        indexed by its current version, one deleted meanwhile is skipped (call :meth:`start_building` first, so
+        commits from then on write their own entries)."""
+        def entries(k: bytes, v: bytes | Row) -> list[bytes]:
+            if isinstance(v, bytes):
+                if codec.is_deleted(v):
+                    return []
+                v = codec.decode_row(v)
+            return [e for oid, cols in ixs if (e := index_entry(oid, cols, v, k[4:20])) is not None]
         computed = [entries(k, v) for k, v in rows]
         with self.lock:
+            now: list[Any]
             if self.table_versions.get(table_oid, 0) > scanned_at:
                 now = self.rocks.cf["entities"].get([k for k, _ in rows])
             else:  # no commit touched the table since the scan started: the scanned values are current
@@ -455,7 +457,7 @@ class Writer:
             for (k, v), cur, keys in zip(rows, now, computed, strict=True):
                 if cur is None:
                     continue
-                for e in keys if cur == v else entries(k, cur):
+                for e in keys if cur is v or cur == v else entries(k, cur):
                     wb.put(e, b"", h)
                     n += 1
             self.seq += 1

@@ -2,21 +2,22 @@
 
 ``CREATE INDEX`` (and any ALTER whose only change is the set of field indexes) writes just the new index entries:
 the writer is told first (:meth:`Writer.start_building`), so every commit from then on writes the new entries
-itself; then the table's live rows are scanned and their entries written in batches of :data:`BATCH`
-(:meth:`Writer.backfill_index` re-reads each row under the commit lock); then a unique index is checked for
-duplicate keys. The registry publishes the new table version only after this returns, so the planner never reads
+itself; then the table's live rows (the row cache's when it holds the table, else a scan) get their entries
+written in batches of :data:`BATCH` (:meth:`Writer.backfill_index` re-reads the rows under the commit lock when the
+table changed meanwhile); then a unique index is checked for duplicate keys. The registry publishes the new table version only after this returns, so the planner never reads
 a half-built index.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from engine import errors as E
 from engine.ids import key_text
 from engine.schema.model import IndexDef, TableDef
 from engine.storage import codec
-from engine.storage.keys import TABLE, decode_values
+from engine.storage.keys import TABLE, decode_values, entity_key
 
 if TYPE_CHECKING:
     from engine.storage.store import RemStore
@@ -52,13 +53,17 @@ def backfill(store: RemStore, t: TableDef, ixs: list[IndexDef]) -> int:
     w.start_building(t.oid, ixs)
     n = 0
     try:
-        chunk: list[tuple[bytes, bytes]] = []
+        chunk: list[tuple[bytes, bytes | dict[str, Any]]] = []
         per_row = max(1, len(spec))
         with w.lock:
             since = w.seq  # the scan's view is at least this recent
-        for k, v in store.prefix_items("entities", TABLE.pack(t.oid)):
-            if codec.is_deleted(v):
-                continue
+            cached = store.cache.rows(t.oid, since)  # decoded live rows as of ``since``, when the table is cached
+        source: Iterator[tuple[bytes, bytes | dict[str, Any]]]
+        if cached is not None:
+            source = ((entity_key(t.oid, r[t.id_column]), r) for r in cached)
+        else:
+            source = ((k, v) for k, v in store.prefix_items("entities", TABLE.pack(t.oid)) if not codec.is_deleted(v))
+        for k, v in source:
             chunk.append((k, v))
             if len(chunk) * per_row >= BATCH:
                 n += w.backfill_index(t.oid, spec, chunk, since)

@@ -343,12 +343,12 @@ class RemStore:
         keys_changed = (prev.key_field, prev.primary_key) != (t.key_field, t.primary_key)
         sys_renamed = {c.role: c.name for c in prev.columns if c.role} != {c.role: c.name for c in t.columns if c.role}
         renamed_table = prev.name != t.name
-        self.cache.drop(t.oid)
-        if not (renames or dropped or added or ix_changed or keys_changed or sys_renamed or renamed_table):
-            return
         if not (renames or dropped or added or keys_changed or sys_renamed or renamed_table):
-            reindex(self, prev, t)  # field indexes only: write/purge their entries, rows untouched
+            if ix_changed:  # field indexes only: their entries written/purged, rows untouched (cached ones read)
+                reindex(self, prev, t)
+            self.cache.drop(t.oid)
             return
+        self.cache.drop(t.oid)
         prev_sys = {c.role: c.name for c in prev.columns if c.role}
         new_sys = {c.role: c.name for c in t.columns if c.role}
         by_name = {n: r for r, n in prev_sys.items()}

@@ -56,11 +56,20 @@ def entity_values(db: Any) -> dict[bytes, bytes]:
     return dict(db.store.prefix_items("entities", b""))
 
 
-def test_backfill_writes_entries_only_and_agrees_with_scan(db: Any, sess: Runner,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def cold(db: Any) -> None:
+    """Forget the table's cached rows: the backfill scans the stored rows instead."""
+    db.store.cache.drop(db.store.registry.get("t", "public").oid)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_backfill_writes_entries_only_and_agrees_with_scan(db: Any, sess: Runner, monkeypatch: pytest.MonkeyPatch,
+                                                          cached: bool) -> None:
     monkeypatch.setattr(backfill, "BATCH", 50)  # several WriteBatches
     load(sess)
     sess.run("delete from t where id % 10 = 0")  # soft-deleted before the index exists
+    if not cached:
+        cold(db)
+    assert (db.store.cache.tables.get(db.store.registry.get("t", "public").oid) is not None) == cached
     before = entity_values(db)
     commits = db.store.writer.commits
     sess.run("create index on t (category)")
@@ -75,10 +84,13 @@ def test_backfill_writes_entries_only_and_agrees_with_scan(db: Any, sess: Runner
     assert verify(db.store) == []
 
 
+@pytest.mark.parametrize("cached", [True, False])
 def test_concurrent_session_commits_during_backfill(db: Any, sess: Runner, other: Runner,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch, cached: bool) -> None:
     monkeypatch.setattr(backfill, "BATCH", 40)
     load(sess)
+    if not cached:
+        cold(db)
     other.run("begin")  # planned before the index exists: its table definition has no such index
     other.run("insert into t values (5000, 'c2', 'concurrent')")
     other.run("update t set category = 'new' where id in (1, 2, 299)")  # scanned already / not yet

@@ -390,9 +390,13 @@ class Writer:
         out: list[Op] = []
         idb = id_.bytes
         btree = tinfo(t).btree
-        if self.building and t.oid in self.building:
-            have = {o for o, _ in btree}
-            btree = btree + [x for x in self.building[t.oid] if x[0] not in have]
+        if self.building and t.oid in self.building:  # plus indexes being (or since) backfilled, once per version
+            c = t.__dict__.get("_btree_building")
+            if c is None or c[0] != self.building_gen or c[1] is not btree:
+                have = {o for o, _ in btree}
+                c = (self.building_gen, btree, btree + [x for x in self.building[t.oid] if x[0] not in have])
+                t.__dict__["_btree_building"] = c
+            btree = c[2]
         for oid, cols in btree:
             k = index_entry(oid, cols, row, idb)
             if k is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import operator
+import os
 import threading
 import uuid
 import weakref
@@ -212,6 +213,16 @@ class RowCache:
                     break
 
 
+def default_row_cache_rows() -> int:
+    """Row-cache budget when ``P8_ROW_CACHE_ROWS`` is unset: one row per 8 KiB of physical memory (a cached row
+    with its Arrow columns takes ~1 KiB), at least 1M and at most 10M rows (3M on a 24 GiB machine)."""
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1_000_000
+    return max(1_000_000, min(10_000_000, mem // 8192))
+
+
 class RemStore:
     """The open store of one data dir (holds the RocksDB lock until :meth:`close`)."""
 
@@ -221,9 +232,9 @@ class RemStore:
         self.rocks = Rocks(settings.data_dir, settings)
         self.writer = Writer(self.rocks, settings.synchronous_commit)
         try:
-            budget = int(settings.extra.get("P8_ROW_CACHE_ROWS", "1000000") or 0)
+            budget = int(settings.extra.get("P8_ROW_CACHE_ROWS") or default_row_cache_rows())
         except ValueError:
-            budget = 1_000_000
+            budget = default_row_cache_rows()
         self.cache = RowCache(self.writer, budget)
         self.writer.hooks.append(self.cache.on_commit)
         self.embedder: Embedder | None = None

@@ -49,7 +49,7 @@ STMT = 250  # rows per statement in the ingest benchmark
 RESULTS = ROOT / "benchmarks" / "results" / "vector.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- BEGIN vectors (benchmarks/vector.py) -->", "<!-- END vectors -->"
-NOTE = ("Over the wire the vector parameter is sent in pgvector's binary form (as pgvector-python does; one row shows text); `REM − raw − RTT` is REM's p50 minus raw FAISS on the very graph REM saved (loaded into the benchmark process, one thread) minus a prepared `SELECT 1` round trip measured in the same loop. Filtered over the wire: the first query per filter value scans the table (it dominates p99), later ones reuse the resolved allowed set; those rows use the first 10–20 queries only (the first 20 of clustered-1m are harder at 50 %: the in-process index gives 0.920 on them too), the in-process rows 200 queries. The clustered-1m run is kept from its last run (`P8_BENCH_VECTOR_1M=1` reruns it, ~45 min).")
+NOTE = ("Over the wire the vector parameter is sent in pgvector's binary form (as pgvector-python does; one row shows text); `REM − raw − RTT` is REM's p50 minus raw FAISS on the very graph REM saved (loaded into the benchmark process, one thread) minus a prepared `SELECT 1` round trip measured in the same loop. Filtered over the wire: the first query per filter value resolves the admitted rows (through the field index on `category` when there is one, else by a scan; it dominates p99), later ones reuse the resolved allowed set; runs before 2026-11-26 05:20 used only the first 20 queries there (harder at 50 %: the in-process index gives 0.920 on those too), later runs 200 queries, as the in-process rows. The clustered-1m run is kept from its last run (`P8_BENCH_VECTOR_1M=1` reruns it, ~45 min).")
 
 
 def pct(a: list[float], p: float) -> float:
@@ -368,11 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     res["wire"] = []
     if a.wire_n:
         w = vector_wire.run((a.dataset or ["clustered-100k"])[0], a.wire_n, [16, 40, 100, 200], a.wire_queries,
-                            100, 10, a.m, a.ef_construction, 10_000, a.cache)
+                            100, 100, a.m, a.ef_construction, 10_000, a.cache)
         res["wire"].append(w)
     big = ROOT / "benchmarks" / "results" / "vector_wire_clustered-1m.json"
     if os.environ.get("P8_BENCH_VECTOR_1M") == "1":
-        w = vector_wire.run("clustered-1m", None, [16, 40, 64, 100, 200], 300, 200, 10, a.m, a.ef_construction,
+        w = vector_wire.run("clustered-1m", None, [16, 40, 64, 100, 200], 300, 200, 200, a.m, a.ef_construction,
                             50_000, a.cache)
         big.write_text(json.dumps(w, indent=1))
     if big.exists():  # the long 1M run is kept from its last run (make bench re-runs it only when asked)

@@ -457,7 +457,7 @@ def cli(argv: list[str] | None = None) -> int:
     ap.add_argument("--ef", default="16,40,100,200")
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--filtered-queries", type=int, default=200, help="in-process filtered queries")
-    ap.add_argument("--wire-filtered-queries", type=int, default=20)
+    ap.add_argument("--wire-filtered-queries", type=int, default=200)
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=64)
     ap.add_argument("--chunk", type=int, default=50_000, help="rows per COPY statement")

@@ -238,6 +238,11 @@ def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], gi
         comp = Compiler(Scope([]), planner, params)
         literal = literal_converter()  # plain literals: converted once per distinct value (engine.sql.fastinsert)
         rows_fns = []
+        widths = {len(t.expressions) if isinstance(t, exp.Tuple) else 1 for t in src.expressions}
+        if len(widths) > 1:
+            raise SyntaxError_("VALUES lists must all be the same length")
+        if not isinstance(target, exp.Schema) and widths and min(widths) < len(tcols):
+            tcols = tcols[: min(widths)]  # no column list: the leading columns, the rest take their defaults
         for tup in src.expressions:
             items = list(tup.expressions) if isinstance(tup, exp.Tuple) else [tup]
             if len(items) > len(tcols):

@@ -181,6 +181,14 @@ class ResultWriter:
         """Append up to ``max_rows`` DataRows (0: all) to ``out``; returns how many. Sets ``done`` at the end."""
         encs = self.encoders
         if not max_rows and not self.total and encs and not any(self.formats):
+            cells = getattr(self.rows, "text_cells", None)  # a small result's columns as DataRow cells
+            cols_c = cells(encs) if cells is not None else None
+            if cols_c is not None:
+                n = len(cols_c[0])
+                if n:
+                    out.append(cell_data_rows(cols_c))
+                self.total, self.done = n, True
+                return n
             whole = getattr(self.rows, "text_columns", None)  # rows that come a whole column at a time
             cols = whole(encs) if whole is not None else None
             if cols is not None:
@@ -246,6 +254,16 @@ def _small_data_rows(data: list[bytes], lens: list[list[int]]) -> bytes:
         body = b"".join(row)
         out.append(b"D" + _I32(len(body) + 6) + ncol + body)
     return b"".join(out)
+
+
+def cell_data_rows(cols: Sequence[list[bytes]]) -> bytes:
+    """DataRow messages of columns given as their cells (each the 4-byte length then the text, or
+    ``\\xff\\xff\\xff\\xff`` for NULL)."""
+    head = len(cols).to_bytes(2, "big")
+    i32 = _I32
+    if len(cols) == 1:
+        return b"".join([b"D" + i32(len(c) + 6) + head + c for c in cols[0]])
+    return b"".join([b"D" + i32(len(body) + 6) + head + body for body in map(b"".join, zip(*cols, strict=True))])
 
 
 def text_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:

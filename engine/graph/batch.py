@@ -9,6 +9,7 @@ large traversal reaches the wire without per-row Python work.
 
 from __future__ import annotations
 
+import struct
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -26,6 +27,17 @@ DataMemo = dict[int, tuple[Any, Any, bytes]]
 MEMO_MAX = 200_000
 SMALL = 48  # up to this many rows, columns are encoded in plain Python
 _DEPTH_TEXT = [str(d).encode() for d in range(64)]
+_I32 = struct.Struct("!i").pack
+_NULL_CELL = b"\xff\xff\xff\xff"
+_LEN36 = _I32(36)
+
+
+def _cell(text: bytes) -> bytes:
+    """A DataRow cell: the value's length, then the value."""
+    return _I32(len(text)) + text
+
+
+_DEPTH_CELL = [_cell(t) for t in _DEPTH_TEXT]
 
 
 class TraverseBatch:
@@ -115,31 +127,63 @@ class TraverseBatch:
     def text_columns(self, encoders: Sequence[Callable[[Any], bytes]]) -> list[TextColumn]:
         """Each column in PostgreSQL text format (``encoders``: the per-value text encoders of the columns, used
         for the columns not encoded here: weight, data, and any column whose type the caller changed)."""
-        out: list[TextColumn] = []
+        small = len(self.nodes) <= SMALL
+        return [self._text_column(c, enc, small) for c, enc in zip(self.cols, encoders, strict=True)]
+
+    def text_cells(self, encoders: Sequence[Callable[[Any], bytes]]) -> list[list[bytes]] | None:
+        """For a small batch (up to ``SMALL`` rows), each column as its DataRow cells (the 4-byte length then the
+        text, ``\\xff\\xff\\xff\\xff`` for NULL), built in plain Python; None for a larger batch."""
         n = len(self.nodes)
-        small = n <= SMALL
+        if n > SMALL:
+            return None
+        out: list[list[bytes]] = []
         for c, enc in zip(self.cols, encoders, strict=True):
-            if small and c in (DEPTH, REL_TYPE):  # plain Python beats numpy's per-call cost here
-                texts = ([_DEPTH_TEXT[d] for d in self.depths.tolist()] if c == DEPTH
-                         else [self.rel_names[r].encode() for r in self.rels.tolist()])
-                out.append((b"".join(texts), [len(b) for b in texts]))  # type: ignore[arg-type]
-            elif c == ID and small:
-                out.append((self.hex_ids[self.nodes].tobytes(), [36] * n))  # type: ignore[arg-type]
-            elif c == ID:
-                out.append((self.hex_ids[self.nodes].tobytes(), np.full(n, 36, np.int64)))
+            if c == ID:
+                h = self.hex_ids[self.nodes].tobytes()
+                out.append([_LEN36 + h[i:i + 36] for i in range(0, 36 * n, 36)])
             elif c == DEPTH:
-                out.append(_coded(self.depths, [str(d).encode() for d in range(int(self.depths.max(initial=0)) + 1)]))
+                cells = _DEPTH_CELL
+                out.append([cells[d] if d < 64 else _cell(str(d).encode()) for d in self.depths.tolist()])
             elif c == REL_TYPE:
-                out.append(_coded(self.rels, [r.encode() for r in self.rel_names]))
-            elif c == PATH and self.paths is not None:
-                out.append(_path_text(self.hex_ids, self.paths, self.depths))
-            elif c in (ENTITY_TYPE, KEY) and (v := self.types if c == ENTITY_TYPE else self.keys) is not None:
-                out.append(_strings(v))
-            elif c == DATA and self.data is not None and self.data_memo is not None:
-                out.append(_memo_encoded(self.data, enc, self.data_memo))
+                names = self.rel_names
+                memo: dict[int, bytes] = {}
+                out.append([memo.get(r) or memo.setdefault(r, _cell(names[r].encode())) for r in self.rels.tolist()])
+            elif c == KEY and self.keys is not None:
+                out.append([_NULL_CELL if v is None else _cell(v.encode()) for v in self.keys])
             else:
-                out.append(_encoded(self.column(c), enc))
+                data, lens = self._text_column(c, enc, True)
+                cells_c: list[bytes] = []
+                o = 0
+                for ln in (lens.tolist() if hasattr(lens, "tolist") else lens):
+                    if ln < 0:
+                        cells_c.append(_NULL_CELL)
+                    else:
+                        cells_c.append(_I32(ln) + data[o:o + ln])
+                        o += ln
+                out.append(cells_c)
         return out
+
+    def _text_column(self, c: int, enc: Callable[[Any], bytes], small: bool) -> TextColumn:
+        n = len(self.nodes)
+        if small and c in (DEPTH, REL_TYPE):  # plain Python beats numpy's per-call cost here
+            texts = ([_DEPTH_TEXT[d] for d in self.depths.tolist()] if c == DEPTH
+                     else [self.rel_names[r].encode() for r in self.rels.tolist()])
+            return b"".join(texts), [len(b) for b in texts]  # type: ignore[return-value]
+        if c == ID and small:
+            return self.hex_ids[self.nodes].tobytes(), [36] * n  # type: ignore[return-value]
+        if c == ID:
+            return self.hex_ids[self.nodes].tobytes(), np.full(n, 36, np.int64)
+        if c == DEPTH:
+            return _coded(self.depths, [str(d).encode() for d in range(int(self.depths.max(initial=0)) + 1)])
+        if c == REL_TYPE:
+            return _coded(self.rels, [r.encode() for r in self.rel_names])
+        if c == PATH and self.paths is not None:
+            return _path_text(self.hex_ids, self.paths, self.depths)
+        if c in (ENTITY_TYPE, KEY) and (v := self.types if c == ENTITY_TYPE else self.keys) is not None:
+            return _strings(v)
+        if c == DATA and self.data is not None and self.data_memo is not None:
+            return _memo_encoded(self.data, enc, self.data_memo)
+        return _encoded(self.column(c), enc)
 
 
 class BatchIterator:
@@ -169,6 +213,16 @@ class BatchIterator:
             return None
         self._it = iter(())
         return self.batch.text_columns(encoders)
+
+    def text_cells(self, encoders: Sequence[Callable[[Any], bytes]]) -> list[list[bytes]] | None:
+        """A small batch's (not yet iterated) columns as DataRow cells (see :meth:`TraverseBatch.text_cells`),
+        consuming the iterator; None (and nothing consumed) for a larger batch or once iteration has started."""
+        if self._it is not None:
+            return None
+        cells = self.batch.text_cells(encoders)
+        if cells is not None:
+            self._it = iter(())
+        return cells
 
 
 # --- encoders ------------------------------------------------------------------------------------------------------

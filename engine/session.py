@@ -16,6 +16,7 @@ from typing import Any
 from engine import types as T
 from engine.api import Column, CopySpec, Notice, Result
 from engine.errors import (
+    FeatureNotSupported,
     InFailedSqlTransaction,
     InternalError,
     QueryCanceled,
@@ -459,8 +460,16 @@ class RemSession:
 
     def _replan(self, st: Statement) -> Statement:
         new = prepare_statement(self, st.sql, list(st.param_oids))
+        if st.fixed_result and st.columns is not None and [(c.name, c.type_oid) for c in st.columns] != \
+                [(c.name, c.type_oid) for c in new.columns or []]:
+            raise FeatureNotSupported("cached plan must not change result type")
         new.version = self.plan_version()
         _attach_point_get(self, new)
+        if st.fixed_result:  # a named statement's own object: its holders (the wire layer) see the new plan
+            new.fixed_result = True
+            vars(st).clear()
+            vars(st).update(vars(new))
+            return st
         key = (st.sql, tuple(st.given_oids))
         if key in self._cache:
             self._cache[key] = new

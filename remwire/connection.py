@@ -18,6 +18,7 @@ on the way. The transitions (see docs/protocol.md)::
 
 from __future__ import annotations
 
+import copy
 import enum
 import logging
 import struct
@@ -706,6 +707,9 @@ class Connection:
         if msg.name and msg.name in self.statements:
             raise DuplicatePreparedStatement(f'prepared statement "{msg.name}" already exists')
         p = self.session.prepare(msg.query, list(msg.param_oids))
+        if msg.name and hasattr(p, "fixed_result"):
+            p = copy.copy(p)  # its own object (the session's statement cache keeps sharing the original)
+            p.fixed_result = True  # the client may have described its result: re-planning must keep it
         self.statements[msg.name] = p
         self._send(_PARSE_COMPLETE)
 

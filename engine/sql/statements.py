@@ -36,6 +36,7 @@ class Statement:
     given_oids: list[int] = field(default_factory=list)
     kind: str = "query"
     explain: Callable[[], list[str]] | None = field(default=None, repr=False)
+    fixed_result: bool = False  # a named prepared statement: re-planning must not change its result columns
 
 
 _UTILITY = {"SET", "SHOW", "RESET", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",

@@ -492,6 +492,7 @@ def _prepare_sql(session: Any, sql: str, c: Cursor) -> Statement:
         if name in s.sql_prepared:
             raise DuplicatePreparedStatement(f'prepared statement "{name}" already exists')
         s.sql_prepared[name] = prepare_statement(s, body, oids)
+        s.sql_prepared[name].fixed_result = True
     return _simple(sql, "PREPARE", fn, cacheable=False)
 
 
@@ -521,7 +522,10 @@ def _execute_sql(session: Any, sql: str, c: Cursor) -> Statement:
 
         st = ExecState([], ExecCtx(s, txn))
         vals = [f((), st) for f in arg_fns]
-        return s._run(target, vals)
+        stmt = s.sql_prepared.get(name, target)
+        if stmt.version != s.plan_version() and stmt.replannable:
+            stmt = s._replan(stmt)  # re-planned in place; 0A000 when the result columns changed
+        return s._run(stmt, vals)
     return Statement(sql, [], target.columns, run, kind="utility", cacheable=False)
 
 

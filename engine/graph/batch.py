@@ -87,10 +87,11 @@ class TraverseBatch:
 
     def project(self, cols: Sequence[int]) -> TraverseBatch:
         """The batch with columns ``cols`` (positions in this batch's columns) only."""
-        b = TraverseBatch(self.ids, self.hex_ids, self.nodes, self.depths, self.rels, self.weights,
-                          rel_names=self.rel_names, types=self.types, keys=self.keys, paths=self.paths,
-                          data=self.data, cols=[self.cols[i] for i in cols])
-        b.data_memo = self.data_memo
+        b = object.__new__(TraverseBatch)  # a copy of the fields (cheaper than __init__'s keywords)
+        b.__dict__.update(self.__dict__)
+        mine = self.cols
+        b.cols = tuple([mine[i] for i in cols])
+        b._rows = None
         return b
 
     def take(self, keep: np.ndarray) -> TraverseBatch:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import logging
 import uuid
 import weakref
@@ -140,6 +141,31 @@ def row_data(table: TableDef, row: dict[str, Any]) -> dict[str, Any]:
     return {c: (v if type(v := get(c)) in _PLAIN else jsonable(v)) for c in data_columns(table)[0]}
 
 
+@functools.lru_cache(maxsize=4096)
+def _as_uuid(text: str) -> uuid.UUID | None:
+    """The uuid spelled by ``text`` (None if it is none), remembered: traversals start again and again from the
+    same nodes, and parsing a uuid costs about a microsecond."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+_DEPTHS: dict[int, np.ndarray] = {}
+
+
+def _const_depths(depth: int, n: int) -> np.ndarray:
+    """``n`` times ``depth`` as int64: for small ``n`` a read-only slice of a shared array (no allocation)."""
+    if n > 64:
+        return np.full(n, depth, np.int64)
+    a = _DEPTHS.get(depth)
+    if a is None:
+        a = np.full(64, depth, np.int64)
+        a.flags.writeable = False
+        _DEPTHS[depth] = a
+    return a[:n]
+
+
 def _batch(adj: Adjacency, levels: list[Level], paths: bool,
            table_name: Callable[[int], str | None] | None, keys: bool) -> TraverseBatch:
     """TRAVERSE rows (``data`` None) of the reached nodes, in BFS order, as a column batch; the path, entity type
@@ -147,7 +173,7 @@ def _batch(adj: Adjacency, levels: list[Level], paths: bool,
     if len(levels) == 1:
         lv = levels[0]
         nodes, rels, weights = lv.nodes, lv.rels, lv.weights
-        depths = np.full(len(nodes), lv.depth, np.int64)
+        depths = _const_depths(lv.depth, len(nodes))
     elif levels:
         nodes = np.concatenate([lv.nodes for lv in levels])
         depths = np.repeat(np.array([lv.depth for lv in levels], np.int64), [len(lv.nodes) for lv in levels])
@@ -326,13 +352,10 @@ class GraphService:
             i = adj.index.get(ref)
             return [ref] if i is not None and adj.alive[i] else []
         ref = str(ref)
-        try:
-            u = uuid.UUID(ref)
-        except ValueError:
-            u = None
+        u = _as_uuid(ref)
         if u is not None:
             i = adj.index.get(u)
-            if i is not None and adj.alive[i]:
+            if i is not None and adj.alive.item(i):
                 return [u]
         return [nid for _, nid in source.key_ids(self.store, ref, txn)
                 if (i := adj.index.get(nid)) is not None and adj.alive[i]]

@@ -9,8 +9,7 @@ Start nodes (several when a key names entities of several tables) are never repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,9 +22,9 @@ SMALL_EDGES = 1024  # … and up to this many edges leaving the frontier
 DIRECTIONS = {"out": (OUT,), "in": (IN,), "both": (OUT, IN)}
 
 
-@dataclass(frozen=True)
-class Level:
-    """Nodes first reached at ``depth``: node, the node it was reached from, the edge's rel id and weight."""
+class Level(NamedTuple):
+    """Nodes first reached at ``depth``: node, the node it was reached from, the edge's rel id and weight (a
+    named tuple: built per level of every traversal, it costs less than a frozen dataclass)."""
 
     depth: int
     nodes: np.ndarray
@@ -36,6 +35,9 @@ class Level:
 
 def check_args(depth: object, direction: object, limit: object) -> tuple[int, str, int | None]:
     """Validated (depth, direction, limit); InvalidParameterValue (22023) otherwise."""
+    if (type(depth) is int and 1 <= depth <= MAX_DEPTH and limit is None and type(direction) is str
+            and direction in DIRECTIONS):
+        return depth, direction, None  # the common case, checked at once
     if isinstance(depth, bool) or not isinstance(depth, int | np.integer):
         raise InvalidParameterValue(f"traversal depth must be an integer, got {depth!r}")
     if not 1 <= int(depth) <= MAX_DEPTH:
@@ -121,8 +123,8 @@ def bfs(
                 remaining -= len(nodes)
             if not nodes:
                 return levels
-            levels.append(Level(d, np.array(nodes, np.int64), np.array(parents, np.int64),
-                                np.array(rels, np.int32), np.array(weights, np.float64)))
+            npr = np.array((nodes, parents, rels), np.int64)  # one conversion for the three int columns
+            levels.append(Level(d, npr[0], npr[1], npr[2], np.array(weights, np.float64)))
             front = nodes
             d += 1
         if d > depth or remaining == 0 or not front:

@@ -387,7 +387,9 @@ class Project(Step):
         gen = getattr(self.child, "batch", None)
         if gen is None:
             return None
-        picks = [getattr(f, "_col", None) for f in self.fns]
+        picks = self.__dict__.get("_picks")  # the positions picked, found once per plan
+        if picks is None:
+            picks = self._picks = [getattr(f, "_col", None) for f in self.fns]
         if None in picks:
             return None
         rows = gen(st)

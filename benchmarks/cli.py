@@ -27,10 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.docsection import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 REM = str(Path(sys.executable).parent / "rem")
 RESULTS = ROOT / "benchmarks" / "results" / "cli.json"
-DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- BEGIN cli (benchmarks/cli.py) -->", "<!-- END cli -->"
 
 ROWS_SCHEMA = {
@@ -206,17 +207,10 @@ def notes(res: dict[str, Any]) -> str:
 
 
 def write_doc(text: str, meta: str, note: str = "") -> None:
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = (f"{BEGIN}\n## CLI\n\n`make bench` → `benchmarks/cli.py`. {meta}\n"
+    write_section(BEGIN, END, (f"## CLI\n\n`make bench` → `benchmarks/cli.py`. {meta}\n"
                "Each figure is the wall time of one real `rem` process on an in-process store (start-up included),"
                " default `P8_BATCH_SIZE` (1000 rows per statement), chunks of 1000 characters with 200 of overlap."
-               "\n\n" + text + ("\n\n" + note if note else "") + f"\n{END}\n")
-    if BEGIN in doc and END in doc:
-        a, b = doc.index(BEGIN), doc.index(END) + len(END)
-        doc = doc[:a] + section.rstrip("\n") + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section
-    DOC.write_text(doc)
+               "\n\n" + text + ("\n\n" + note if note else "")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,11 +23,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.docsection import write_section  # noqa: E402
 from tests.external.pgbench_run import SELECT1, make_table, point_read, run_pgbench  # noqa: E402
 from tests.fix_pg import ReferencePostgres  # noqa: E402
 from tests.fix_server import RemServer  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "benchmarks" / "results" / "pgbench.json"
 BEGIN, END = "<!-- BEGIN pgbench (benchmarks/pgbench.py) -->", "<!-- END pgbench -->"
 TABLE = "bench_point"
@@ -79,14 +79,7 @@ def render(rem: dict[str, dict], pg: dict[str, dict]) -> str:
 
 def write_doc(text: str) -> None:
     """Replace (or append) only the pgbench section; the file is re-read right before writing."""
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n## pgbench\n\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        a, b = doc.index(BEGIN), doc.index(END) + len(END)
-        doc = doc[:a] + section + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(doc)
+    write_section(BEGIN, END, f"## pgbench\n\n{text}")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

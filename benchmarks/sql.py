@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from benchmarks.docsection import write_section  # noqa: E402
 from tests.fix_pg import ReferencePostgres  # noqa: E402
 from tests.fix_server import RemServer  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "benchmarks" / "results" / "sql.json"
 BEGIN, END = "<!-- BEGIN sql (benchmarks/sql.py) -->", "<!-- END sql -->"
 CATEGORIES = 10_000  # ~100 rows per category at 1M rows
@@ -201,14 +201,7 @@ NOTE = ("Scans, filtered scans and GROUP BY run on the Arrow column cache (`engi
 
 
 def write_doc(text: str, meta: str) -> None:
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n## SQL\n\n`make bench` → `benchmarks/sql.py`. {meta}\n\n{text}\n\n{NOTE}\n{END}"
-    if BEGIN in doc and END in doc:
-        a, b = doc.index(BEGIN), doc.index(END) + len(END)
-        doc = doc[:a] + section + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(doc)
+    write_section(BEGIN, END, f"## SQL\n\n`make bench` → `benchmarks/sql.py`. {meta}\n\n{text}\n\n{NOTE}")
 
 
 def describe(rows: int, n: int, load0: Any, load1: Any) -> str:

@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from benchmarks.docsection import write_section  # noqa: E402
 from tests.fix_pg import ReferencePostgres  # noqa: E402
 from tests.fix_server import RemServer  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "benchmarks" / "results" / "sql_columnar.json"
 BEGIN, END = "<!-- BEGIN sql_columnar (benchmarks/sql_columnar.py) -->", "<!-- END sql_columnar -->"
 CUSTOMERS = 10_000
@@ -129,15 +129,8 @@ NOTE = ("ORDER BY … [LIMIT/OFFSET], SELECT DISTINCT and inner/left equi-joins 
 
 
 def write_doc(text: str, meta: str, before: str) -> None:
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = (f"{BEGIN}\n## SQL: columnar sort, distinct, join\n\n`make bench` → `benchmarks/sql_columnar.py`. "
-               f"{meta}\n\n{text}\n\n{NOTE}{before}\n{END}")
-    if BEGIN in doc and END in doc:
-        a, b = doc.index(BEGIN), doc.index(END) + len(END)
-        doc = doc[:a] + section + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(doc)
+    write_section(BEGIN, END, (f"## SQL: columnar sort, distinct, join\n\n`make bench` → `benchmarks/sql_columnar.py`. "
+               f"{meta}\n\n{text}\n\n{NOTE}{before}"))
 
 
 def describe(rows: int, n: int, load0: Any, load1: Any) -> str:

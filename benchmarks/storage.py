@@ -28,9 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.docsection import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "storage.json"
-DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- BEGIN storage (benchmarks/storage.py) -->", "<!-- END storage -->"
 
 CATS = ["news", "science", "sports", "tech", "art", "travel", "food", "health"]
@@ -275,15 +276,7 @@ def render(codecs: list[tuple[str, float, float, int]], store: list[tuple[str, s
 
 
 def write_doc(text: str, meta: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = (f"{BEGIN}\n## Storage\n\n`make bench` → `benchmarks/storage.py`. {meta}\n\n{text}\n{END}")
-    if BEGIN in doc and END in doc:
-        a, b = doc.index(BEGIN), doc.index(END) + len(END)
-        doc = doc[:a] + section + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(doc)
+    write_section(BEGIN, END, (f"## Storage\n\n`make bench` → `benchmarks/storage.py`. {meta}\n\n{text}"))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 import faiss  # noqa: E402
 
 from benchmarks import datasets  # noqa: E402
+from benchmarks.docsection import write_section  # noqa: E402
 from engine.schema.model import ColumnDef, TableDef  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 from engine.vector import IndexParams, VectorChange, VectorCommit, VectorService  # noqa: E402
@@ -47,7 +48,6 @@ from engine.vector import IndexParams, VectorChange, VectorCommit, VectorService
 K = 10
 STMT = 250  # rows per statement in the ingest benchmark
 RESULTS = ROOT / "benchmarks" / "results" / "vector.json"
-DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- BEGIN vectors (benchmarks/vector.py) -->", "<!-- END vectors -->"
 NOTE = ("Over the wire the vector parameter is sent in pgvector's binary form (as pgvector-python does; one row shows text); `REM − raw − RTT` is REM's p50 minus raw FAISS on the very graph REM saved (loaded into the benchmark process, one thread) minus a prepared `SELECT 1` round trip measured in the same loop. Filtered over the wire: the first query per filter value resolves the admitted rows (through the field index on `category` when there is one, else by a scan; it dominates p99), later ones reuse the resolved allowed set; runs before 2026-11-26 05:20 used only the first 20 queries there (harder at 50 %: the in-process index gives 0.920 on those too), later runs 200 queries, as the in-process rows. The clustered-1m run is kept from its last run (`P8_BENCH_VECTOR_1M=1` reruns it, ~45 min).")
 
@@ -327,18 +327,10 @@ def table_text(res: dict[str, Any]) -> str:
 
 
 def write_doc(text: str, meta: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = (f"{BEGIN}\n## Vectors\n\n`make bench` → `benchmarks/vector.py`. {meta}\n"
+    write_section(BEGIN, END, (f"## Vectors\n\n`make bench` → `benchmarks/vector.py`. {meta}\n"
                "One client, one thread, single queries: in-process (REM's `VectorService`, next to raw FAISS on the "
                "same data, interleaved query by query) and over the wire (psycopg → `rem serve`). Latencies move 1.5–3× between runs on "
-               "this shared 2-vCPU machine: compare rows of the same run.\n" + NOTE + "\n\n" + text + f"\n{END}\n")
-    if BEGIN in doc and END in doc:
-        a, b = doc.index(BEGIN), doc.index(END) + len(END)
-        doc = doc[:a] + section.rstrip("\n") + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section
-    DOC.write_text(doc)
+               "this shared 2-vCPU machine: compare rows of the same run.\n" + NOTE + "\n\n" + text))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import psycopg  # noqa: E402
 
+from benchmarks.docsection import write_section  # noqa: E402
 from tests.fix_pg import ReferencePostgres  # noqa: E402
 from tests.fix_server import RemServer  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "benchmarks" / "results" / "wire.json"
 BEGIN, END = "<!-- BEGIN wire (benchmarks/wire.py) -->", "<!-- END wire -->"
 
@@ -97,15 +97,7 @@ def render(rem: dict[str, float], pg: dict[str, float], clients: list[int]) -> s
 
 
 def write_doc(text: str, meta: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    section = f"{BEGIN}\n## Wire\n\n`make bench` → `benchmarks/wire.py`. {meta}\n\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        a, b = doc.index(BEGIN), doc.index(END) + len(END)
-        doc = doc[:a] + section + doc[b:]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(doc)
+    write_section(BEGIN, END, f"## Wire\n\n`make bench` → `benchmarks/wire.py`. {meta}\n\n{text}")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -140,7 +140,7 @@ class TraverseBatch:
         out: list[list[bytes]] = []
         for c, enc in zip(self.cols, encoders, strict=True):
             if c == ID:
-                h = self.hex_ids[self.nodes].tobytes()
+                h = self.hex_ids.take(self.nodes, axis=0).tobytes()
                 out.append([_LEN36 + h[i:i + 36] for i in range(0, 36 * n, 36)])
             elif c == DEPTH:
                 cells = _DEPTH_CELL
@@ -171,9 +171,9 @@ class TraverseBatch:
                      else [self.rel_names[r].encode() for r in self.rels.tolist()])
             return b"".join(texts), [len(b) for b in texts]  # type: ignore[return-value]
         if c == ID and small:
-            return self.hex_ids[self.nodes].tobytes(), [36] * n  # type: ignore[return-value]
+            return self.hex_ids.take(self.nodes, axis=0).tobytes(), [36] * n  # type: ignore[return-value]
         if c == ID:
-            return self.hex_ids[self.nodes].tobytes(), np.full(n, 36, np.int64)
+            return self.hex_ids.take(self.nodes, axis=0).tobytes(), np.full(n, 36, np.int64)
         if c == DEPTH:
             return _coded(self.depths, [str(d).encode() for d in range(int(self.depths.max(initial=0)) + 1)])
         if c == REL_TYPE:

@@ -55,6 +55,18 @@ def test_case_files_same_on_arrow_and_row_paths(tmp_path: Path) -> None:
         assert a == b
 
 
+def same_on_both_paths(s: Runner, q: str) -> list[tuple]:
+    """``q``'s rows with the Arrow paths on, checked equal to the row path's."""
+    got = s.rows(q)
+    columnar.ENABLED = False
+    try:
+        want = s.rows(q)
+    finally:
+        columnar.ENABLED = True
+    assert got == want, q
+    return got
+
+
 def test_compaction_keeps_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(columns, "COMPACT_MIN", 100)
     db = open_database(Settings(data_dir=tmp_path / "db"))
@@ -67,13 +79,7 @@ def test_compaction_keeps_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             s.run(f"update t set v = v + 1 where id % 12 = {k}")
             s.run(f"delete from t where id = {k * 7 + 1}")
             s.run(f"insert into t values ({5000 + k}, {k % 5}, {k})")
-            got = s.rows(q)
-            columnar.ENABLED = False
-            try:
-                want = s.rows(q)
-            finally:
-                columnar.ENABLED = True
-            assert got == want
+            same_on_both_paths(s, q)
     finally:
         db.close()
 

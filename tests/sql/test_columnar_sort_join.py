@@ -8,9 +8,9 @@ from pathlib import Path
 
 from engine.database import open_database
 from engine.settings import Settings
-from engine.sql import columnar, columnar_join, columnar_sort
+from engine.sql import columnar_join, columnar_sort
 from tests.sql.conftest import Runner
-from tests.sql.test_columnar import _outcomes
+from tests.sql.test_columnar import _outcomes, same_on_both_paths
 
 FILES = ["36_columnar_sort_join.sql"]
 
@@ -29,17 +29,6 @@ def test_case_file_same_on_arrow_and_row_paths(tmp_path: Path) -> None:
     assert len(on) == len(off)
     for a, b in zip(on, off, strict=True):
         assert a == b
-
-
-def _both(s: Runner, q: str) -> list[tuple]:
-    got = s.rows(q)
-    columnar.ENABLED = False
-    try:
-        want = s.rows(q)
-    finally:
-        columnar.ENABLED = True
-    assert got == want, q
-    return got
 
 
 def test_explain_names_the_columnar_steps(tmp_path: Path) -> None:
@@ -78,20 +67,20 @@ def test_transactions_see_committed_and_own_rows(tmp_path: Path) -> None:
         top = "select id, k from t order by k desc, n desc limit 3"
         dist = "select distinct k from t where n > 3990 order by k"
         join = "select t.id, u.id from t join u on t.id = u.t_id where u.id > 2990 or t.k = 'zz' order by 2, 1"
-        before = [_both(b, q) for q in (top, dist, join)]
+        before = [same_on_both_paths(b, q) for q in (top, dist, join)]
         a.run("begin")
         a.run("insert into t values (5000, 'zz', 1)")
         a.run("insert into u values (5000, 5000, 'new')")
         a.run("update t set k = 'a0' where id = 3999")
         a.run("delete from t where id = 2995")
-        mine = [_both(a, q) for q in (top, dist, join)]
+        mine = [same_on_both_paths(a, q) for q in (top, dist, join)]
         assert mine[0][0] == (5000, "zz")
         assert "a0" in [r[0] for r in mine[1]] and (5000, 5000) in mine[2] and (2995, 2995) not in mine[2]
-        assert [_both(b, q) for q in (top, dist, join)] == before  # the other session: committed rows only
+        assert [same_on_both_paths(b, q) for q in (top, dist, join)] == before  # the other session: committed rows only
         a.run("commit")
-        assert [_both(b, q) for q in (top, dist, join)] == mine
+        assert [same_on_both_paths(b, q) for q in (top, dist, join)] == mine
         b.run("update u set t_id = null where id between 2991 and 3000")  # NULL keys never match
-        assert _both(b, join) == [(5000, 5000)]
+        assert same_on_both_paths(b, join) == [(5000, 5000)]
     finally:
         db.close()
 
@@ -110,11 +99,11 @@ def test_ties_keep_row_scan_order_after_writes(tmp_path: Path) -> None:
               "select id, g from t order by g", "select distinct g from t", "select distinct name, g from t",
               "select t.id, u.id from t join u on t.g = u.g", "select t.id, u.id from u join t on t.g = u.g limit 20"]
         before = _served()
-        first = [_both(s, q) for q in qs]
+        first = [same_on_both_paths(s, q) for q in qs]
         s.run("insert into t select i, i % 7, 'n' || (i % 10) from generate_series(3001, 3500) s(i)")
         s.run("update t set g = 3 where id % 50 = 0")
         s.run("delete from t where id % 77 = 0")
-        after = [_both(s, q) for q in qs]
+        after = [same_on_both_paths(s, q) for q in qs]
         assert first != after
         served = {k: v - before[k] for k, v in _served().items()}
         assert served == {"sort": 2, "topk": 4, "distinct": 4, "join": 4, "join_aggregate": 0}, served

@@ -293,11 +293,7 @@ class Connection:
         if s is None or self._timeout_ms != 0.0 or len(params) != len(p.param_oids):
             return False
         try:
-            key = (id(p), parts[2], parts[4], self.text_opts)
-            plan = self._point_plans.get(key)
-            if plan is None or plan[0] is not p:
-                plan = self._point_plan(p, key, parts[2], parts[4])
-            values = [None if raw is None else d(raw) for d, raw in zip(plan[1], params, strict=True)]
+            plan, values = self._bound(p, parts)
             row = s.read_point(p, values)  # type: ignore[attr-defined]
             if row is None:
                 return False
@@ -321,11 +317,7 @@ class Connection:
                 or s.transaction_status != "I" or getattr(s, "txn", None) is not None):
             return False
         try:
-            key = (id(p), parts[2], parts[4], self.text_opts)
-            plan = self._point_plans.get(key)
-            if plan is None or plan[0] is not p:
-                plan = self._point_plan(p, key, parts[2], parts[4])
-            values = [None if raw is None else d(raw) for d, raw in zip(plan[1], params, strict=True)]
+            plan, values = self._bound(p, parts)
         except Exception:  # noqa: BLE001 - the loop decodes them again and reports the error
             return False
         self.out += (_BIND_COMPLETE, plan[3])
@@ -343,6 +335,14 @@ class Connection:
         self.portals.clear()  # Sync outside a transaction block drops every portal
         self._ready()
         return True
+
+    def _bound(self, p: Prepared, parts: BindParts) -> tuple[tuple[Any, ...], list[Any]]:
+        """The cached plan of ``p``'s Bind shape (see _point_plan) and the Bind's decoded parameter values."""
+        key = (id(p), parts[2], parts[4], self.text_opts)
+        plan = self._point_plans.get(key)
+        if plan is None or plan[0] is not p:
+            plan = self._point_plan(p, key, parts[2], parts[4])
+        return plan, [None if raw is None else d(raw) for d, raw in zip(plan[1], parts[3], strict=True)]
 
     def _point_plan(self, p: Prepared, key: tuple[Any, ...], pfmts: Sequence[int], rfmts: Sequence[int]) -> tuple[Any, ...]:
         """(statement, parameter decoders, DataRow encoder, RowDescription, result formats) of a prepared

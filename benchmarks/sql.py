@@ -29,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from benchmarks.docsection import write_section  # noqa: E402
-from tests.fix_pg import ReferencePostgres  # noqa: E402
-from tests.fix_server import RemServer  # noqa: E402
+from benchmarks.pair import run_pair  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "sql.json"
 BEGIN, END = "<!-- BEGIN sql (benchmarks/sql.py) -->", "<!-- END sql -->"
@@ -227,16 +226,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         load0, load1 = res.get("load_average") or [(0, 0, 0), (0, 0, 0)]
         write_doc(render(res["rem"], res["postgres"]), describe(res["rows"], res["n"], load0, load1))
         return {"rem": res["rem"], "postgres": res["postgres"]}
-    rem_srv, pg = RemServer(), ReferencePostgres()
-    rem_srv.start()
-    pg.start()
-    load0 = os.getloadavg()
-    try:
-        rem, ref = measure_both(rem_srv.dsn, pg.dsn, args.rows, args.n)
-    finally:
-        rem_srv.cleanup()
-        pg.stop()
-    load1 = os.getloadavg()
+    rem, ref, load0, load1 = run_pair(lambda r, p: measure_both(r, p, args.rows, args.n))
     table = render(rem, ref)
     print(table)
     if not args.no_doc:

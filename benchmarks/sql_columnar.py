@@ -29,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from benchmarks.docsection import write_section  # noqa: E402
-from tests.fix_pg import ReferencePostgres  # noqa: E402
-from tests.fix_server import RemServer  # noqa: E402
+from benchmarks.pair import run_pair  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "sql_columnar.json"
 BEGIN, END = "<!-- BEGIN sql_columnar (benchmarks/sql_columnar.py) -->", "<!-- END sql_columnar -->"
@@ -153,16 +152,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--no-doc", action="store_true", help="print only (no docs/benchmarks.md, no results json)")
     ap.add_argument("--before", default="", help="a sentence appended to the docs note (e.g. row-path figures)")
     args = ap.parse_args(argv)
-    rem_srv, pg = RemServer(env={"P8_ROW_CACHE_ROWS": str(CACHE_ROWS)}), ReferencePostgres()
-    rem_srv.start()
-    pg.start()
-    load0 = os.getloadavg()
-    try:
-        rem, ref = measure_both(rem_srv.dsn, pg.dsn, args.rows, args.n)
-    finally:
-        rem_srv.cleanup()
-        pg.stop()
-    load1 = os.getloadavg()
+    rem, ref, load0, load1 = run_pair(lambda r, p: measure_both(r, p, args.rows, args.n),
+                                      {"P8_ROW_CACHE_ROWS": str(CACHE_ROWS)})
     table = render(rem, ref)
     print(table)
     if not args.no_doc:

@@ -151,7 +151,6 @@ class RemSession:
         self._point_txn: Any = None  # the read-only store transaction of read_point
         self._ro_txn: Any = None  # the reused store transaction of statements that do not write (with_txn)
         self._ro_busy = False  # a statement is running in it (a nested one gets its own)
-        self._datestyle_shown: tuple[str, str] | None = None  # (stored DateStyle, as SHOW prints it)
         self._casts: tuple[Any, Any, str, str, int] | None = None  # _cast_memo
         self.closed = False
 
@@ -334,13 +333,6 @@ class RemSession:
             tz = self._guc("timezone")
             if tz is not None:
                 return tz
-        elif name == "DateStyle":  # also read for every statement: SHOW's form, remembered per stored value
-            raw = self._guc("datestyle")
-            if raw is not None:
-                memo = self._datestyle_shown
-                if memo is None or memo[0] != raw:
-                    memo = self._datestyle_shown = (raw, self.guc.show(name))
-                return memo[1]
         return self.guc.show(name)
 
     def _guc(self, key: str) -> str | None:
@@ -454,8 +446,9 @@ class RemSession:
             shown: str | None = self.get_setting("DateStyle")
         except Exception:  # noqa: BLE001 - unreadable settings cast in UTC, MDY
             zone = shown = None
-        order = (shown or "ISO, MDY").split(",")[-1].strip().upper()
-        m = self._casts = (tz, ds, zone or "UTC", order if order in ("MDY", "DMY", "YMD") else "MDY", bits)
+        from engine.sql.casts import date_order
+
+        m = self._casts = (tz, ds, zone or "UTC", date_order(shown), bits)
         return m
 
     def _replan(self, st: Statement) -> Statement:

@@ -360,12 +360,11 @@ class GraphService:
         return [nid for _, nid in source.key_ids(self.store, ref, txn)
                 if (i := adj.index.get(nid)) is not None and adj.alive[i]]
 
-    def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID], data: bool = True, adj: Adjacency | None = None
+    def _fetch(self, txn: Txn, ids: Sequence[uuid.UUID], data: bool = True
                ) -> dict[uuid.UUID, tuple[TableDef, dict[str, Any]]]:
         """(table, ``data`` object) of each of ``ids`` that ``txn`` sees (missing / deleted ones left out);
-        read-only. Without ``data`` it is a visibility check (the object is empty). Tables from ``adj``."""
-        adj = self.adj if adj is None else adj
-        index, table = adj.index, adj.table
+        read-only. Without ``data`` it is a visibility check (the object is empty)."""
+        index, table = self.adj.index, self.adj.table
         by_table: dict[int, list[uuid.UUID]] = {}
         for nid in ids:
             i = index.get(nid)

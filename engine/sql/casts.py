@@ -221,12 +221,17 @@ def set_session_timezone(name: str | None) -> None:
     _SESSION_TZ.set(name or "UTC")
 
 
+def date_order(datestyle: str | None) -> str:
+    """The date field order (MDY, DMY or YMD) of a DateStyle value such as ``ISO, DMY``."""
+    order = (datestyle or "ISO, MDY").split(",")[-1].strip().upper()
+    return order if order in ("MDY", "DMY", "YMD") else "MDY"
+
+
 def set_session_datestyle(value: str | None) -> None:
     """Make the field order of DateStyle ``value`` (e.g. ``ISO, DMY``) the one date input uses."""
     from engine.textio_datetime import DATE_ORDER
 
-    order = (value or "ISO, MDY").split(",")[-1].strip().upper()
-    DATE_ORDER.set(order if order in ("MDY", "DMY", "YMD") else "MDY")
+    DATE_ORDER.set(date_order(value))
 
 
 def session_timezone() -> str:

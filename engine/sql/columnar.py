@@ -363,14 +363,15 @@ def vectorize(where: exp.Expression, scan: Any, comp: Any) -> VecPred | None:
 
 
 # ------------------------------------------------------------------ execution
-def view_for(scan: Any, st: Any) -> ColumnView | None:
-    """The transaction's columnar view of ``scan``'s table, or None (no cache, small table)."""
+def view_for(scan: Any, st: Any, min_rows: int | None = None) -> ColumnView | None:
+    """The transaction's columnar view of ``scan``'s table, or None (no cache, fewer than ``min_rows`` rows,
+    default MIN_ROWS)."""
     txn = st.ctx.txn
     f = getattr(txn, "column_view", None)
     if f is None or not ENABLED:
         return None
     view = f(scan.table)
-    if view is None or view.n < MIN_ROWS:
+    if view is None or view.n < (MIN_ROWS if min_rows is None else min_rows):
         return None
     return view
 

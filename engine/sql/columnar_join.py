@@ -55,11 +55,6 @@ def _same_type(lscan: Any, i: int, rscan: Any, j: int) -> bool:
     return arrow_type(a.oid, a.typmod) == arrow_type(b.oid, b.typmod)
 
 
-def _view(scan: Any, st: Any) -> ColumnView | None:
-    f = getattr(st.ctx.txn, "column_view", None)
-    return f(scan.table) if f is not None and columnar.ENABLED else None
-
-
 def _rank(view: ColumnView, positions: Any) -> Any:
     """Keys ordering view ``positions`` as a row scan returns them."""
     if view.scan_ordered():
@@ -74,7 +69,7 @@ def _positions(join: Any, st: Any) -> tuple[Any, Any, Any, Any, Any, Any] | None
     if shape is None:
         return None
     lscan, lpred, rscan, rpred, pairs = shape
-    lv, rv = _view(lscan, st), _view(rscan, st)
+    lv, rv = columnar.view_for(lscan, st, 0), columnar.view_for(rscan, st, 0)
     if lv is None or rv is None or max(lv.n, rv.n) < columnar.MIN_ROWS:
         return None
     try:

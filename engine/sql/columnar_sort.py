@@ -120,9 +120,13 @@ def no_gc(n: int) -> Iterator[None]:
 
 
 def _tuples(view: ColumnView, scan: Any, positions: Any) -> list[Row]:
+    return _pick(view, scan.names, positions)
+
+
+def _pick(view: ColumnView, names: list[str], positions: Any) -> list[Row]:
+    """Tuples of columns ``names`` of the rows at view ``positions``."""
     with no_gc(len(positions)):
         rows = view.rows_at(positions)
-        names = scan.names
         get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
         try:
             return [get(r) for r in rows]
@@ -136,14 +140,7 @@ def _output(view: ColumnView, scan: Any, proj: Any, positions: Any, st: Any) -> 
     cols = [_plain(f) for f in proj.fns]
     if None in cols:
         return _project(proj, _tuples(view, scan, positions), st)
-    names = [scan.names[j] for j in cols]  # type: ignore[index]
-    with no_gc(len(positions)):
-        rows = view.rows_at(positions)
-        get = itemgetter(*names) if len(names) > 1 else (lambda r, n=names[0]: (r[n],))
-        try:
-            return [get(r) for r in rows]
-        except KeyError:  # a row written before a column existed
-            return [tuple(map(r.get, names)) for r in rows]
+    return _pick(view, [scan.names[j] for j in cols], positions)  # type: ignore[index]
 
 
 def _project(proj: Any, rows: list[Row], st: Any) -> list[Row]:

@@ -22,7 +22,6 @@ from engine.errors import (
 )
 from engine.schema import journal
 from engine.schema.model import ColumnDef, ConstraintDef, IndexDef, TableDef
-from engine.sql import temp_relations
 from engine.sql.ddl_constraints import check_def, choose_name, fk_def, table_constraint
 from engine.sql.dialect import DIALECT
 from engine.sql.sqltypes import datatype_oid
@@ -275,8 +274,7 @@ def _create_table(sql: str, node: exp.Create, session: Any = None) -> Statement:
 
         reg = _registry(s)
         t = copy.deepcopy(td)
-        t.schema = (temp_relations.creation_schema(s, td.schema or None) if t.temporary
-                    else creation_schema(s, td.schema or None))
+        t.schema = creation_schema(s, td.schema or None, t.temporary)
         if reg.get(t.name, t.schema) is not None or reg.get_view(t.name, t.schema) is not None \
                 or reg.sequence_def(f"{t.schema}.{t.name}") is not None:
             if if_not_exists:
@@ -330,8 +328,7 @@ def _create_table_as(session: Any, sql: str, node: exp.Create, materialized: boo
 
         reg = _registry(s)
         new = copy.deepcopy(td)
-        new.schema = (temp_relations.creation_schema(s, tbl.db or None) if new.temporary
-                      else creation_schema(s, tbl.db or None))
+        new.schema = creation_schema(s, tbl.db or None, new.temporary)
         if if_not_exists and reg.get(td.name, new.schema) is not None:
             return Result(tag="SELECT 0", notices=[Notice(f'relation "{td.name}" already exists, skipping',
                                                           sqlstate="42P07")])

@@ -19,9 +19,13 @@ def _path(s: Any) -> list[str]:
     return [s.user if p == "$user" else p for p in search_path(s)]
 
 
-def creation_schema(s: Any, schema: str | None) -> str:
+def creation_schema(s: Any, schema: str | None, temporary: bool = False) -> str:
     """Where CREATE puts an object: the named schema (3F000 if absent), else the first existing schema of
-    ``search_path``."""
+    ``search_path``; a temporary relation goes to the session's own schema (engine/sql/temp_relations.py)."""
+    if temporary:
+        from engine.sql import temp_relations
+
+        return temp_relations.creation_schema(s, schema)
     existing = s.db.registry.schemas()
     if schema is not None:
         if schema not in existing:

@@ -13,6 +13,7 @@ import logging
 import re
 from typing import Any
 
+from engine.catalog.names import quote_ident
 from engine.errors import InvalidParameterValue
 
 log = logging.getLogger("rem.engine")
@@ -22,10 +23,6 @@ _TEMP = re.compile(r"^pg_temp_\d+$")
 
 def is_temp_schema(name: str | None) -> bool:
     return bool(name) and bool(_TEMP.match(name or ""))
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def current(session: Any) -> str | None:
@@ -50,7 +47,7 @@ def creation_schema(session: Any, given: str | None) -> str:
 
 
 def _drop_schema(session: Any, name: str) -> None:
-    session.execute(session.prepare(f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE"), [])
+    session.execute(session.prepare(f"DROP SCHEMA IF EXISTS {quote_ident(name)} CASCADE"), [])
 
 
 def drop_session_temps(session: Any) -> None:
@@ -81,9 +78,9 @@ def drop_orphans(db: Any) -> int:
     s = db.session(db.settings.admin_user, "rem")
     try:
         for what, schema, name in rels:
-            _run_quietly(s, f"DROP {what} IF EXISTS {_quote(schema)}.{_quote(name)} CASCADE")
+            _run_quietly(s, f"DROP {what} IF EXISTS {quote_ident(schema)}.{quote_ident(name)} CASCADE")
         for name in schemas:
-            _run_quietly(s, f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE")
+            _run_quietly(s, f"DROP SCHEMA IF EXISTS {quote_ident(name)} CASCADE")
     finally:
         s.close()
     return len(schemas) + len(rels)

@@ -19,7 +19,6 @@ from engine.errors import (
     WrongObjectType,
 )
 from engine.schema.model import ColumnDef, TableDef
-from engine.sql import temp_relations
 from engine.sql.dialect import DIALECT
 from engine.sql.lexer import Cursor
 from engine.sql.schemas import ddl_statement
@@ -75,8 +74,7 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
 
     def fn(s: Any) -> list[Notice]:
         reg = s.db.registry
-        schema = (temp_relations.creation_schema(s, tbl.db or None) if temporary
-                  else creation_schema(s, tbl.db or None))
+        schema = creation_schema(s, tbl.db or None, temporary)
         if reg.get(tbl.name, schema) is not None or reg.sequence_def(f"{schema}.{tbl.name}") is not None:
             raise DuplicateTable(f'relation "{tbl.name}" already exists')
         old = reg.get_view(tbl.name, schema)

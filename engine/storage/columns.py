@@ -264,7 +264,15 @@ class ColumnView:
         typ = arrow_type(oid, typmod)
         if typ is None:
             raise Unavailable(name)
-        key = (name, str(typ))
+        parts = self._committed((name, str(typ)), typ)
+        if self.overlay:
+            parts.append(to_arrow([r.get(name) for r in self.overlay], typ))
+        if len(parts) == 1:
+            return parts[0]
+        return pa.chunked_array(parts, type=typ)
+
+    def _committed(self, key: Any, typ: Any) -> list[Any]:
+        """The live committed values of column ``key``: the base's, then the delta's (each masked when rows died)."""
         cs = self.cs
         parts = []
         if cs.rows:
@@ -273,11 +281,7 @@ class ColumnView:
         if self.nd:
             d = cs.delta_column(key, typ, self.nd)
             parts.append(d.filter(self._amask("delta")) if self.dalive is not None else d)
-        if self.overlay:
-            parts.append(to_arrow([r.get(name) for r in self.overlay], typ))
-        if len(parts) == 1:
-            return parts[0]
-        return pa.chunked_array(parts, type=typ)
+        return parts
 
     def scan_ordered(self) -> bool:
         """True when view order is row-scan order (committed rows in key order, then the overlay's)."""
@@ -286,16 +290,7 @@ class ColumnView:
     def rank_key(self) -> Any:
         """An Arrow binary array over the view that sorts in row-scan order: the committed rows' ids (16 bytes,
         big-endian: key order), then the overlay rows after them in overlay order."""
-        cs = self.cs
-        typ = pa.binary(16)
-        parts = []
-        if cs.rows:
-            base = cs.base_column(ID_KEY, typ)
-            parts.append(base.filter(self._amask("base")) if self.alive is not None else base)
-        if self.nd:
-            d = cs.delta_column(ID_KEY, typ, self.nd)
-            parts.append(d.filter(self._amask("delta")) if self.dalive is not None else d)
-        parts = [p.cast(pa.binary()) for p in parts]
+        parts = [p.cast(pa.binary()) for p in self._committed(ID_KEY, pa.binary(16))]
         if self.overlay:
             parts.append(pa.array([_OVERLAY_ID + i.to_bytes(4, "big") for i in range(len(self.overlay))],
                                   pa.binary()))

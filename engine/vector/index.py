@@ -22,6 +22,7 @@ import faiss
 import numpy as np
 
 from engine.errors import DataException, InvalidParameterValue
+from engine.storage.codec import fast_uuid
 from engine.vector.hugepages import advise_graph
 
 METRICS = {"cosine": faiss.METRIC_INNER_PRODUCT, "ip": faiss.METRIC_INNER_PRODUCT, "l2": faiss.METRIC_L2}
@@ -462,7 +463,7 @@ class VectorIndex:
 
     def _ids_of(self, labs: np.ndarray) -> list[uuid.UUID]:
         raw = self._uuids[labs].tobytes()
-        return [_uuid(raw[i:i + 16]) for i in range(0, len(raw), 16)]
+        return [fast_uuid(raw[i:i + 16]) for i in range(0, len(raw), 16)]
 
     def _top(self, q: np.ndarray | Sequence[float], k: int, allowed: AllowedSet | Iterable[uuid.UUID] | None,
              ef_search: int | None, exact: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -612,17 +613,6 @@ class VectorIndex:
 
 _NO_LABELS = np.zeros(0, np.int64)
 _NO_DIST = np.zeros(0, np.float64)
-_new, _set, _from, _UNKNOWN = object.__new__, object.__setattr__, int.from_bytes, uuid.SafeUUID.unknown
-
-
-def _uuid(data: bytes) -> uuid.UUID:
-    """``uuid.UUID(bytes=data)`` without the constructor's argument checks."""
-    u = _new(uuid.UUID)
-    _set(u, "int", _from(data, "big"))
-    _set(u, "is_safe", _UNKNOWN)
-    return u
-
-
 def _distances(q: np.ndarray, vecs: np.ndarray, labels: np.ndarray, l2: bool) -> np.ndarray:
     """Exact scores of ``q`` against ``vecs[labels]`` (squared L2, else negated inner product: smaller is better).
 

@@ -98,6 +98,19 @@ class Scan(Step):
     def label(self) -> str:  # type: ignore[override]
         return "Seq Scan" if self.access is None else "Index Scan"
 
+    def lookup_ids(self, st: ExecState) -> list[Any]:
+        """The ids of the visible rows an ``('lookup', col, [fn])`` access admits: the distinct non-NULL values
+        of its expressions (a list value counts element by element) looked up in the field index."""
+        assert self.access is not None
+        vals: list[Any] = []
+        for f in self.access[2]:
+            v = f((), st)
+            if isinstance(v, list):
+                vals.extend(x for x in v if x is not None)
+            elif v is not None:
+                vals.append(v)
+        return st.ctx.txn.lookup(self.table, self.access[1], list(dict.fromkeys(vals))) if vals else []
+
     def run(self, st: ExecState, limit: int | None = None) -> list[Row]:
         txn = st.ctx.txn
         names = self.names
@@ -109,14 +122,7 @@ class Scan(Step):
                 return out
             rows = list(txn.scan(self.table))
         elif self.access[0] == "lookup":
-            vals = []
-            for f in self.access[2]:
-                v = f((), st)
-                if isinstance(v, list):
-                    vals.extend(x for x in v if x is not None)
-                elif v is not None:
-                    vals.append(v)
-            ids = txn.lookup(self.table, self.access[1], list(dict.fromkeys(vals))) if vals else []
+            ids = self.lookup_ids(st)
             rows = [r for r in getattr(txn, "get_shared", txn.get)(self.table, ids) if r is not None]
         else:
             _, col, lo, hi, loinc, hiinc = self.access

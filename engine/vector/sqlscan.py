@@ -99,17 +99,6 @@ class VectorTopK(plan.Step):
         return (isinstance(f, plan.Filter) and f.child is scan and acc is not None and acc[0] == "lookup"
                 and scan.access_text == f"({f.text})")
 
-    def _lookup_ids(self, st: Any) -> list[Any]:
-        """The ids of the visible rows the scan's index lookup admits (as :meth:`plan.Scan.run` finds them)."""
-        vals: list[Any] = []
-        for f in self.scan.access[2]:
-            v = f((), st)
-            if isinstance(v, list):
-                vals.extend(x for x in v if x is not None)
-            elif v is not None:
-                vals.append(v)
-        return st.ctx.txn.lookup(self.scan.table, self.scan.access[1], list(dict.fromkeys(vals))) if vals else []
-
     def _allowed_set(self, st: Any, svc: Any, td: Any, lookup: bool) -> tuple[Any, dict[Any, Any] | None]:
         """(allowed set, id → filtered row) for this execution's filter, reused while nothing was committed.
         ``lookup``: from the field index alone (no rows: the k hits are read afterwards)."""
@@ -132,7 +121,7 @@ class VectorTopK(plan.Step):
                     self._allowed.move_to_end(key)
                     return got
         if lookup:
-            got = (svc.allowed_set(td, self.column, self._lookup_ids(st)), None)
+            got = (svc.allowed_set(td, self.column, self.scan.lookup_ids(st)), None)
         else:
             id_pos = self.scan.names.index(td.id_column)
             rows = {r[id_pos]: r for r in self.child.run(st)}

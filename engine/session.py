@@ -23,7 +23,7 @@ from engine.errors import (
     RemError,
 )
 from engine.guc import GucState
-from engine.sql.pointget import attach as _attach_point_get
+from engine.sql.direct import attach as _attach_direct
 from engine.sql.statements import Statement, first_word, prepare_statement
 from engine.textio import parse_int
 
@@ -148,7 +148,6 @@ class RemSession:
         self._notices: list[Notice] = []
         self._running = False
         self._implicit = False  # self.txn is the extended protocol's implicit transaction (up to Sync)
-        self._point_txn: Any = None  # the read-only store transaction of read_point
         self._ro_txn: Any = None  # the reused store transaction of statements that do not write (with_txn)
         self._ro_busy = False  # a statement is running in it (a nested one gets its own)
         self._casts: tuple[Any, Any, str, str, int] | None = None  # _cast_memo
@@ -192,7 +191,7 @@ class RemSession:
             logging.getLogger("rem.engine").exception("internal error preparing %r", sql)
             raise InternalError(f"internal error: {type(e).__name__}: {e}") from e
         st.version = version
-        _attach_point_get(self, st)
+        _attach_direct(self, st)
         if st.cacheable:
             self._remember(key, st)
         return st
@@ -250,7 +249,7 @@ class RemSession:
         if not ok:
             tpl = Statement(template, [], None, kind=_UNSAFE)
         assert tpl is not None
-        _attach_point_get(self, tpl)
+        _attach_direct(self, tpl)
         tpl.version = version
         return tpl
 
@@ -285,22 +284,24 @@ class RemSession:
             self._notices = []
         return res
 
-    def read_point(self, prepared: Any, params: Sequence[Any]) -> tuple[Any, ...] | None:
-        """The row of a prepared point get by key (engine.sql.pointget) executed outside any transaction: read in
-        a one-read store transaction. None when ``execute`` must run it instead (no point get, a transaction
-        open, a stale plan, a pending cancel, a row not found at its derived id). Optional wire-layer hook."""
-        pg = getattr(prepared, "point", None)
-        if (pg is None or self.txn is not None or self.transaction_status != "I" or self._cancel.is_set()
+    def read_direct(self, prepared: Any, params: Sequence[Any]) -> Sequence[tuple[Any, ...]] | None:
+        """The rows of a prepared statement with a direct reader (``prepared.direct``: a point get by key,
+        engine.sql.pointget, or a traversal, engine.graph.direct) executed outside any transaction, read in the
+        session's reused read-only transaction with a fresh view. None when ``execute`` must run it instead (no
+        direct reader, a transaction open, a stale plan, a pending cancel, anything the reader leaves to the
+        general plan). Optional wire-layer hook."""
+        d = getattr(prepared, "direct", None)
+        if (d is None or self.txn is not None or self.transaction_status != "I" or self._cancel.is_set()
                 or prepared.version != self.plan_version()):
             return None
-        txn = self._point_txn
-        if txn is None or txn.closed:
+        txn = self._ro_txn
+        if txn is None or txn.closed or self._ro_busy:
             store = getattr(self.db, "store", None)
             if store is None:
                 return None
-            txn = self._point_txn = store.begin()  # never writes: reused, a fresh statement view per read
+            txn = self._ro_txn = store.begin()  # what _read_txn reuses: it never writes here
         try:
-            return pg.read(txn, params)  # type: ignore[no-any-return]
+            return d.rows(self, txn, params)  # type: ignore[no-any-return]
         finally:
             txn.new_statement()  # drop the view: no snapshot stays pinned between reads
 
@@ -403,7 +404,6 @@ class RemSession:
             pass
         self.txn = None
         self._implicit = False
-        self._point_txn = None
         self._ro_txn = None
         if getattr(self, "temp_schema", None):
             from engine.sql.temp_relations import drop_session_temps
@@ -457,7 +457,7 @@ class RemSession:
                 [(c.name, c.type_oid) for c in new.columns or []]:
             raise FeatureNotSupported("cached plan must not change result type")
         new.version = self.plan_version()
-        _attach_point_get(self, new)
+        _attach_direct(self, new)
         if st.fixed_result:  # a named statement's own object: its holders (the wire layer) see the new plan
             new.fixed_result = True
             vars(st).clear()

@@ -260,7 +260,7 @@ class Connection:
         if parts[0]:
             return False
         p = self.statements.get(parts[1])
-        if p is not None and getattr(p, "point", None) is not None and self._point_batch(p, parts):
+        if p is not None and getattr(p, "direct", None) is not None and self._direct_batch(p, parts):
             return True
         if p is not None and p.kind == "select" and p.needs_txn and not p.writes and self._read_batch(p, parts):
             return True
@@ -284,24 +284,33 @@ class Connection:
             self._dispatch(_SYNC)  # e.g. a COPY FROM STDIN started: the loop's state machine takes the Sync
         return True
 
-    def _point_batch(self, p: Prepared, parts: BindParts) -> bool:
-        """A prepared point get by key (engine.sql.pointget) outside a transaction: one read, one answer. False
-        (nothing sent) whenever the general path must run it: an error of any kind (it reports it), a row not
-        found at its derived id, a transaction open, a statement_timeout to arm."""
+    def _direct_batch(self, p: Prepared, parts: BindParts) -> bool:
+        """A prepared statement with a direct reader (a point get by key, a traversal: ``Session.read_direct``)
+        outside a transaction: its rows straight from the reader. False (nothing sent) whenever the general path
+        must run it: an error of any kind (it reports it), a reader's None, a transaction open, a
+        statement_timeout to arm."""
         s = self.session
         params = parts[3]
         if s is None or self._timeout_ms != 0.0 or len(params) != len(p.param_oids):
             return False
         try:
             plan, values = self._bound(p, parts)
-            row = s.read_point(p, values)  # type: ignore[attr-defined]
-            if row is None:
+            rows = s.read_direct(p, values)  # type: ignore[attr-defined]
+            if rows is None:
                 return False
-            data = plan[2](row)
+            if len(rows) == 1:
+                data = plan[2](rows[0])
+                tag = _SELECT_1
+            else:
+                out: list[bytes] = []
+                w = ResultWriter(Result(tag="SELECT", columns=p.columns, rows=iter(rows), tag_counts_rows=True),
+                                 plan[4], self.text_opts)
+                tag = w.complete(w.write_rows(out))
+                data = b"".join(out)
         except Exception:  # noqa: BLE001 - the general path runs it again and reports the error
             return False
         self.portals.clear()  # Sync outside a transaction block drops every portal
-        self.out += (_BIND_COMPLETE, plan[3], data, _SELECT_1)
+        self.out += (_BIND_COMPLETE, plan[3], data, tag)
         self._ready()
         return True
 

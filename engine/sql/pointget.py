@@ -59,6 +59,11 @@ class PointGet:
         except KeyError:  # a row written before a column was added
             return tuple(r.get(n) for n in self.names)
 
+    def rows(self, session: Any, txn: Any, params: Any) -> tuple[tuple[Any, ...]] | None:
+        """:meth:`read` as the statement's rows (the direct-read protocol of ``Statement.direct``)."""
+        row = self.read(txn, params)
+        return None if row is None else (row,)
+
     def run(self, sess: Any, txn: Any, params: list[Any]) -> Result:
         row = self.read(txn, params)
         if row is None:
@@ -93,7 +98,7 @@ def attach(session: Any, st: Any) -> Any:
     except Exception:  # noqa: BLE001 - an unexpected shape just keeps the general plan
         pg = None
     if pg is not None:
-        st.point = pg
+        st.point = st.direct = pg
         st.run = pg.run
     return st
 

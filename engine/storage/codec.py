@@ -125,12 +125,21 @@ _HOOKS: dict[int, Any] = {
     _EXT_VECTOR: lambda d: np.frombuffer(d, dtype=np.float32).copy(),
     _EXT_BIGINT: lambda d: int(d.decode()),
 }
-_hook_get = _HOOKS.get
 
 
-def _ext_hook(code: int, data: bytes) -> Any:
-    f = _hook_get(code)
-    return f(data) if f is not None else msgpack.ExtType(code, data)
+def _hook_of(hooks: dict[int, Any]) -> Any:
+    """An msgpack ``ext_hook`` decoding with ``hooks`` (an unknown code stays an ``msgpack.ExtType``)."""
+    get = hooks.get
+
+    def ext_hook(code: int, data: bytes) -> Any:
+        f = get(code)
+        return f(data) if f is not None else msgpack.ExtType(code, data)
+
+    return ext_hook
+
+
+_ext_hook = _hook_of(_HOOKS)
+_ext_hook_skip_vectors = _hook_of({**_HOOKS, _EXT_VECTOR: lambda d: None})
 
 
 def encode_row(row: dict[str, Any], deleted: bool = False) -> bytes:
@@ -141,6 +150,13 @@ def encode_row(row: dict[str, Any], deleted: bool = False) -> bytes:
 def decode_row(value: bytes) -> dict[str, Any]:
     """The row dict of an ``entities`` value."""
     return msgpack.unpackb(value[1:], ext_hook=_ext_hook, raw=False, strict_map_key=False)
+
+
+def decode_row_without_vectors(value: bytes) -> dict[str, Any]:
+    """:func:`decode_row` with ``vector`` values left out (None): for readers that do not read them (no copy of
+    the vectors' bytes)."""
+    return msgpack.unpackb(memoryview(value)[1:], ext_hook=_ext_hook_skip_vectors, raw=False,
+                           strict_map_key=False)
 
 
 def is_deleted(value: bytes) -> bool:

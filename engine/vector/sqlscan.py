@@ -15,13 +15,10 @@ from collections import OrderedDict
 from operator import itemgetter
 from typing import Any
 
-import msgpack
-
 from engine import types as T
 from engine.errors import InvalidParameterValue
 from engine.sql import plan
-from engine.storage import codec
-from engine.storage.codec import decode_row
+from engine.storage.codec import decode_row, decode_row_without_vectors
 
 EF_GUC = "hnsw.ef_search"
 EF_MIN, EF_MAX = 1, 1000
@@ -77,7 +74,7 @@ class VectorTopK(plan.Step):
         self.q, self.k, self.offset, self.key = q, k, offset, key
         self.ordered = key is not None
         # rows fetched for the ordered index path skip their stored vectors when the SELECT reads none
-        self._decode = _decode_without_vectors if (
+        self._decode = decode_row_without_vectors if (
             self.ordered and select is not None and not reads_vectors(select, scan)) else decode_row
         self.cols = child.cols
         self._allowed: OrderedDict[tuple[Any, ...], tuple[Any, dict[Any, Any]]] = OrderedDict()
@@ -211,24 +208,6 @@ def reads_vectors(select: Any, scan: Any) -> bool:
             if name in vec or name in whole:
                 return True
     return False
-
-
-_VEC_HOOKS = dict(getattr(codec, "_HOOKS", {}))
-_VEC_HOOKS[getattr(codec, "_EXT_VECTOR", -1)] = lambda data: None
-_vec_hook_get = _VEC_HOOKS.get
-
-
-def _skip_vector_hook(code: int, data: bytes) -> Any:
-    f = _vec_hook_get(code)
-    return f(data) if f is not None else msgpack.ExtType(code, data)
-
-
-def _decode_without_vectors(value: bytes) -> dict[str, Any]:
-    """:func:`engine.storage.codec.decode_row` with ``vector`` values left out (None): no copy of vectors a
-    statement does not read."""
-    if not _VEC_HOOKS or value[:1] != codec.LIVE:
-        return decode_row(value)
-    return msgpack.unpackb(memoryview(value)[1:], ext_hook=_skip_vector_hook, raw=False, strict_map_key=False)
 
 
 def _hashable(v: Any) -> Any:

@@ -32,14 +32,10 @@ class DataCache:
 
     def get(self, nid: uuid.UUID, snap: int, tkey: TableKey) -> dict[str, Any] | None:
         """The entry of ``nid`` if a reader at snapshot ``snap`` of table version ``tkey`` may use it."""
-        k = nid.int
-        e = self.entries.get(k)
-        if e is None or e[0] != tkey or self.changed.get(k, self.floor) > snap:
-            return None
-        return e[1]
+        return self.get_many([nid], snap, tkey)[0]
 
     def get_many(self, ids: list[uuid.UUID], snap: int, tkey: TableKey) -> list[dict[str, Any] | None]:
-        """:meth:`get` of each of ``ids``."""
+        """:meth:`get` of each of ``ids`` (the one copy of the rule: the TRAVERSE hot path reads through it)."""
         entries, changed, floor = self.entries, self.changed, self.floor
         out: list[dict[str, Any] | None] = []
         append = out.append

@@ -6,10 +6,8 @@ command tags (``SELECT n`` counts the rows sent) are handled here and nowhere el
 
 from __future__ import annotations
 
-import datetime as dt
 import struct
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -43,9 +41,29 @@ def _typlen(oid: int) -> int:
     return typ.typlen if typ is not None else -1
 
 
+class IdCache(dict[tuple[Any, ...], Any]):
+    """Values per column list by identity: keys start with ``id(list)`` (then formats, options…), ``get`` is the
+    plain dict lookup (the hot path: a prepared statement's list again), ``put`` also keeps the list alive so its
+    id cannot be reused by another list while the entry stands; emptied when over ``size``."""
+
+    __slots__ = ("size", "_keep")
+
+    def __init__(self, size: int = 1024) -> None:
+        super().__init__()
+        self.size = size
+        self._keep: dict[int, object] = {}
+
+    def put(self, key: tuple[Any, ...], owner: object, value: Any) -> None:
+        """Remember ``value`` under ``key`` (whose first item is ``id(owner)``)."""
+        if len(self) > self.size:
+            self.clear()
+            self._keep.clear()
+        self._keep[key[0]] = owner
+        self[key] = value
+
+
 _RD_CACHE: dict[tuple[tuple[Column, ...], tuple[int, ...]], bytes] = {}
-# (id of a column list, formats) → (that list, bytes): a prepared statement's list again skips hashing its columns
-_RD_BY_ID: dict[tuple[int, tuple[int, ...]], tuple[Sequence[Column], bytes]] = {}
+_RD_BY_ID = IdCache()  # (id of a column list, formats) → bytes: a prepared statement's list skips hashing its columns
 
 
 def row_description(columns: Sequence[Column], formats: Sequence[int] | None = None) -> bytes:
@@ -53,12 +71,10 @@ def row_description(columns: Sequence[Column], formats: Sequence[int] | None = N
     fmts = tuple(formats) if formats else (0,) * len(columns)
     idk = (id(columns), fmts)
     got = _RD_BY_ID.get(idk)
-    if got is not None and got[0] is columns:
-        return got[1]
+    if got is not None:
+        return got
     data = _row_description(columns, fmts)
-    if len(_RD_BY_ID) > 1024:
-        _RD_BY_ID.clear()
-    _RD_BY_ID[idk] = (columns, data)
+    _RD_BY_ID.put(idk, columns, data)
     return data
 
 
@@ -81,47 +97,9 @@ def describe(columns: Sequence[Column] | None, formats: Sequence[int] | None = N
     return _NO_DATA if columns is None else row_description(columns, formats)
 
 
-def encoder(oid: int, fmt: int, opts: pgtypes.TextOptions) -> Callable[[Any], bytes]:
-    """remwire.pgtypes.encoder, with direct text encoders of numeric and ISO timestamptz (same bytes)."""
-    if fmt == 0:
-        if oid == t.NUMERIC:
-            return _numeric_text(pgtypes.encoder(oid, 0, opts))
-        if oid == t.TIMESTAMPTZ and opts[0][:3].upper() == "ISO":
-            return _timestamptz_text(pgtypes.encoder(oid, 0, opts))
-    return pgtypes.encoder(oid, fmt, opts)
+encoder = pgtypes.encoder  # kept for callers that import it from here (its direct text encoders moved there)
 
-
-def _numeric_text(general: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
-    def enc(v: Any) -> bytes:
-        if type(v) is Decimal and v and v.is_finite():  # zero (maybe -0), NaN, infinities: the general output
-            return format(v, "f").encode()
-        return general(v)
-
-    return enc
-
-
-def _timestamptz_text(general: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
-    """Text of a timestamptz, remembered per value (rows often share timestamps; equal datetimes are the same
-    instant, whose text in one session time zone is one string)."""
-    memo: dict[dt.datetime, bytes] = {}
-
-    def enc(v: Any) -> bytes:
-        if type(v) is not dt.datetime:
-            return general(v)
-        b = memo.get(v)
-        if b is None:
-            b = general(v)
-            if len(memo) > 4096:
-                memo.clear()
-            memo[v] = b
-        return b
-
-    return enc
-
-
-# (id of a result's column list, format codes, text options) → (that list, formats, encoders); the list is kept so
-# its id cannot be reused while cached
-_ENC_CACHE: dict[tuple[int, tuple[int, ...], Any], tuple[list[Column], list[int], list[Any]]] = {}
+_ENC_CACHE = IdCache()  # (id of a result's column list, format codes, text options) → (formats, encoders)
 
 
 def encoders_for(cols: Sequence[Column], formats: Sequence[int],
@@ -129,20 +107,18 @@ def encoders_for(cols: Sequence[Column], formats: Sequence[int],
     """(per-column format codes, per-column encoders) of a column list; cached per list (a prepared statement's)."""
     key = (id(cols), tuple(formats), opts)
     hit = _ENC_CACHE.get(key)
-    if hit is not None and hit[0] is cols:  # the same column list (a prepared statement's) again
-        return hit[1], hit[2]
+    if hit is not None:  # the same column list (a prepared statement's) again
+        return hit
     fmts = resolve_formats(len(cols), formats)
-    encs = [encoder(c.type_oid, f, opts) for c, f in zip(cols, fmts, strict=True)]
+    encs = [pgtypes.encoder(c.type_oid, f, opts) for c, f in zip(cols, fmts, strict=True)]
     if cols:
-        if len(_ENC_CACHE) > 1024:
-            _ENC_CACHE.clear()
-        _ENC_CACHE[key] = (cols, fmts, encs)  # type: ignore[assignment]
+        _ENC_CACHE.put(key, cols, (fmts, encs))
     return fmts, encs
 
 
 _INT_OIDS = frozenset({t.INT2, t.INT4, t.INT8})
 _STR_OIDS = frozenset({t.TEXT, t.VARCHAR, t.NAME, t.BPCHAR, t.UNKNOWN})
-_ROW_CACHE: dict[tuple[int, tuple[int, ...], Any], tuple[Sequence[Column], Callable[[Any], bytes]]] = {}
+_ROW_CACHE = IdCache()  # (id of a column list, format codes, text options) → DataRow encoder
 
 
 def data_row_encoder(cols: Sequence[Column], formats: Sequence[int],
@@ -150,16 +126,14 @@ def data_row_encoder(cols: Sequence[Column], formats: Sequence[int],
     """``row -> DataRow bytes`` for rows of ``cols`` (remwire.protocol.datarow); cached per column list."""
     key = (id(cols), tuple(formats), opts)
     hit = _ROW_CACHE.get(key)
-    if hit is not None and hit[0] is cols:
-        return hit[1]
+    if hit is not None:
+        return hit
     fmts, encs = encoders_for(cols, formats, opts)
     inline = ["" if f else "int" if c.type_oid in _INT_OIDS else "str" if c.type_oid in _STR_OIDS else ""
               for c, f in zip(cols, fmts, strict=True)]
     enc = row_encoder(encs, inline)
     if cols:
-        if len(_ROW_CACHE) > 1024:
-            _ROW_CACHE.clear()
-        _ROW_CACHE[key] = (cols, enc)
+        _ROW_CACHE.put(key, cols, enc)
     return enc
 
 

@@ -7,7 +7,9 @@ binary through the family modules here. Unknown OIDs fall back to text (binary: 
 
 from __future__ import annotations
 
+import datetime as _datetime
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -166,11 +168,15 @@ def text_encoder(oid: int, opts: TextOptions = DEFAULT_TEXT_OPTIONS) -> Encoder:
 
 
 def _fast_text(oid: int, opts: TextOptions) -> Encoder | None:
-    """Direct text encoders of uuid, float8, jsonb and uuid[] (the columns of graph rows): the same bytes as
-    ``format_text`` without its dispatch."""
+    """Direct text encoders of uuid, float8, jsonb, uuid[] (the columns of graph rows), numeric and ISO
+    timestamptz: the same bytes as ``format_text`` without its dispatch."""
     from engine.textio import format_array, format_float8
     from engine.textio_json import format_json
 
+    if oid == t.NUMERIC:
+        return _numeric_text(lambda v: format_text(oid, v, opts).encode())
+    if oid == t.TIMESTAMPTZ and opts[0][:3].upper() == "ISO":
+        return _timestamptz_text(lambda v: format_text(oid, v, opts).encode())
     if oid == t.UUID:
         return lambda v: str(v).encode()
     if oid == t.FLOAT8:
@@ -181,6 +187,36 @@ def _fast_text(oid: int, opts: TextOptions) -> Encoder | None:
     if oid == t.array_of(t.UUID):
         return lambda v: format_array(t.UUID, v).encode() if type(v) is list else format_text(oid, v, opts).encode()
     return None
+
+
+def _numeric_text(general: Encoder) -> Encoder:
+    """Text of a numeric: a finite non-zero Decimal directly; zero (maybe -0), NaN, infinities and non-Decimals
+    through ``general``."""
+    def enc(v: Any) -> bytes:
+        if type(v) is Decimal and v and v.is_finite():
+            return format(v, "f").encode()
+        return general(v)
+
+    return enc
+
+
+def _timestamptz_text(general: Encoder) -> Encoder:
+    """Text of a timestamptz, remembered per value (rows often share timestamps; equal datetimes are the same
+    instant, whose text under one set of text options is one string)."""
+    memo: dict[_datetime.datetime, bytes] = {}
+
+    def enc(v: Any) -> bytes:
+        if type(v) is not _datetime.datetime:
+            return general(v)
+        b = memo.get(v)
+        if b is None:
+            b = general(v)
+            if len(memo) > 4096:
+                memo.clear()
+            memo[v] = b
+        return b
+
+    return enc
 
 
 @cache

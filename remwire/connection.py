@@ -50,6 +50,7 @@ from remwire.protocol.codec import BindParts, FramingError, FrontendReader, spli
 from remwire.results import (
     PORTAL_SUSPENDED,
     ResultWriter,
+    cell_data_rows,
     command_complete,
     data_row_encoder,
     describe,
@@ -66,6 +67,12 @@ _BIND_COMPLETE = m.BindComplete().encode()
 _CLOSE_COMPLETE = m.CloseComplete().encode()
 _EMPTY_QUERY = m.EmptyQueryResponse().encode()
 _SELECT_1 = command_complete("SELECT 1")
+_SELECT_N = [command_complete(f"SELECT {n}") for n in range(64)]
+
+
+def _select_tag(n: int) -> bytes:
+    return _SELECT_N[n] if n < 64 else command_complete(f"SELECT {n}")
+
 _RFQ = {s: m.ReadyForQuery(s).encode() for s in "ITE"}
 _FLUSH_BYTES = 1 << 18
 # what libpq sends after the Bind of a prepared execution (PQsendQueryPrepared): Describe portal "", Execute "" (all
@@ -298,7 +305,13 @@ class Connection:
             rows = s.read_direct(p, values)  # type: ignore[attr-defined]
             if rows is None:
                 return False
-            if len(rows) == 1:
+            cells = getattr(rows, "text_cells", None) if plan[6] else None
+            cols = cells(plan[5]) if cells is not None else None
+            if cols is not None:  # a small column batch in text format: its DataRow cells
+                n = len(cols[0])
+                data = cell_data_rows(cols) if n else b""
+                tag = _select_tag(n)
+            elif len(rows) == 1:
                 data = plan[2](rows[0])
                 tag = _SELECT_1
             else:
@@ -354,8 +367,8 @@ class Connection:
         return plan, [None if raw is None else d(raw) for d, raw in zip(plan[1], parts[3], strict=True)]
 
     def _point_plan(self, p: Prepared, key: tuple[Any, ...], pfmts: Sequence[int], rfmts: Sequence[int]) -> tuple[Any, ...]:
-        """(statement, parameter decoders, DataRow encoder, RowDescription, result formats) of a prepared
-        statement's Bind shape (a point get's, or a read's: _read_batch)."""
+        """(statement, parameter decoders, DataRow encoder, RowDescription, result formats, value encoders, all
+        text?) of a prepared statement's Bind shape (a direct read's, or a read's: _read_batch)."""
         n = len(p.param_oids)
         if len(pfmts) not in (0, 1, n) or any(f not in (0, 1) for f in pfmts):
             raise ProtocolViolation("unsupported parameter formats")  # the general path says which
@@ -364,8 +377,9 @@ class Connection:
                 for i, o in enumerate(p.param_oids)]
         cols = p.columns
         assert cols is not None
-        fmts, _ = encoders_for(cols, rfmts, self.text_opts)
-        plan = (p, decs, data_row_encoder(cols, rfmts, self.text_opts), row_description(cols, fmts), fmts)
+        fmts, encs = encoders_for(cols, rfmts, self.text_opts)
+        plan = (p, decs, data_row_encoder(cols, rfmts, self.text_opts), row_description(cols, fmts),
+                fmts, encs, not any(fmts))
         if len(self._point_plans) > 256:
             self._point_plans.clear()
         self._point_plans[key] = plan

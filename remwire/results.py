@@ -97,8 +97,6 @@ def describe(columns: Sequence[Column] | None, formats: Sequence[int] | None = N
     return _NO_DATA if columns is None else row_description(columns, formats)
 
 
-encoder = pgtypes.encoder  # kept for callers that import it from here (its direct text encoders moved there)
-
 _ENC_CACHE = IdCache()  # (id of a result's column list, format codes, text options) → (formats, encoders)
 
 

@@ -222,30 +222,3 @@ def test_derived_id_is_the_inserted_id() -> None:
         assert derive("bench:", key) == hash_id("bench:" + key)
         assert str(derive("bench:", key)) == str(hash_id("bench:" + key))
     assert derive("t:", "7") == derive_id("t", {"id": 7}, None, ["id"])
-
-
-@pytest.mark.parametrize("opts", [("ISO, MDY", "UTC", "postgres", 1), ("ISO, DMY", "Asia/Kolkata", "postgres", 1),
-                                  ("SQL, DMY", "UTC", "postgres", 1), ("German", "America/New_York", "postgres", 1)])
-def test_direct_text_encoders_match_the_general_ones(opts: Any) -> None:
-    import datetime as dt
-
-    from engine import types as T
-    from remwire import pgtypes
-    from remwire.results import encoder
-
-    decimals = [Decimal("0"), Decimal("-0"), Decimal("0.00"), Decimal("-1.50"), Decimal("1E+3"), Decimal("1E-7"),
-                Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity"), Decimal("123456789.123"), 5, 2.5]
-    utc = dt.UTC
-    stamps = [dt.datetime(2024, 1, 1, tzinfo=utc), dt.datetime(2023, 6, 30, 12, 34, 56, 789000, tzinfo=utc),
-              dt.datetime(2024, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))), dt.datetime(1, 1, 1, tzinfo=utc),
-              dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=utc), dt.datetime(2020, 2, 29, 10, 0)]
-    def outcome(enc: Any, v: Any) -> Any:
-        try:
-            return enc(v)
-        except Exception as e:  # noqa: BLE001 - e.g. year 1 shifted out of range: the same error both ways
-            return type(e)
-
-    for oid, values in ((T.NUMERIC, decimals), (T.TIMESTAMPTZ, stamps)):
-        fast, general = encoder(oid, 0, opts), pgtypes.encoder(oid, 0, opts)
-        for v in values + values:  # twice: remembered values too
-            assert outcome(fast, v) == outcome(general, v), (oid, v)

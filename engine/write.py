@@ -273,6 +273,7 @@ class Writer:
             puts: list[Op] = []
             wal: list[list[Any]] = []
             changed_ids: set[tuple[int, uuid.UUID]] | None = None  # built when a unique index needs it
+            unique_ixs: dict[int, list[IndexDef]] = {}  # id(TableDef) → unique indexes to check, once per batch
             live_delta: dict[int, int] = {}
             ent = self.rocks.cf["entities"]
             raws = ent.get(ekeys) if len(ekeys) > 1 else [ent.get(ekeys[0])]  # one multi_get
@@ -289,7 +290,10 @@ class Writer:
                 if new_live and (tinfo(t).unique or t.oid in self.building_unique):
                     if changed_ids is None:
                         changed_ids = {(x.table.oid, x.id) for x in changes}
-                    self._check_unique(t, c.id, new, changed_ids)  # type: ignore[arg-type]
+                    ixs = unique_ixs.get(id(t))
+                    if ixs is None:
+                        ixs = unique_ixs[id(t)] = self._unique_indexes(t)
+                    self._check_unique(t, ixs, c.id, new, changed_ids)  # type: ignore[arg-type]
                 tc = summary.tables.get(t.oid)
                 if tc is None:
                     tc = summary.tables[t.oid] = TableChanges(t)
@@ -357,13 +361,20 @@ class Writer:
             self._counts[oid] = int.from_bytes(cur, "big", signed=True) if cur is not None else None
         return self._counts[oid]
 
-    def _check_unique(self, t: TableDef, id_: uuid.UUID, row: Row, changed: set[tuple[int, uuid.UUID]]) -> None:
-        """Unique indexes against the latest committed data (concurrent committers)."""
-        cf = self.rocks.cf["indexes"]
-        ixs = t.indexes
+    def _unique_indexes(self, t: TableDef) -> list[IndexDef]:
+        """The indexes :meth:`_check_unique` goes through for rows of ``t``: its own, plus the UNIQUE indexes
+        being backfilled (added after this transaction's table version was read). Under the lock."""
         extra = self.building_unique.get(t.oid)
-        if extra:  # UNIQUE indexes added after this transaction's table version was read
-            ixs = ixs + [x for x in extra if x.oid not in {i.oid for i in t.indexes}]
+        if not extra:
+            return t.indexes
+        have = {i.oid for i in t.indexes}
+        return t.indexes + [x for x in extra if x.oid not in have]
+
+    def _check_unique(self, t: TableDef, ixs: list[IndexDef], id_: uuid.UUID, row: Row,
+                      changed: set[tuple[int, uuid.UUID]]) -> None:
+        """Unique indexes ``ixs`` (from :meth:`_unique_indexes`) against the latest committed data (concurrent
+        committers)."""
+        cf = self.rocks.cf["indexes"]
         for ix in ixs:
             if not ix.unique or ix.primary or ix.method != "btree":
                 continue

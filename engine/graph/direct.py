@@ -1,10 +1,11 @@
-"""Prepared traversals run straight on the graph service, without the statement machinery.
+"""Prepared traversals and key lookups run straight on the graph service, without the statement machinery.
 
-``SELECT <columns of rem_traverse | *> FROM rem_traverse(<args>) [AS t]`` and
-``TRAVERSE FROM x [DEPTH n] [DIRECTION d] [TYPE …] [LIMIT n]`` (no WHERE), whose arguments are parameters or
-constants, are recognized at prepare time (:func:`attach`). Executed outside a transaction, their rows are then
-``GraphService.traverse_rows`` of the bound arguments, exactly what the general plan computes (its function scan
-calls the same method with the same arguments), without scope, plan or executor set-up. Whenever the general
+``SELECT <columns of rem_traverse | *> FROM rem_traverse(<args>) [AS t]``,
+``TRAVERSE FROM x [DEPTH n] [DIRECTION d] [TYPE …] [LIMIT n]`` (no WHERE) and ``LOOKUP k [, …]``, whose
+arguments are parameters or constants, are recognized at prepare time (:func:`attach`). Executed outside a
+transaction, their rows are then ``GraphService.traverse_rows`` / ``lookup`` of the bound arguments, exactly
+what the general plan computes (its function scan or statement calls the same method with the same arguments),
+without scope, plan or executor set-up. Whenever the general
 path has more to say — a NOTICE (unknown start), an error, an argument of an unusual type — :meth:`rows` returns
 None and the statement runs through the general plan, which reports it.
 """
@@ -70,8 +71,29 @@ class DirectTraverse:
         return batch if self.dialect else batch.project(self.cols)
 
 
+class DirectLookup:
+    """One recognized ``LOOKUP``: the sources of its keys."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: Sequence[Arg]) -> None:
+        self.keys = tuple(keys)
+
+    def rows(self, session: Any, txn: Any, params: Sequence[Any]) -> Sequence[tuple[Any, ...]] | None:
+        """The LOOKUP's rows for ``params`` as ``txn`` sees them, or None when the general plan must run it."""
+        g = getattr(session.db, "graph", None)
+        keys = [params[a[1]] if a[0] == _PARAM else a[1] for a in self.keys]
+        if g is None or any(k is not None and type(k) is not str for k in keys):
+            return None
+        try:
+            return [tuple(r) for r in g.lookup(keys, txn=txn)]
+        except Exception:  # noqa: BLE001 - the general plan runs it again and reports the error
+            return None
+
+
 def attach(session: Any, st: Any) -> Any:
-    """``st`` with ``st.direct`` set to a :class:`DirectTraverse` when it is a recognized traversal; else ``st``."""
+    """``st`` with ``st.direct`` set to a :class:`DirectTraverse` or :class:`DirectLookup` when it is a recognized
+    traversal or lookup; else ``st``."""
     if getattr(st, "direct", None) is not None or not st.columns:
         return st
     try:
@@ -83,12 +105,17 @@ def attach(session: Any, st: Any) -> Any:
     return st
 
 
-def _recognize(st: Any) -> DirectTraverse | None:
-    from engine.sql.dialect import Traverse
+def _recognize(st: Any) -> DirectTraverse | DirectLookup | None:
+    from engine.sql.dialect import Lookup, Traverse
     from engine.sql.statements import parse_one
 
     if st.kind == "rem":
         node = parse_one(st.sql)
+        if isinstance(node, Lookup):
+            keys = [_arg(k, st.param_oids) for k in node.expressions]
+            ok = all(k is not None and (k[1] is None or type(k[1]) is str if k[0] == _CONST
+                                        else st.param_oids[k[1]] in (T.TEXT, T.VARCHAR)) for k in keys)
+            return DirectLookup(keys) if ok and keys else None  # type: ignore[arg-type]
         return _dialect(node, st) if isinstance(node, Traverse) else None
     if st.kind != "select" or _FN not in st.sql.lower():
         return None

@@ -29,9 +29,11 @@ STATEMENTS = {
     "dialect": ("TRAVERSE FROM $1 DEPTH 2 DIRECTION both", (25,)),
     "dialect_types": ("TRAVERSE FROM $1 DEPTH 3 TYPE 'attended', 'discussed' LIMIT 3", (25,)),
     "with_lookup": ("TRAVERSE discussed, attended WITH LOOKUP $1 DEPTH 2", (25,)),
+    "lookup": ("LOOKUP $1, 'bob', 'spec'", (25,)),
     "filtered": ("SELECT key, depth FROM rem_traverse($1, 2) WHERE depth = 2", (0,)),  # general plan only
 }
-DIRECT = {"ids", "star", "alias", "limit", "dialect", "dialect_types", "with_lookup"}
+TRAVERSALS = {"ids", "star", "alias", "limit", "dialect", "dialect_types", "with_lookup"}
+DIRECT = TRAVERSALS | {"lookup"}
 
 
 def _batch(stmt: str, params: list[bytes | None], rfmts: tuple[int, ...] = (0,)) -> bytes:
@@ -107,7 +109,7 @@ def test_direct_answers_equal_the_general_plan(pair: Pair) -> None:
 
 def test_the_general_plan_answers_what_the_reader_declines(pair: Pair) -> None:
     """Unknown start (a NOTICE), NULL start, a bad depth (22023), a transaction block with its own edges."""
-    for name in DIRECT:
+    for name in TRAVERSALS:
         params = [b"nobody", b"1"] if name == "alias" else [b"nobody"]
         out = pair.both(_batch(name, params))
         assert b'no entity with id or key "nobody"' in out and b"SELECT 0" in out
@@ -140,7 +142,9 @@ def test_changes_are_seen_at_once(pair: Pair) -> None:
     assert rows("ids", b"alice") == 2  # carol and roadmap: standup is gone
     pair.once("SELECT rem_remove_edge('alice', 'roadmap', 'reads')")
     assert rows("ids", b"alice") == 1
+    assert rows("lookup", b"alice") == 3
     pair.once("DROP TABLE documents")
+    assert rows("lookup", b"alice") == 2
     rows("star", b"bob")
     rows("dialect_types", b"bob")
 
@@ -164,6 +168,9 @@ def test_recognized_shapes() -> None:
                 "SELECT DISTINCT id FROM rem_traverse($1)", "SELECT id FROM rem_traverse($1), rem_traverse($1) b"):
         assert _recognize(St(sql)) is None, sql
     assert _recognize(St("TRAVERSE FROM $1 WHERE depth = 1", "rem")) is None
+    assert _recognize(St("LOOKUP $1, 'b'", "rem")) is not None
+    assert _recognize(St("LOOKUP upper($1)", "rem")) is None
+    assert _recognize(St("FUZZY $1", "rem")) is None
 
 
 def test_prepared_and_unprepared_agree_over_the_wire(rem_dsn: str) -> None:
@@ -176,7 +183,7 @@ def test_prepared_and_unprepared_agree_over_the_wire(rem_dsn: str) -> None:
         for i in range(1, 60):
             c.execute("SELECT rem_add_edge(%s, %s, 'spoke')", (f"{tag}:0", f"{tag}:{i}"))
         for sql in ("SELECT id, depth FROM rem_traverse(%s, 2)", "TRAVERSE FROM %s DEPTH 2",
-                    "SELECT key, path FROM rem_traverse(%s, 1, 'in')"):
+                    "SELECT key, path FROM rem_traverse(%s, 1, 'in')", "LOOKUP %s"):
             for start in (f"{tag}:0", f"{tag}:7"):
                 for binary in (False, True):
                     with c.cursor(binary=binary) as cur:

@@ -241,10 +241,12 @@ def cell_data_rows(cols: Sequence[list[bytes]]) -> bytes:
 def text_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:
     """DataRow messages of whole columns in text format: per column the values back to back and each value's
     length (-1: NULL). Small results are framed in plain Python, others with numpy: every row laid out in a
-    padded matrix (each column at a fixed offset, as wide as its widest value) and the padding dropped by one
-    boolean mask."""
+    padded matrix (each column at a fixed offset, as wide as its widest value) and the padding, if any, dropped by
+    one boolean mask."""
     import numpy as np
 
+    if all(type(ln) is np.ndarray and ln.strides == (0,) for _, ln in cols):
+        return _fixed_data_rows(cols)
     if len(cols[0][1]) <= _SMALL_FRAME:
         return _small_data_rows([d for d, _ in cols], [ln.tolist() if hasattr(ln, "tolist") else ln for _, ln in cols])
     lens = np.stack([np.asarray(ln, np.int64) for _, ln in cols], axis=1)
@@ -256,7 +258,7 @@ def text_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:
     if n * total_w > 4 * int(body.sum()) + (1 << 20):  # a few very wide values: padding would not pay
         return _small_data_rows([d for d, _ in cols], lens.T.tolist())
     mat = np.empty((n, total_w), np.uint8)
-    keep = np.ones((n, total_w), bool)
+    keep = None  # where the padding is (allocated when a column's values differ in width)
     mat[:, 0] = ord("D")
     mat[:, 1:5] = body.astype(">i4").view(np.uint8).reshape(n, 4)
     mat[:, 5:7] = np.frombuffer(c.to_bytes(2, "big"), np.uint8)
@@ -272,9 +274,34 @@ def text_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:
             else:
                 m_j = np.arange(w) < cell[:, j, None]
                 mat[:, at:at + w][m_j] = raw
+                if keep is None:
+                    keep = np.ones((n, total_w), bool)
                 keep[:, at:at + w] = m_j
         at += w
-    return mat[keep].tobytes()
+    return mat.tobytes() if keep is None else mat[keep].tobytes()
+
+
+def _fixed_data_rows(cols: Sequence[tuple[bytes, Any]]) -> bytes:
+    """text_data_rows of columns whose values all have one width per column (lengths given with stride 0, see
+    engine.graph.batch.fixed_lengths; never NULL): every DataRow has the same layout, so the rows are one matrix
+    of a constant row (the headers) with each column's values copied in."""
+    import numpy as np
+
+    n = len(cols[0][1])
+    widths = [int(ln[0]) if n else 0 for _, ln in cols]
+    head = [b"D" + _I32(6 + sum(4 + w for w in widths)) + len(cols).to_bytes(2, "big")]
+    for w in widths:
+        head += (_I32(w), bytes(w))
+    row = np.frombuffer(b"".join(head), np.uint8)
+    mat = np.empty((n, len(row)), np.uint8)
+    mat[:] = row
+    at = 7
+    for (data, _), w in zip(cols, widths, strict=True):
+        at += 4
+        if w:
+            mat[:, at:at + w] = np.frombuffer(data, np.uint8, n * w).reshape(n, w)
+        at += w
+    return mat.tobytes()
 
 
 def command_tag(result: Result, nrows: int) -> str:

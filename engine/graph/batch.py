@@ -25,11 +25,17 @@ TextColumn = tuple[bytes, np.ndarray]  # values back to back, each value's lengt
 # changed (the graph's data cache); holding the object keeps its id from being reused while the entry lives
 DataMemo = dict[int, tuple[Any, Any, bytes]]
 MEMO_MAX = 200_000
-SMALL = 48  # up to this many rows, columns are encoded in plain Python
+SMALL = 24  # up to this many rows, columns are encoded in plain Python (above: numpy, fixed-width columns unpadded)
 _DEPTH_TEXT = [str(d).encode() for d in range(64)]
 _I32 = struct.Struct("!i").pack
 _NULL_CELL = b"\xff\xff\xff\xff"
 _LEN36 = _I32(36)
+
+
+def fixed_lengths(width: int, n: int) -> np.ndarray:
+    """The lengths of ``n`` values of ``width`` bytes each, as a read-only array with stride 0 (one int in memory;
+    ``remwire.results.text_data_rows`` recognizes such a column as fixed-width and frames it without padding)."""
+    return np.ndarray((n,), np.int64, np.array([width], np.int64), 0, (0,))
 
 
 def _cell(text: bytes) -> bytes:
@@ -173,9 +179,12 @@ class TraverseBatch:
         if c == ID and small:
             return self.hex_ids.take(self.nodes, axis=0).tobytes(), [36] * n  # type: ignore[return-value]
         if c == ID:
-            return self.hex_ids.take(self.nodes, axis=0).tobytes(), np.full(n, 36, np.int64)
+            return self.hex_ids.take(self.nodes, axis=0).tobytes(), fixed_lengths(36, n)
         if c == DEPTH:
-            return _coded(self.depths, [str(d).encode() for d in range(int(self.depths.max(initial=0)) + 1)])
+            top = int(self.depths.max(initial=0))
+            if top < 10:  # one digit each
+                return (self.depths.astype(np.uint8) + 48).tobytes(), fixed_lengths(1, n)
+            return _coded(self.depths, [str(d).encode() for d in range(top + 1)])
         if c == REL_TYPE:
             return _coded(self.rels, [r.encode() for r in self.rel_names])
         if c == PATH and self.paths is not None:

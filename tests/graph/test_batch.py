@@ -111,3 +111,24 @@ def test_large_batches_take_the_numpy_paths() -> None:
     p = b.project([0, 3])
     assert text_data_rows(p.text_columns([encs[0], encs[3]])) == _per_row(p, [encs[0], encs[3]])
     assert b.text_cells(encs) is None and iter(b).text_cells(encs) is None  # too large: the numpy paths
+
+
+def test_larger_batches_and_fixed_width_columns() -> None:
+    """Above SMALL rows: uuid and one-digit depth columns are fixed-width (framed without padding), alone or next
+    to variable-width and NULL columns, and a depth of 10 makes the depth column variable again."""
+    from engine.graph import batch as B
+
+    n = 3 * B.SMALL + 7
+    ids = [uuid.UUID(int=(i * 0x9E3779B97F4A7C15_1234567 + 99) % 2**128) for i in range(n + 1)]
+    raw = np.frombuffer(b"".join(u.bytes for u in ids), np.uint8).reshape(-1, 16)
+    nodes = np.arange(1, n + 1, dtype=np.int64)
+    encs = [pgtypes.encoder(oid, 0) for _, oid in TRAVERSE_COLUMNS]
+    for top in (3, 10):
+        depths = np.arange(n, dtype=np.int64) % top + 1
+        b = TraverseBatch(ids, uuid_text(raw), nodes, depths, np.zeros(n, np.int32), np.full(n, 0.5),
+                          rel_names=["r"], keys=[None if i % 5 == 0 else f"k{i}" for i in range(n)])
+        assert b.text_cells(encs) is None
+        for cols in ([0, 3], [3], [0], [0, 2, 3], [5, 0]):
+            p = b.project(cols)
+            pe = [encs[c] for c in cols]
+            assert text_data_rows(p.text_columns(pe)) == _per_row(p, pe), (top, cols)

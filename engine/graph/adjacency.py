@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,12 +35,17 @@ class Edge:
 
 @dataclass
 class _Csr:
-    """One direction: ``indptr`` over base nodes, neighbour / relation id / weight per edge."""
+    """One direction: ``indptr`` over base nodes, neighbour / relation id / weight per edge (``views``: the three
+    edge arrays as memoryviews, whose slices and ``tolist`` cost less than numpy's for a few edges)."""
 
     indptr: np.ndarray  # int64, n_base + 1
     nbr: np.ndarray  # int64
     rel: np.ndarray  # int32
     weight: np.ndarray  # float64
+    views: tuple[memoryview, memoryview, memoryview] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.views = _views(self.nbr, self.rel, self.weight)
 
 
 @dataclass
@@ -50,6 +55,15 @@ class _List:
     nbr: np.ndarray
     rel: np.ndarray
     weight: np.ndarray
+    views: tuple[memoryview, memoryview, memoryview] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.views = _views(self.nbr, self.rel, self.weight)
+
+
+def _views(nbr: np.ndarray, rel: np.ndarray, weight: np.ndarray) -> tuple[memoryview, memoryview, memoryview]:
+    return (memoryview(np.ascontiguousarray(nbr)), memoryview(np.ascontiguousarray(rel)),
+            memoryview(np.ascontiguousarray(weight)))
 
 
 def _empty_csr(n: int) -> _Csr:
@@ -78,6 +92,8 @@ class Adjacency:
         self.delta: list[dict[int, dict[tuple[int, int], float | None]]] = [{}, {}]
         self.merged: list[dict[int, _List]] = [{}, {}]  # cache of dirty nodes' merged lists
         self.over_edges = 0
+        self._seen = np.zeros(0, bool)  # scratch() arrays
+        self._first = np.zeros(0, np.int64)
         self._hex = np.empty((0, 36), np.uint8)  # uuid text of nodes 0 … _hex_n - 1 (capacity doubles)
         self._hex_n = 0
         self._cow: list[set[int]] | None = None  # a fork: per direction, the nodes whose delta it owns
@@ -99,6 +115,7 @@ class Adjacency:
             self.hex_ids()
             f._hex, f._hex_n = self._hex[:self._hex_n], self._hex_n  # full: a new node makes the fork copy it
             f._cow = [set(), set()]
+            f._seen, f._first = np.zeros(0, bool), np.zeros(0, np.int64)  # its own scratch (its own lock)
             return f
 
     # --- nodes and relation types -------------------------------------------------------------------------
@@ -124,6 +141,16 @@ class Adjacency:
         self.table = grow(self.table, 0)
         self.dirty = [grow(d, False) for d in self.dirty]
         self._cap = cap
+
+    def scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Two per-node work arrays for a traversal holding ``lock``: a bool array that is all False and an int64
+        array that is all int64-max; the user must restore those values before releasing the lock."""
+        n = len(self.ids)
+        if len(self._seen) < n:
+            size = max(n, 2 * len(self._seen))
+            self._seen = np.zeros(size, bool)
+            self._first = np.full(size, np.iinfo(np.int64).max, np.int64)
+        return self._seen, self._first
 
     def hex_ids(self) -> np.ndarray:
         """(n, 36) uint8: the text of every node's uuid (extended for the nodes added since the last call)."""

@@ -9,7 +9,7 @@ Start nodes (several when a key names entities of several tables) are never repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +20,7 @@ MAX_DEPTH = 10
 SMALL_FRONTIER = 48  # up to this many frontier nodes a level runs in plain Python, above it in numpy
 SMALL_EDGES = 1024  # … and up to this many edges leaving the frontier
 DIRECTIONS = {"out": (OUT,), "in": (IN,), "both": (OUT, IN)}
+_NOT_YET = np.iinfo(np.int64).max  # Adjacency.scratch's first-occurrence array between uses
 
 
 class Level(NamedTuple):
@@ -69,7 +70,6 @@ def bfs(
     depth, direction, limit = check_args(depth, direction, limit)
     dirs = DIRECTIONS[direction]
     with adj.lock:
-        n = len(adj.ids)
         alive = adj.alive
         relmask = None
         if types is not None:
@@ -83,84 +83,99 @@ def bfs(
         csr, dirty, n_base = adj.csr, adj.dirty, adj.n_base
         levels: list[Level] = []
         remaining = limit
-        # small frontiers: plain Python over the neighbour lists (numpy's per-call cost dominates there)
+        # small frontiers: plain Python over the neighbour lists (numpy's per-call cost dominates there); the rows
+        # of all such levels go to flat lists, turned into arrays once at the end
         seen_set = set(starts)
         front = starts
         d = 1
+        fn: list[int] = []  # node, parent, rel id, weight of every row, level after level
+        fp: list[int] = []
+        fr: list[int] = []
+        fw: list[float] = []
+        bounds: list[tuple[int, int, int]] = []  # (depth, first row, end)
+        done = False
         while d <= depth and remaining != 0 and front and len(front) <= SMALL_FRONTIER:
-            nodes: list[int] = []
-            parents: list[int] = []
-            rels: list[int] = []
-            weights: list[float] = []
-            spans = []  # (parent, arrays holding its edges, first, end): CSR rows read in place
+            spans = []  # (parent, memoryviews of the arrays holding its edges, first, end): read in place
             total = 0
             for p in front:
                 for x_dir in dirs:
                     if p < n_base and not dirty[x_dir].item(p):
                         c = csr[x_dir]
                         a, b = c.indptr.item(p), c.indptr.item(p + 1)
-                        arrs: Any = c
+                        views = c.views
                     else:
-                        arrs = adj._list(x_dir, p)
-                        a, b = 0, len(arrs.nbr)
+                        lst = adj._list(x_dir, p)
+                        a, b = 0, len(lst.nbr)
+                        views = lst.views
                     if b > a:
-                        spans.append((p, arrs, a, b))
+                        spans.append((p, views, a, b))
                         total += b - a
             if total > SMALL_EDGES:
                 break  # a hub in the frontier: this level goes to numpy
-            for p, arrs, a, b in spans:
-                for x, r, w in zip(arrs.nbr[a:b].tolist(), arrs.rel[a:b].tolist(), arrs.weight[a:b].tolist(),
-                                   strict=True):
+            first = len(fn)
+            for p, (vn, vr, vw), a, b in spans:
+                for x, r, w in zip(vn[a:b].tolist(), vr[a:b].tolist(), vw[a:b].tolist(), strict=True):
                     if x in seen_set or not alive.item(x) or (relmask is not None and not relmask.item(r)):
                         continue
                     seen_set.add(x)
-                    nodes.append(x)
-                    parents.append(p)
-                    rels.append(r)
-                    weights.append(w)
+                    fn.append(x)
+                    fp.append(p)
+                    fr.append(r)
+                    fw.append(w)
             if remaining is not None:
-                del nodes[remaining:], parents[remaining:], rels[remaining:], weights[remaining:]
-                remaining -= len(nodes)
-            if not nodes:
-                return levels
-            npr = np.array((nodes, parents, rels), np.int64)  # one conversion for the three int columns
-            levels.append(Level(d, npr[0], npr[1], npr[2], np.array(weights, np.float64)))
-            front = nodes
+                end = first + remaining
+                del fn[end:], fp[end:], fr[end:], fw[end:]
+                remaining -= len(fn) - first
+            if len(fn) == first:
+                done = True
+                break
+            bounds.append((d, first, len(fn)))
+            front = fn[first:]
             d += 1
-        if d > depth or remaining == 0 or not front:
+        if bounds:
+            npr = np.array((fn, fp, fr), np.int64)  # one conversion for the three int columns
+            wa = np.array(fw, np.float64)
+            levels.extend(Level(dd, npr[0, a:b], npr[1, a:b], npr[2, a:b], wa[a:b]) for dd, a, b in bounds)
+        if done or d > depth or remaining == 0 or not front:
             return levels
         frontier = np.array(front, np.int64)
-        seen = np.zeros(n, bool)
-        seen[np.fromiter(seen_set, np.int64, len(seen_set))] = True
-        for level in range(d, depth + 1):
-            if remaining == 0:
-                break
-            if len(dirs) == 1:
-                fpos, nbr, rel, w = adj.expand(frontier, dirs[0])
-            else:
-                parts = [adj.expand(frontier, x) for x in dirs]
-                fpos, nbr, rel, w = (np.concatenate(x) for x in zip(*parts, strict=True))
-                order = np.argsort(fpos, kind="stable")
-                fpos, nbr, rel, w = fpos[order], nbr[order], rel[order], w[order]
-            keep = alive[nbr] & ~seen[nbr]
-            if relmask is not None:
-                keep &= relmask[rel]
-            if not keep.all():
-                fpos, nbr, rel, w = fpos[keep], nbr[keep], rel[keep], w[keep]
-            if len(nbr) == 0:
-                break
-            # index of each neighbour's first occurrence, in order (O(m), no sort)
-            pos = np.arange(len(nbr), dtype=np.int64)
-            first_at = np.full(n, len(nbr), np.int64)
-            np.minimum.at(first_at, nbr, pos)
-            first = np.flatnonzero(first_at[nbr] == pos)
-            if remaining is not None:
-                first = first[:remaining]
-                remaining -= len(first)
-            new = nbr[first]
-            seen[new] = True
-            levels.append(Level(level, new, frontier[fpos[first]], rel[first], w[first]))
-            frontier = new
+        seen, first_at = adj.scratch()  # all False / all _NOT_YET outside a traversal (restored below)
+        marked = [np.fromiter(seen_set, np.int64, len(seen_set))]
+        seen[marked[0]] = True
+        try:
+            for level in range(d, depth + 1):
+                if remaining == 0:
+                    break
+                if len(dirs) == 1:
+                    fpos, nbr, rel, w = adj.expand(frontier, dirs[0])
+                else:
+                    parts = [adj.expand(frontier, x) for x in dirs]
+                    fpos, nbr, rel, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+                    order = np.argsort(fpos, kind="stable")
+                    fpos, nbr, rel, w = fpos[order], nbr[order], rel[order], w[order]
+                keep = alive[nbr] & ~seen[nbr]
+                if relmask is not None:
+                    keep &= relmask[rel]
+                if not keep.all():
+                    fpos, nbr, rel, w = fpos[keep], nbr[keep], rel[keep], w[keep]
+                if len(nbr) == 0:
+                    break
+                # index of each neighbour's first occurrence, in order (O(edges), no sort, no O(nodes) array)
+                pos = np.arange(len(nbr), dtype=np.int64)
+                np.minimum.at(first_at, nbr, pos)
+                first = np.flatnonzero(first_at[nbr] == pos)
+                first_at[nbr] = _NOT_YET
+                if remaining is not None:
+                    first = first[:remaining]
+                    remaining -= len(first)
+                new = nbr[first]
+                seen[new] = True
+                marked.append(new)
+                levels.append(Level(level, new, frontier[fpos[first]], rel[first], w[first]))
+                frontier = new
+        finally:
+            for x in marked:
+                seen[x] = False
     return levels
 
 

@@ -156,3 +156,28 @@ def test_a_fork_changes_alone(compact: bool) -> None:
                                 for x in lv.nodes.tolist()}
     assert {(s, d): run(base, s, d, 3) for s in NODES for d in ("out", "in", "both")} == before
     assert erin not in base.index and len(base.ids) == len(NODES)
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["overlay", "compacted"])
+def test_numpy_levels_equal_python_levels_and_leave_the_scratch_clean(compact: bool, monkeypatch) -> None:
+    """Every level through numpy (no small-frontier path) gives the golden rows, limits included, and the
+    adjacency's scratch arrays are back to all False / all int64-max afterwards, also after a failed traversal."""
+    import numpy as np
+
+    from engine.graph import traverse
+
+    monkeypatch.setattr(traverse, "SMALL_FRONTIER", 0)
+    adj = build(compact=compact)
+    for case, rows in EXPECTED.items():
+        start, direction, depth, types = case
+        assert run(adj, start, direction, depth, types) == rows
+        assert run(adj, start, direction, depth, types, limit=2) == rows[:2]
+    seen, first = adj.scratch()
+    assert not seen.any() and (first == np.iinfo(np.int64).max).all()
+    real = adj.expand
+    monkeypatch.setattr(adj, "expand", lambda *a: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(RuntimeError):
+        bfs(adj, adj.index[nid("alice")], 3)
+    monkeypatch.setattr(adj, "expand", real)
+    assert not adj.scratch()[0].any()
+    assert run(adj, "alice", "out", 10) == run(build(compact=compact), "alice", "out", 10)

@@ -155,19 +155,38 @@ class TraverseBatch:
                 names = self.rel_names
                 memo: dict[int, bytes] = {}
                 out.append([memo.get(r) or memo.setdefault(r, _cell(names[r].encode())) for r in self.rels.tolist()])
-            elif c == KEY and self.keys is not None:
-                out.append([_NULL_CELL if v is None else _cell(v.encode()) for v in self.keys])
+            elif c in (ENTITY_TYPE, KEY):
+                v = self.types if c == ENTITY_TYPE else self.keys
+                if v is None:
+                    out.append([_NULL_CELL] * n)
+                else:
+                    smemo: dict[str, bytes] = {}
+                    out.append([_NULL_CELL if x is None else smemo.get(x) or smemo.setdefault(x, _cell(x.encode()))
+                                for x in v])
+            elif c == PATH and self.paths is not None:
+                out.append([_cell(t) for t in self._path_texts()])
             else:
-                data, lens = self._text_column(c, enc, True)
-                cells_c: list[bytes] = []
-                o = 0
-                for ln in (lens.tolist() if hasattr(lens, "tolist") else lens):
-                    if ln < 0:
-                        cells_c.append(_NULL_CELL)
-                    else:
-                        cells_c.append(_I32(ln) + data[o:o + ln])
-                        o += ln
-                out.append(cells_c)
+                if c == DATA and self.data is not None and self.data_memo is not None:
+                    parts = _memo_parts(self.data, enc, self.data_memo)
+                else:
+                    parts = _encoded_parts(self.column(c), enc)
+                out.append([_NULL_CELL if b is None else _cell(b) for b in parts])
+        return out
+
+    def _path_texts(self) -> list[bytes]:
+        """uuid[] text of every row's path, in plain Python (a small batch's)."""
+        hx = self.hex_ids
+        memo: dict[int, bytes] = {}
+        out = []
+        assert self.paths is not None
+        for p, d in zip(self.paths.tolist(), self.depths.tolist(), strict=True):
+            texts = []
+            for x in p[:d + 1]:
+                t = memo.get(x)
+                if t is None:
+                    t = memo[x] = hx[x].tobytes()
+                texts.append(t)
+            out.append(b"{" + b",".join(texts) + b"}")
         return out
 
     def _text_column(self, c: int, enc: Callable[[Any], bytes], small: bool) -> TextColumn:
@@ -272,7 +291,17 @@ def _strings(values: list[str | None]) -> TextColumn:
     return b"".join([b for b in enc if b is not None]), np.array([-1 if b is None else len(b) for b in enc], np.int64)
 
 
+def _joined(parts: list[bytes | None]) -> TextColumn:
+    return (b"".join([b for b in parts if b is not None]),
+            np.array([-1 if b is None else len(b) for b in parts], np.int64))
+
+
 def _encoded(values: list[Any], enc: Callable[[Any], bytes]) -> TextColumn:
+    return _joined(_encoded_parts(values, enc))
+
+
+def _encoded_parts(values: list[Any], enc: Callable[[Any], bytes]) -> list[bytes | None]:
+    """Each value's text (None for NULL), equal values encoded once."""
     cache: dict[Any, bytes] = {}
     parts: list[bytes | None] = []
     for v in values:
@@ -287,11 +316,15 @@ def _encoded(values: list[Any], enc: Callable[[Any], bytes]) -> TextColumn:
         if b is None:
             b = cache[v] = enc(v)
         parts.append(b)
-    return (b"".join([b for b in parts if b is not None]),
-            np.array([-1 if b is None else len(b) for b in parts], np.int64))
+    return parts
 
 
 def _memo_encoded(values: list[Any], enc: Callable[[Any], bytes], memo: DataMemo) -> TextColumn:
+    return _joined(_memo_parts(values, enc, memo))
+
+
+def _memo_parts(values: list[Any], enc: Callable[[Any], bytes], memo: DataMemo) -> list[bytes | None]:
+    """Each value's text (None for NULL), from ``memo`` when the very object was encoded before (see DataMemo)."""
     parts: list[bytes | None] = []
     if len(memo) > MEMO_MAX:
         memo.clear()
@@ -306,8 +339,7 @@ def _memo_encoded(values: list[Any], enc: Callable[[Any], bytes], memo: DataMemo
         b = enc(v)
         memo[id(v)] = (v, enc, b)
         parts.append(b)
-    return (b"".join([b for b in parts if b is not None]),
-            np.array([-1 if b is None else len(b) for b in parts], np.int64))
+    return parts
 
 
 def _path_text(hex_ids: np.ndarray, m: np.ndarray, depths: np.ndarray) -> TextColumn:

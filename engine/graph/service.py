@@ -387,7 +387,7 @@ class GraphService:
         no such row; without ``data`` only visibility (an empty object)."""
         out: list[dict[str, Any] | None] = [None] * len(ids)
         tabs = adj.table[nodes]
-        oids = np.unique(tabs).tolist()
+        oids = sorted(set(tabs.tolist())) if len(ids) <= 64 else np.unique(tabs).tolist()
         for oid in oids:
             t = self.registry.get_by_oid(oid) if oid > 0 else None
             if t is None:

@@ -132,3 +132,13 @@ def test_larger_batches_and_fixed_width_columns() -> None:
             p = b.project(cols)
             pe = [encs[c] for c in cols]
             assert text_data_rows(p.text_columns(pe)) == _per_row(p, pe), (top, cols)
+
+
+def test_small_batches_with_unbuilt_columns() -> None:
+    """Columns a traversal did not build (entity type, key, path, data) are NULL cells, as the per-row path."""
+    b = _batch()
+    bare = TraverseBatch(b.ids, b.hex_ids, b.nodes, b.depths, b.rels, b.weights, rel_names=b.rel_names)
+    encs = [pgtypes.encoder(oid, 0) for _, oid in TRAVERSE_COLUMNS]
+    got = bare.text_cells(encs)
+    assert got is not None and cell_data_rows(got) == _per_row(bare, encs)
+    assert got[1] == got[2] == got[4] == got[7] == [b"\xff\xff\xff\xff"] * 5

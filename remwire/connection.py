@@ -269,7 +269,7 @@ class Connection:
         p = self.statements.get(parts[1])
         if p is not None and getattr(p, "direct", None) is not None and self._direct_batch(p, parts):
             return True
-        if p is not None and p.kind == "select" and p.needs_txn and not p.writes and self._read_batch(p, parts):
+        if p is not None and p.kind == "select" and not p.writes and self._read_batch(p, parts):
             return True
         self._lone = True  # the only Execute before Sync: a read needs no implicit transaction (_implicit_txn)
         try:

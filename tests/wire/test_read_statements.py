@@ -136,7 +136,8 @@ def _batch(stmt: str, params: list[bytes | None], rfmts: tuple[int, ...] = (0,))
 
 def test_read_batches_answer_as_the_message_loop(tmp_path: Path) -> None:
     """The same bytes whether a Bind/Describe/Execute/Sync batch takes the read fast path (one feed) or the
-    message loop (fed in two pieces): rows, text and binary, errors, a stale plan, inside a block."""
+    message loop (fed in two pieces): rows, text and binary, errors, a stale plan, inside a block, constant
+    SELECTs."""
     from remwire.connection import Connection
     from remwire.protocol import messages as m
 
@@ -164,12 +165,16 @@ def test_read_batches_answer_as_the_message_loop(tmp_path: Path) -> None:
         both(m.Parse("s", "SELECT * FROM t WHERE category = $1", (25,)).encode() + m.Sync().encode())
         both(m.Parse("d", "SELECT 10 / (n - $1) FROM t WHERE category = 'c1' ORDER BY id", (23,)).encode()
              + m.Sync().encode())
+        both(m.Parse("c", "SELECT $1::int + 1, $1::text || 'x', 10 / $1::int", (0,)).encode() + m.Sync().encode())
         for stmt, params, rfmts in [("s", [b"c3"], (0,)), ("s", [b"c3"], (1,)), ("s", [b"none"], ()),
-                                    ("s", [None], ()), ("d", [b"0"], ()), ("d", [b"8"], ()), ("d", [b"x"], ())]:
+                                    ("s", [None], ()), ("d", [b"0"], ()), ("d", [b"8"], ()), ("d", [b"x"], ()),
+                                    ("c", [b"41"], (0,)), ("c", [b"41"], (1,)), ("c", [None], ()),
+                                    ("c", [b"0"], ())]:
             out = both(_batch(stmt, params, rfmts))
             assert out.endswith(b"Z\x00\x00\x00\x05I")
         assert b"SELECT 14\x00" in both(_batch("s", [b"c3"]))
         assert b"22012" in both(_batch("d", [b"8"]))  # division by zero, after some rows
+        assert b"22012" in both(_batch("c", [b"0"]))  # a constant SELECT (no table) takes the same path
         both(m.Query("ALTER TABLE t ADD COLUMN extra text DEFAULT 'x'").encode())
         both(_batch("s", [b"c3"]))  # stale plan: replanned (a different column list is reported, alike)
         both(m.Parse("s2", "SELECT * FROM t WHERE category = $1", (25,)).encode() + m.Sync().encode())
@@ -179,7 +184,7 @@ def test_read_batches_answer_as_the_message_loop(tmp_path: Path) -> None:
         assert b"SELECT 15" in both(_batch("s2", [b"c3"]))
         both(m.Query("ROLLBACK").encode())
         assert b"SELECT 14" in both(_batch("s2", [b"c3"]))
-        assert taken.count(True) >= 10  # most took the fast path (not: in the block, an undecodable parameter)
+        assert taken.count(True) >= 15  # most took the fast path (not: in the block, an undecodable parameter)
     finally:
         for c, db in zip(conns, dbs, strict=True):
             c.close()

@@ -27,6 +27,7 @@ from engine.storage import codec
 from engine.storage.keys import (
     TABLE,
     edge_key,
+    encode_value,
     encode_values,
     entity_key,
     index_prefix,
@@ -123,16 +124,19 @@ class TableInfo:
     embedding: str | None
     btree: list[tuple[int, tuple[str, ...]]]
     unique: bool = False  # has a UNIQUE index besides the primary key (checked at commit)
+    # ``btree`` as (index OID prefix, the column of a one-column index or None, columns): what _derived_puts encodes
+    entries: list[tuple[bytes, str | None, tuple[str, ...]]] = field(default_factory=list)
 
 
 def tinfo(t: TableDef) -> TableInfo:
     """Cached :class:`TableInfo` of ``t`` (recomputed when its column or index lists change)."""
     c = t.__dict__.get("_tinfo")
     if c is None or c[0] is not t.columns or c[1] is not t.indexes or c[2] != (len(t.columns), len(t.indexes)):
+        btree = [(ix.oid, tuple(ix.columns)) for ix in t.indexes if ix.method == "btree"]
         info = TableInfo(t.id_column, t.system_column("deleted_at"), t.system_column("edges"),
-                         t.system_column("embedding") if t.embedding_fields else None,
-                         [(ix.oid, tuple(ix.columns)) for ix in t.indexes if ix.method == "btree"],
-                         any(ix.unique and not ix.primary and ix.method == "btree" for ix in t.indexes))
+                         t.system_column("embedding") if t.embedding_fields else None, btree,
+                         any(ix.unique and not ix.primary and ix.method == "btree" for ix in t.indexes),
+                         [(TABLE.pack(o), cols[0] if len(cols) == 1 else None, cols) for o, cols in btree])
         c = (t.columns, t.indexes, (len(t.columns), len(t.indexes)), info)
         t.__dict__["_tinfo"] = c
     return c[3]
@@ -147,14 +151,18 @@ def index_entry(ix_oid: int, cols: tuple[str, ...], row: Row, idb: bytes) -> byt
         return None
 
 
-def edge_list(row: Row | None, table: TableDef) -> list[Edge]:
-    """The (normalized) edges a row owns."""
-    ti = tinfo(table)
+def edge_list(row: Row | None, table: TableDef, ti: TableInfo | None = None) -> list[Edge]:
+    """The (normalized) edges a row owns (``ti``: the table's :func:`tinfo`, when the caller has it)."""
+    if ti is None:
+        ti = tinfo(table)
     if row is None or row.get(ti.deleted_at) is not None:
+        return []
+    edges = row.get(ti.edges)
+    if not edges:
         return []
     src = row[ti.id]
     out = []
-    for e in row.get(ti.edges) or []:
+    for e in edges:
         if isinstance(e, dict) and isinstance(e.get("dst"), uuid.UUID):
             out.append(Edge(src, str(e.get("rel_type") or ""), e["dst"], float(e.get("weight", 1.0)),
                             e.get("properties") or {}, e.get("created_at")))
@@ -245,29 +253,38 @@ class Writer:
             return None
         gen = self.building_gen
         prepared = []
+        infos: dict[int, TableInfo] = {}  # id(TableDef) → tinfo, once per table of the batch
+        no_edges: frozenset[Edge] = frozenset()
         for c in changes:
             t, new = c.table, c.row
-            ti = tinfo(t)
+            ti = infos.get(id(t))
+            if ti is None:
+                ti = infos[id(t)] = tinfo(t)
             new_live = new is not None and new.get(ti.deleted_at) is None
-            value, vec, new_puts, new_edges = None, None, [], set()
+            value, vec, new_puts, new_edges = None, None, [], no_edges
             if new is not None:
-                stored = dict(new)
-                vec = stored.pop(ti.embedding, None) if ti.embedding else None
+                if ti.embedding:
+                    stored = dict(new)
+                    vec = stored.pop(ti.embedding, None)
+                else:
+                    stored = new  # encoded as is (not modified)
                 try:
                     value = codec.encode_row(stored, deleted=not new_live)
                 except (TypeError, ValueError, OverflowError) as e:
                     raise E.DataException(f'cannot store a row of "{t.name}": {e}') from None
                 if new_live:
-                    new_puts = self._derived_puts(t, c.id, new)
-                    new_edges = set(edge_list(new, t))
+                    el = edge_list(new, t, ti)
+                    new_puts = self._derived_puts(t, c.id, new, ti, el)
+                    if el:
+                        new_edges = set(el)  # type: ignore[assignment]
                     if vec is not None:
                         vec = codec.encode_vector(np.asarray(vec))
-            prepared.append((c, new_live, value, vec, new_puts, new_edges))
+            prepared.append((c, new_live, value, vec, new_puts, new_edges, ti))
         ekeys = [entity_key(c.table.oid, c.id) for c in changes]
         with self.lock:
             if gen != self.building_gen:  # an index backfill started since the entries were computed
-                prepared = [(c, live, value, vec, self._derived_puts(c.table, c.id, c.row) if live else puts, ed)
-                            for c, live, value, vec, puts, ed in prepared]
+                prepared = [(c, live, value, vec, self._derived_puts(c.table, c.id, c.row) if live else puts, ed, ti)
+                            for c, live, value, vec, puts, ed, ti in prepared]
             summary = CommitSummary(seq=self.seq + 1)
             deletes: list[Op] = []
             puts: list[Op] = []
@@ -277,7 +294,8 @@ class Writer:
             live_delta: dict[int, int] = {}
             ent = self.rocks.cf["entities"]
             raws = ent.get(ekeys) if len(ekeys) > 1 else [ent.get(ekeys[0])]  # one multi_get
-            for (c, new_live, value, vec, new_puts, new_edges), ekey, raw in zip(prepared, ekeys, raws, strict=True):
+            for (c, new_live, value, vec, new_puts, new_edges, ti), ekey, raw in zip(prepared, ekeys, raws,
+                                                                                    strict=True):
                 t = c.table
                 new = c.row
                 old_live = raw is not None and not codec.is_deleted(raw)
@@ -287,7 +305,7 @@ class Writer:
                 if c.insert and old_live and new_live:
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [new.get(x) for x in cols])  # type: ignore[union-attr]
-                if new_live and (tinfo(t).unique or t.oid in self.building_unique):
+                if new_live and (ti.unique or t.oid in self.building_unique):
                     if changed_ids is None:
                         changed_ids = {(x.table.oid, x.id) for x in changes}
                     ixs = unique_ixs.get(id(t))
@@ -297,13 +315,14 @@ class Writer:
                 tc = summary.tables.get(t.oid)
                 if tc is None:
                     tc = summary.tables[t.oid] = TableChanges(t)
-                old_edges: set[Edge] = set()
+                old_edges: set[Edge] | frozenset[Edge] = no_edges
                 if old_live:  # derived entries of the stored version (a deleted version has none)
                     old = codec.decode_row(raw)  # type: ignore[arg-type]
                     deletes.extend(self._derived_keys(c.old_table or t, c.id, old))
                     old_edges = set(edge_list(old, c.old_table or t))
-                tc.edges_removed.extend(e for e in old_edges if e not in new_edges)
-                tc.edges_added.extend(e for e in new_edges if e not in old_edges)
+                if old_edges or new_edges:
+                    tc.edges_removed.extend(e for e in old_edges if e not in new_edges)
+                    tc.edges_added.extend(e for e in new_edges if e not in old_edges)
                 if new is None:
                     deletes.append(("entities", ekey, None))
                     deletes.append(("embeddings", ekey, None))
@@ -311,16 +330,18 @@ class Writer:
                     wal.append([t.oid, "x", c.id.bytes])
                     continue
                 puts.append(("entities", ekey, value))
+                # a vector is only ever stored next to a stored live row (check.py): no stored row, none to delete
                 if new_live:
                     puts.extend(new_puts)
                     if vec is not None:
                         puts.append(("embeddings", ekey, vec))
-                    else:
+                    elif raw is not None:
                         deletes.append(("embeddings", ekey, None))
                     tc.upserted.append(new)
                     wal.append([t.oid, "u", c.id.bytes])
                 else:
-                    deletes.append(("embeddings", ekey, None))
+                    if raw is not None:
+                        deletes.append(("embeddings", ekey, None))
                     tc.deleted.append(c.id)
                     wal.append([t.oid, "d", c.id.bytes])
             self.seq += 1
@@ -396,26 +417,37 @@ class Writer:
             out.append((cf, k, None))
         return out
 
-    def _derived_puts(self, t: TableDef, id_: uuid.UUID, row: Row) -> list[Op]:
-        """Field-index entries, key index entry and edges of a live row."""
+    def _derived_puts(self, t: TableDef, id_: uuid.UUID, row: Row, ti: TableInfo | None = None,
+                      edges: list[Edge] | None = None) -> list[Op]:
+        """Field-index entries, key index entry and edges of a live row (``ti``: ``tinfo(t)``, ``edges``:
+        ``edge_list(row, t)``, when the caller has them)."""
         out: list[Op] = []
         idb = id_.bytes
-        btree = tinfo(t).btree
+        if ti is None:
+            ti = tinfo(t)
         if self.building and t.oid in self.building:  # plus indexes being (or since) backfilled, once per version
+            btree = ti.btree
             c = t.__dict__.get("_btree_building")
             if c is None or c[0] != self.building_gen or c[1] is not btree:
                 have = {o for o, _ in btree}
                 c = (self.building_gen, btree, btree + [x for x in self.building[t.oid] if x[0] not in have])
                 t.__dict__["_btree_building"] = c
-            btree = c[2]
-        for oid, cols in btree:
-            k = index_entry(oid, cols, row, idb)
-            if k is not None:
-                out.append(("indexes", k, b""))
+            for oid, cols in c[2]:
+                k = index_entry(oid, cols, row, idb)
+                if k is not None:
+                    out.append(("indexes", k, b""))
+        else:
+            get = row.get
+            for pfx, col, cols in ti.entries:  # what index_entry gives, without its per-call list and join
+                try:
+                    enc = encode_value(get(col)) if col is not None else encode_values([get(x) for x in cols])
+                except TypeError:
+                    continue
+                out.append(("indexes", pfx + enc + idb, b""))
         src = id_source(row, t.key_field, t.primary_key)
         if src is not None:
             out.append(("key_index", key_index_key(key_text(src[1]), t.oid, id_), b""))
-        for e in edge_list(row, t):
+        for e in edge_list(row, t, ti) if edges is None else edges:
             v = codec.encode_obj({"w": e.weight, "p": e.properties, "c": e.created_at, "t": t.oid})
             out.append(("edges", edge_key(e.src, e.rel_type, e.dst), v))
             out.append(("edges_reverse", edge_key(e.dst, e.rel_type, e.src), v))

@@ -52,6 +52,11 @@ def current_schema(ctx: Any) -> str | None:
 fn("current_schema", T.NAME, (), current_schema)
 fn("current_schemas", T.array_of(T.NAME), (T.BOOL,), lambda ctx, implicit: _path(ctx, bool(implicit)))
 fn("current_database", T.NAME, (), lambda ctx: names.session_database(ctx))
+fn("pg_my_temp_schema", T.OID, (),  # the session's temporary schema (engine/sql/temp_relations.py), else 0
+   lambda ctx: snapshot(ctx).schemas.get(getattr(ctx.session, "temp_schema", None) or "", 0))
+fn("pg_is_other_temp_schema", T.BOOL, (T.OID,), lambda ctx, oid: any(
+    o == oid and n.startswith("pg_temp_") and n != getattr(ctx.session, "temp_schema", None)
+    for n, o in snapshot(ctx).schemas.items()))
 fn("current_catalog", T.NAME, (), lambda ctx: names.session_database(ctx))
 for _n in ("current_user", "session_user", "user", "current_role", "getpgusername"):
     fn(_n, T.NAME, (), lambda ctx: names.session_user(ctx))

@@ -120,6 +120,8 @@ def _pg_sequences(ctx: Any) -> Iterator[dict[str, Any]]:
     snap = snapshot(ctx)
     for s in snap.sequences:
         rel = snap.by_oid[s.oid]
+        if rel.schema.startswith("pg_temp_") and rel.schema != getattr(ctx.session, "temp_schema", None):
+            continue  # another session's temporary sequence (NOT pg_is_other_temp_schema in PostgreSQL)
         d = s.defn
         typ = d.type_oid if d is not None else s.type_oid
         row = {"schemaname": rel.schema, "sequencename": rel.name, "sequenceowner": _owner(ctx),

@@ -138,6 +138,8 @@ class Snapshot:
         self.rels.append(rel)
         self.by_oid[rel.oid] = rel
         self.by_name[(rel.schema, rel.name)] = rel
+        if rel.schema.startswith("pg_temp_"):  # a session's temporary schema (engine/sql/temp_relations.py)
+            rel.persistence = "t"
 
 
 def _virtual_rel(vt: VirtualTable) -> Rel:

@@ -66,7 +66,9 @@ def lookup_relation(ctx: Any, text: str) -> int | None:
     """The OID of relation ``text`` (qualified or found through the search path), or None."""
     parts = _split(text)
     snap = snapshot(ctx)
-    path = [parts[0]] if len(parts) == 2 else names.search_path(ctx, set(snap.schemas))
+    from engine.sql.temp_relations import alias  # pg_temp.x: the session's temporary schema
+
+    path = [alias(ctx.session, parts[0])] if len(parts) == 2 else names.search_path(ctx, set(snap.schemas))
     for schema in path:
         rel = snap.by_name.get((schema, parts[-1]))
         if rel is not None:

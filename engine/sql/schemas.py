@@ -8,7 +8,7 @@ from typing import Any
 from sqlglot import exp
 
 from engine.api import Notice, Result
-from engine.errors import DependentObjectsStillExist, DuplicateSchema, UndefinedSchema
+from engine.errors import DependentObjectsStillExist, DuplicateSchema, ReservedName, UndefinedSchema
 from engine.schema import journal
 from engine.sql.statements import Statement, search_path
 
@@ -21,10 +21,11 @@ def _path(s: Any) -> list[str]:
 
 def creation_schema(s: Any, schema: str | None, temporary: bool = False) -> str:
     """Where CREATE puts an object: the named schema (3F000 if absent), else the first existing schema of
-    ``search_path``; a temporary relation goes to the session's own schema (engine/sql/temp_relations.py)."""
-    if temporary:
-        from engine.sql import temp_relations
+    ``search_path``; a temporary relation, or one named in ``pg_temp`` / a ``pg_temp_<n>`` schema, goes to the
+    session's own schema (engine/sql/temp_relations.py)."""
+    from engine.sql import temp_relations
 
+    if temporary or schema == temp_relations.ALIAS or temp_relations.is_temp_schema(schema):
         return temp_relations.creation_schema(s, schema)
     existing = s.db.registry.schemas()
     if schema is not None:
@@ -41,7 +42,9 @@ def find_table(s: Any, name: str, schema: str | None) -> Any:
     """The TableDef an unqualified or qualified name denotes (search_path order), or None."""
     reg = s.db.registry
     if schema is not None:
-        return reg.get(name, schema)
+        from engine.sql.temp_relations import alias
+
+        return reg.get(name, alias(s, schema))
     for p in _path(s):
         t = reg.get(name, p)
         if t is not None:
@@ -78,6 +81,10 @@ def create_schema(sql: str, node: exp.Create) -> Statement:
 
     def fn(s: Any) -> list[Notice]:
         reg = s.db.registry
+        if name.startswith(("pg_temp", "pg_toast")):  # the sessions' temporary schemas (temp_relations.py);
+            # PostgreSQL reserves every pg_ name, REM only these (existing data dirs may hold other pg_ schemas)
+            raise ReservedName(f'unacceptable schema name "{name}"',
+                               detail='The prefix "pg_" is reserved for system schemas.')
         if name in reg.schemas() or name in SYSTEM_SCHEMAS:
             if if_not:
                 return [Notice(f'schema "{name}" already exists, skipping', sqlstate="42P06")]

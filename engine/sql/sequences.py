@@ -145,16 +145,25 @@ def _qualified(c: Cursor) -> tuple[str | None, str]:
 
 
 
-def _creation_schema(s: Any, schema: str | None) -> str:
+def _creation_schema(s: Any, schema: str | None, temporary: bool = False) -> str:
     from engine.sql.schemas import creation_schema
 
-    return creation_schema(s, schema)
+    return creation_schema(s, schema, temporary)
+
+
+def _other_temp(s: Any, schema: str | None) -> None:
+    """0A000 for another session's temporary sequence named by its schema (PostgreSQL's wording)."""
+    from engine.sql.temp_relations import is_other
+
+    if is_other(s, schema):
+        raise FeatureNotSupported("cannot access temporary tables of other sessions")
 
 
 def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
     """CREATE [TEMP] SEQUENCE, ALTER SEQUENCE, DROP SEQUENCE; None for other statements."""
     if word == "CREATE":
         j = 1
+        temporary = c.peek_word(j) in ("TEMP", "TEMPORARY")
         if c.peek_word(j) in ("TEMP", "TEMPORARY", "UNLOGGED"):
             j += 1
         if c.peek_word(j) != "SEQUENCE":
@@ -168,7 +177,7 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
 
         def create(s: Any) -> list[Notice]:
             reg = s.db.registry
-            sch = _creation_schema(s, schema)
+            sch = _creation_schema(s, schema, temporary)
             if if_not and (reg.sequence_def(f"{sch}.{name}") is not None or reg.get(name, sch) is not None):
                 return [Notice(f'relation "{name}" already exists, skipping', sqlstate="42P07")]
             if reg.sequence_def(f"{sch}.{name}") is not None:
@@ -189,6 +198,7 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
                 if if_exists:
                     return [Notice(f'relation "{name}" does not exist, skipping')]
                 raise UndefinedTable(f'relation "{name}" does not exist')
+            _other_temp(s, d.schema)
             restart = opts.pop("restart", None)
             opts.pop("owned_by", None)
             fields = d.to_json()
@@ -239,9 +249,11 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
 
 
 def _find(s: Any, schema: str | None, name: str) -> SequenceDef | None:
+    from engine.sql.temp_relations import alias
+
     reg = s.db.registry
     if schema is not None:
-        return reg.sequence_def(f"{schema}.{name}")  # type: ignore[no-any-return]
+        return reg.sequence_def(f"{alias(s, schema)}.{name}")  # type: ignore[no-any-return]
     from engine.sql.statements import search_path
 
     for sch in search_path(s):
@@ -272,7 +284,7 @@ def _resolve(ctx: Any, seq: Any) -> str:
 
     parts = parse_name(str(seq))
     if len(parts) == 2:
-        d = reg.sequence_def(f"{parts[0]}.{parts[1]}")
+        d = _find(ctx.session, parts[0], parts[1])
         if d is None:
             raise UndefinedTable(f'relation "{parts[0]}.{parts[1]}" does not exist')
         return d.key  # type: ignore[no-any-return]
@@ -280,11 +292,13 @@ def _resolve(ctx: Any, seq: Any) -> str:
     if d is not None:
         return d.key
     from engine.catalog.objects import snapshot
+    from engine.sql.temp_relations import is_other
 
     snap = snapshot(ctx)
-    rel = next((r for r in snap.rels if r.name == parts[-1] and r.kind == "S"), None)
+    rels = [r for r in snap.rels if r.name == parts[-1] and not is_other(ctx.session, r.schema)]
+    rel = next((r for r in rels if r.kind == "S"), None)
     if rel is None:
-        if any(r.name == parts[-1] for r in snap.rels):
+        if rels:
             raise WrongObjectType(f'"{parts[-1]}" is not a sequence')
         raise UndefinedTable(f'relation "{parts[-1]}" does not exist')
     return rel.name if rel.schema == "public" else f"{rel.schema}.{rel.name}"
@@ -304,6 +318,7 @@ def _session_values(ctx: Any) -> dict[str, int]:
 
 def _nextval(ctx: Any, seq: Any) -> int:
     key = _resolve(ctx, seq)
+    _other_temp(ctx.session, key.rpartition(".")[0] or None)
     v = int(ctx.db.registry.nextval(key))
     vals = _session_values(ctx)
     vals[key] = v
@@ -328,6 +343,7 @@ def _lastval(ctx: Any) -> int:
 
 def _setval(ctx: Any, seq: Any, value: int, is_called: bool = True) -> int:
     key = _resolve(ctx, seq)
+    _other_temp(ctx.session, key.rpartition(".")[0] or None)
     ctx.db.registry.setval(key, int(value), bool(is_called))
     if is_called:
         _session_values(ctx)[key] = int(value)

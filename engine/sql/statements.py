@@ -151,9 +151,10 @@ def finish_params(params: dict[int, int], given: list[int]) -> list[int]:
 
 def prepare_ast(session: Any, sql: str, node: exp.Expression, param_oids: list[int]) -> Statement:
     """Plan a parsed statement: queries here, DML in engine.sql.dml, DDL in engine.sql.ddl."""
-    from engine.sql import ddl, dml
+    from engine.sql import ddl, dml, temp_relations
     from engine.sql.dialect import Fuzzy, Lookup, Search, Traverse
 
+    node = temp_relations.qualify(session, sql, node)  # the pg_temp schema alias, others' temporary tables
     params = {i + 1: o for i, o in enumerate(param_oids) if o}
     if isinstance(node, (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)):
         return prepare_query(session, sql, node, params, param_oids)

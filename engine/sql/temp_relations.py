@@ -5,6 +5,13 @@ first CREATE TEMP TABLE / VIEW. That schema is searched first for unqualified re
 entry of ``current_schemas(true)``), so other sessions neither see those names nor collide with them. When the
 session closes (after its open transaction rolls back) the schema is dropped with everything in it; opening a
 data dir drops the temporary schemas of a process that died.
+
+The schema name ``pg_temp`` is an alias of the session's own temporary schema: ``CREATE TABLE pg_temp.t`` creates
+a temporary table (as does ``CREATE VIEW`` / ``SEQUENCE``), and ``pg_temp.t`` elsewhere names the session's
+temporary relation (42P01 while the session has none). :func:`qualify` rewrites a parsed statement accordingly
+and refuses, as PostgreSQL does, to read, write, alter or index another session's temporary tables (0A000) or
+to create relations in another session's temporary schema (42P16); naming them stays possible for the catalogs
+(``'pg_temp_7.t'::regclass``) and for DROP.
 """
 
 from __future__ import annotations
@@ -13,12 +20,15 @@ import logging
 import re
 from typing import Any
 
+from sqlglot import exp
+
 from engine.catalog.names import quote_ident
-from engine.errors import InvalidParameterValue
+from engine.errors import FeatureNotSupported, InsufficientPrivilege, InvalidParameterValue, UndefinedSchema
 
 log = logging.getLogger("rem.engine")
 
 _TEMP = re.compile(r"^pg_temp_\d+$")
+ALIAS = "pg_temp"
 
 
 def is_temp_schema(name: str | None) -> bool:
@@ -34,16 +44,93 @@ def current(session: Any) -> str | None:
     return name if reg is not None and name in reg.schemas() else None
 
 
+def is_own(session: Any, name: str | None) -> bool:
+    """``name`` denotes the session's temporary schema (``pg_temp`` or its ``pg_temp_<n>`` name)."""
+    return name == ALIAS or (name is not None and name == getattr(session, "temp_schema", None))
+
+
+def is_other(session: Any, name: str | None) -> bool:
+    """``name`` is the temporary schema of another session."""
+    return is_temp_schema(name) and name != getattr(session, "temp_schema", None)
+
+
+def alias(session: Any, name: str | None) -> str | None:
+    """``name`` with ``pg_temp`` replaced by the session's temporary schema when it has one."""
+    if name == ALIAS and session is not None:
+        return current(session) or name
+    return name
+
+
 def creation_schema(session: Any, given: str | None) -> str:
-    """The schema a CREATE TEMP TABLE / VIEW goes to (created if needed); 42P16 for a permanent schema."""
-    if given is not None and given != "pg_temp" and given != getattr(session, "temp_schema", None):
+    """The schema a CREATE TEMP TABLE / VIEW / SEQUENCE (or a CREATE of ``pg_temp.x``) goes to, created if
+    needed; 42P16 for a permanent schema or another session's temporary schema."""
+    reg = session.db.registry
+    if is_other(session, given) and given not in reg.schemas():
+        raise UndefinedSchema(f'schema "{given}" does not exist')
+    if is_other(session, given):
+        raise InvalidParameterValue("cannot create relations in temporary schemas of other sessions",
+                                    sqlstate="42P16")
+    if given is not None and not is_own(session, given):
         raise InvalidParameterValue("cannot create temporary relation in non-temporary schema", sqlstate="42P16")
     name = f"pg_temp_{session.process_id}"
-    reg = session.db.registry
     if name not in reg.schemas():
         reg.create_schema(name)
     session.temp_schema = name
     return name
+
+
+def qualify(session: Any, sql: str, node: exp.Expression) -> exp.Expression:
+    """``node`` with the ``pg_temp`` schema qualifier resolved to the session's temporary schema (a CREATE of
+    ``pg_temp.x`` made temporary); 0A000 for data access to another session's temporary table."""
+    if "pg_temp" not in sql.lower() or str(node.args.get("kind") or "").upper() == "SCHEMA":
+        return node  # CREATE / DROP SCHEMA pg_temp name the schema itself, as in PostgreSQL
+    own = current(session)
+    target = _created(node)
+    for q in node.find_all(exp.Table, exp.Column):
+        ident = q.args.get("db")
+        name = ident.name if isinstance(ident, exp.Identifier) else None
+        if name == ALIAS and own is not None:
+            ident.set("this", own)
+        elif isinstance(q, exp.Table) and q is not target and is_other(session, name):
+            _refuse_other(session, node, q, name)
+    if target is not None and target.args.get("db") is not None and is_own(session, target.args["db"].name):
+        _make_temporary(node)
+    return node
+
+
+def _created(node: exp.Expression) -> exp.Table | None:
+    """The table a CREATE TABLE / VIEW names (not CREATE INDEX's table), else None."""
+    if not isinstance(node, exp.Create) or str(node.args.get("kind") or "").upper() not in ("TABLE", "VIEW"):
+        return None
+    t = node.this.this if isinstance(node.this, exp.Schema) else node.this
+    return t if isinstance(t, exp.Table) else None
+
+
+def _make_temporary(node: exp.Expression) -> None:
+    props = node.args.get("properties")
+    items = list(props.expressions) if props is not None else []
+    if any(isinstance(p, exp.TemporaryProperty) for p in items):
+        return
+    if any(isinstance(p, exp.MaterializedProperty) for p in items):
+        raise InsufficientPrivilege("cannot create temporary table within security-restricted operation")
+    node.set("properties", exp.Properties(expressions=[*items, exp.TemporaryProperty()]))
+
+
+def _refuse_other(session: Any, node: exp.Expression, q: exp.Table, schema: str) -> None:
+    """0A000 when ``q`` is another session's temporary table that ``node`` would read, write, alter, truncate
+    or index (DROP and catalog look-ups by name are allowed, as in PostgreSQL)."""
+    reg = session.db.registry
+    if isinstance(node, exp.Drop) or (reg.get(q.name, schema) is None
+                                      and reg.sequence_def(f"{schema}.{q.name}") is None):
+        return
+    verb = "access"
+    if isinstance(node, exp.Alter):
+        verb = "alter"
+    elif isinstance(node, exp.TruncateTable):
+        verb = "truncate"
+    elif isinstance(node, exp.Create) and str(node.args.get("kind") or "").upper() == "INDEX":
+        verb = "create indexes on"
+    raise FeatureNotSupported(f"cannot {verb} temporary tables of other sessions")
 
 
 def _drop_schema(session: Any, name: str) -> None:

@@ -210,6 +210,7 @@ def prepare_comment(session: Any, sql: str, c: Cursor) -> Statement:
 
     def fn(s: Any) -> list[Notice]:
         from engine.sql.schemas import _path
+        from engine.sql.temp_relations import alias  # pg_temp: the session's temporary schema
 
         reg = s.db.registry
         if kind in ("TABLE", "VIEW", "COLUMN"):
@@ -221,7 +222,7 @@ def prepare_comment(session: Any, sql: str, c: Cursor) -> Statement:
             else:
                 rel_parts, col = parts, None
             name, schema = rel_parts[-1], (rel_parts[-2] if len(rel_parts) > 1 else None)
-            for sch in ([schema] if schema else _path(s)):
+            for sch in ([alias(s, schema)] if schema else _path(s)):
                 t = reg.get(name, sch)
                 v = reg.get_view(name, sch)
                 if t is None and v is None:

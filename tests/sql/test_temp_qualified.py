@@ -30,6 +30,12 @@ PG_TEMP_ALIAS = [
     ("A", "select 'pg_temp.tq_t'::regclass::text, to_regclass('pg_temp.tq_t')::text"),
     ("A", "select 'pg_temp.tq_t'::regclass = '{A}.tq_t'::regclass"),
     ("A", "select pg_my_temp_schema()::regnamespace::text, pg_is_other_temp_schema(pg_my_temp_schema())"),
+    ("A", "comment on table pg_temp.tq_t is 'temporary'"),
+    ("A", "select obj_description('pg_temp.tq_t'::regclass, 'pg_class')"),
+    ("A", "begin"),
+    ("A", "create table pg_temp.tq_rb (a int)"),
+    ("A", "rollback"),
+    ("A", "select a from pg_temp.tq_rb"),
     ("A", "create view pg_temp.tq_v as select a from pg_temp.tq_t"),
     ("A", "select relpersistence from pg_class where relname = 'tq_v'"),
     ("A", "select a from pg_temp.tq_v"),
@@ -209,3 +215,15 @@ def test_temp_sequences_dropped_with_the_session(rem_dsn: str, pg_dsn: str) -> N
             other.execute("create sequence tq_end_s")  # the name is free in public
             assert other.execute("select nextval('tq_end_s')").fetchone()[0] == 1
             other.execute("drop sequence tq_end_s")
+
+
+def test_copy_into_pg_temp(rem_dsn: str, pg_dsn: str) -> None:
+    for dsn in (rem_dsn, pg_dsn):
+        with psycopg.connect(dsn, autocommit=True) as c:
+            c.execute("create temp table tq_copy (a int, v text)")
+            with c.cursor().copy("copy pg_temp.tq_copy (a, v) from stdin") as cp:
+                cp.write_row((1, "x"))
+                cp.write_row((2, "y"))
+            assert c.execute("select a, v from pg_temp.tq_copy order by a").fetchall() == [(1, "x"), (2, "y")]
+            with c.cursor().copy("copy pg_temp.tq_copy (a, v) to stdout") as cp:
+                assert sorted(bytes(b) for b in cp) == [b"1\tx\n", b"2\ty\n"]

@@ -183,7 +183,8 @@ def serial_sequence(ctx: Any, table: str, column: str) -> str | None:
     if seq is None:
         return None
     srel = snap.by_oid[seq.oid]
-    return f"{names.quote_ident(srel.schema)}.{names.quote_ident(srel.name)}"
+    own = srel.schema == getattr(ctx.session, "temp_schema", None)  # PostgreSQL names its own as pg_temp
+    return f"{'pg_temp' if own else names.quote_ident(srel.schema)}.{names.quote_ident(srel.name)}"
 
 
 fn("pg_get_serial_sequence", T.TEXT, (T.TEXT, T.TEXT), serial_sequence)

@@ -90,12 +90,34 @@ def qualify(session: Any, sql: str, node: exp.Expression) -> exp.Expression:
         ident = q.args.get("db")
         name = ident.name if isinstance(ident, exp.Identifier) else None
         if name == ALIAS and own is not None:
+            if isinstance(q, exp.Table) and isinstance(node, _READS) and not _exists(session, own, q.name):
+                continue  # left as pg_temp.x: 42P01 names it so, as in PostgreSQL
             ident.set("this", own)
         elif isinstance(q, exp.Table) and q is not target and is_other(session, name):
             _refuse_other(session, node, q, name)
     if target is not None and target.args.get("db") is not None and is_own(session, target.args["db"].name):
         _make_temporary(node)
     return node
+
+
+def _view_reads_temp(reg: Any, schema: str, name: str) -> bool:
+    """View ``schema.name`` selects from a table of its (temporary) schema."""
+    from engine.sql.statements import parse_one
+
+    view = reg.get_view(name, schema)
+    if view is None or not view.view_sql:
+        return False
+    return any((t.db or schema) == schema and reg.get(t.name, schema) is not None
+               for t in parse_one(view.view_sql).find_all(exp.Table))
+
+
+_READS = (exp.Select, exp.SetOperation, exp.Insert, exp.Update, exp.Delete)
+
+
+def _exists(session: Any, schema: str, name: str) -> bool:
+    reg = session.db.registry
+    return reg.get(name, schema) is not None or reg.get_view(name, schema) is not None \
+        or reg.sequence_def(f"{schema}.{name}") is not None
 
 
 def _created(node: exp.Expression) -> exp.Table | None:
@@ -120,8 +142,10 @@ def _refuse_other(session: Any, node: exp.Expression, q: exp.Table, schema: str)
     """0A000 when ``q`` is another session's temporary table that ``node`` would read, write, alter, truncate
     or index (DROP and catalog look-ups by name are allowed, as in PostgreSQL)."""
     reg = session.db.registry
-    if isinstance(node, exp.Drop) or (reg.get(q.name, schema) is None
-                                      and reg.sequence_def(f"{schema}.{q.name}") is None):
+    if isinstance(node, exp.Drop):
+        return
+    if reg.get(q.name, schema) is None and reg.sequence_def(f"{schema}.{q.name}") is None \
+            and not _view_reads_temp(reg, schema, q.name):
         return
     verb = "access"
     if isinstance(node, exp.Alter):

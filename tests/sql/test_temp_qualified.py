@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import psycopg
+import pytest
 
 # (session, statement): sessions "A" and "B" are two connections to the same server
 PG_TEMP_ALIAS = [
@@ -72,6 +73,9 @@ PG_TEMP_ALIAS = [
     ("B", "alter table {A}.tq_t add column z int"),
     ("B", "truncate {A}.tq_t"),
     ("B", "create index on {A}.tq_t (a)"),
+    ("B", "select a from {A}.tq_v"),  # the view reads A's temporary table: 0A000
+    ("A", "create temp view tq_v1 as select 1 as one"),
+    ("B", "select one from {A}.tq_v1"),  # a temporary view of constants can be read
     ("B", "select a from {A}.tq_nosuch"),  # 42P01
     ("B", "create table {A}.tq_x (a int)"),  # 42P16
     ("B", "create temp table {A}.tq_x (a int)"),
@@ -121,6 +125,7 @@ TEMP_SEQUENCES = [
     ("A", "create temp table tq_ser (id serial, b bigserial, v text)"),
     ("A", "select c.relname, c.relpersistence, n.nspname from pg_class c join pg_namespace n "
           "on n.oid = c.relnamespace where relkind = 'S' and relname like 'tq_ser%' order by 1"),
+    ("A", "select pg_get_serial_sequence('tq_ser', 'id'), pg_get_serial_sequence('pg_temp.tq_ser', 'b')"),
     ("A", "insert into tq_ser (v) values ('x'), ('y')"),
     ("A", "select id, b, v from tq_ser order by id"),
     ("A", "select currval('tq_ser_id_seq')"),
@@ -215,6 +220,14 @@ def test_temp_sequences_dropped_with_the_session(rem_dsn: str, pg_dsn: str) -> N
             other.execute("create sequence tq_end_s")  # the name is free in public
             assert other.execute("select nextval('tq_end_s')").fetchone()[0] == 1
             other.execute("drop sequence tq_end_s")
+
+
+def test_missing_pg_temp_relation_named_as_given(rem_dsn: str) -> None:
+    with psycopg.connect(rem_dsn, autocommit=True) as c:
+        for _ in range(2):  # without, then with a temporary schema
+            with pytest.raises(psycopg.errors.UndefinedTable, match='relation "pg_temp.tq_none" does not exist'):
+                c.execute("select a from pg_temp.tq_none")
+            c.execute("create temp table if not exists tq_some (a int)")
 
 
 def test_copy_into_pg_temp(rem_dsn: str, pg_dsn: str) -> None:

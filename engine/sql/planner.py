@@ -22,7 +22,7 @@ from engine.errors import (
     UndefinedColumn,
     UndefinedTable,
 )
-from engine.sql import aggregates, plan
+from engine.sql import aggregates, join_pushdown, plan
 from engine.sql.compiler import AGG_NODES, CE, Compiler, const, func_args, func_name, is_aggregate
 from engine.sql.dialect import DIALECT
 from engine.sql.scope import ColInfo, ExecState, QueryInfo, Scope
@@ -319,11 +319,14 @@ class Planner:
                 items.append(joins.pop(0).this)
             else:
                 break
+        where = sel.args.get("where")
+        done: set[str] = set()
         if len(items) == 1:
             step = self.from_item(items[0], parent)
         else:
-            where = sel.args.get("where")
-            pool = ([where.this] if where is not None else []) + on_conds
+            # WHERE conjuncts may filter the group's items only when no later join null-extends the group
+            keeps_left = not any(str(j.args.get("side") or "").lower() in ("right", "full") for j in joins)
+            pool = ([where.this] if where is not None and keeps_left else []) + on_conds
             step = self._comma_join([self.from_item(it, parent) for it in items],
                                     _and_all(pool) if pool else None, parent)
             done = getattr(step, "_consumed", set())  # conjuncts the join already applied exactly
@@ -334,6 +337,7 @@ class Planner:
                 step = plan.Filter(step, comp.predicate(cond), cond.sql(dialect=DIALECT))
             if done and not joins:
                 step._where_done = done  # type: ignore[attr-defined]  (_select skips these WHERE conjuncts)
+        group = step
         for j in joins:
             if isinstance(j.this, exp.Lateral):
                 step = self._lateral(step, j, parent)
@@ -387,6 +391,24 @@ class Planner:
             lkeys, rkeys, residual = self._equi(on, comp, len(step.cols))
             res_fn = comp.predicate(_and_all(residual)) if residual else None
             step = plan.Join(step, right, kind, lkeys, rkeys, res_fn, on.sql(dialect=DIALECT))
+        if joins and where is not None:
+            step = self._where_through_joins(step, group, done, where.this, parent)
+        return step
+
+    def _where_through_joins(self, step: plan.Step, group: plan.Step, group_done: set[str], where: exp.Expression,
+                             parent: Scope | None) -> plan.Step:
+        """Outer-join reduction and pushdown of WHERE conjuncts into the explicit joins' inputs
+        (:mod:`engine.sql.join_pushdown`); the conjuncts applied below are marked for _select to skip."""
+
+        def attach(child: plan.Step, conj: list[exp.Expression]) -> plan.Step:
+            comp = Compiler(Scope(child.cols, parent=parent, query=self.qi()), self, self.params)
+            comp.clause = "WHERE"  # type: ignore[attr-defined]
+            return pushdown(child, _and_all(conj), comp)
+
+        scope = Scope(step.cols, parent=parent, query=self.qi())
+        done = join_pushdown.rewrite(step, group, _conjuncts(where), scope, attach, group_done)
+        if done:
+            step._where_done = done  # type: ignore[attr-defined]  (_select skips these WHERE conjuncts)
         return step
 
     def _comma_join(self, steps: list[plan.Step], where: exp.Expression | None, parent: Scope | None) -> plan.Step:

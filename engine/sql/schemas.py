@@ -118,17 +118,24 @@ def drop_schema(sql: str, node: exp.Drop) -> Statement:
                     f"cannot drop schema {n} because other objects depend on it",
                     detail="\n".join(f"{kind} {n}.{name} depends on schema {n}" for _, kind, name in objs),
                     hint="Use DROP ... CASCADE to drop the dependent objects too.")
-            for v in views:
-                reg.drop_view(v.name, n)
-            for t in tables:
-                vec = getattr(s.db, "vectors", None)
-                if vec is not None and hasattr(vec, "drop_table"):
-                    vec.drop_table(t)
-                reg.drop(t.name, n)
-            for d in seqs:
-                reg.drop_sequence(d.key)
+            drop_contents(s, n)
             if n == "public":
                 continue
             reg.drop_schema(n)
         return notices
     return ddl_statement(sql, "DROP SCHEMA", fn)
+
+
+def drop_contents(s: Any, name: str) -> None:
+    """Drop every view, table (with its vectors and owned sequences) and sequence of schema ``name`` (inside
+    the caller's DDL journal)."""
+    reg = s.db.registry
+    for v in [v for v in reg.views() if v.schema == name]:
+        reg.drop_view(v.name, name)
+    for t in [t for t in reg.tables() if t.schema == name]:
+        vec = getattr(s.db, "vectors", None)
+        if vec is not None and hasattr(vec, "drop_table"):
+            vec.drop_table(t)
+        reg.drop(t.name, name)
+    for d in [d for d in reg.sequence_defs() if d.schema == name and not d.owner_table]:
+        reg.drop_sequence(d.key)

@@ -316,6 +316,13 @@ def _session_values(ctx: Any) -> dict[str, int]:
     return d  # type: ignore[no-any-return]
 
 
+def discard(session: Any) -> None:
+    """DISCARD SEQUENCES / ALL: forget the session's currval / lastval values."""
+    vals = getattr(session, "_rem_seq_values", None)
+    if vals is not None:
+        vals.clear()
+
+
 def _nextval(ctx: Any, seq: Any) -> int:
     key = _resolve(ctx, seq)
     _other_temp(ctx.session, key.rpartition(".")[0] or None)
@@ -323,6 +330,7 @@ def _nextval(ctx: Any, seq: Any) -> int:
     vals = _session_values(ctx)
     vals[key] = v
     vals["\x00last"] = v
+    vals["\x00lastkey"] = key
     return v
 
 
@@ -335,7 +343,12 @@ def _currval(ctx: Any, seq: Any) -> int:
 
 
 def _lastval(ctx: Any) -> int:
+    from engine.sql.temp_relations import is_temp_schema
+
     vals = _session_values(ctx)
+    key = vals.get("\x00lastkey", "")
+    if is_temp_schema(key.rpartition(".")[0]) and ctx.db.registry.sequence_def(key) is None:
+        vals.pop("\x00last", None)  # the temporary sequence is gone (DISCARD TEMP, DROP)
     if "\x00last" not in vals:
         raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
     return vals["\x00last"]
@@ -391,5 +404,6 @@ def default_nextval(session: Any, name: str) -> Any:
                 return v
         vals[key] = v
         vals["\x00last"] = v
+        vals["\x00lastkey"] = key
         return v
     return next_value

@@ -161,6 +161,22 @@ def _drop_schema(session: Any, name: str) -> None:
     session.execute(session.prepare(f"DROP SCHEMA IF EXISTS {quote_ident(name)} CASCADE"), [])
 
 
+def discard(session: Any) -> None:
+    """DISCARD TEMP / ALL: drop every temporary relation of the session (its schema stays, as in PostgreSQL;
+    undone by ROLLBACK inside a transaction block)."""
+    from engine.schema import journal
+    from engine.sql.schemas import drop_contents
+
+    name = current(session)
+    if name is None:
+        return
+    with journal.active(session):
+        drop_contents(session, name)
+    bump = getattr(session.db, "bump_schema", None)
+    if bump:
+        bump()
+
+
 def drop_session_temps(session: Any) -> None:
     """Drop the session's temporary schema and everything in it."""
     name = current(session)

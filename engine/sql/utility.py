@@ -431,6 +431,12 @@ def _discard(s: Any, what: str) -> None:
         s._cache.clear()
     elif what == "PLANS":
         s._cache.clear()
+    from engine.sql import sequences, temp_relations
+
+    if what in ("ALL", "TEMP"):
+        temp_relations.discard(s)  # the session's temporary relations
+    if what in ("ALL", "SEQUENCES"):
+        sequences.discard(s)  # currval / lastval values
 
 
 def _deallocate(s: Any, name: str | None) -> Result:

@@ -128,7 +128,7 @@ TEMP_SEQUENCES = [
     ("A", "select pg_get_serial_sequence('tq_ser', 'id'), pg_get_serial_sequence('pg_temp.tq_ser', 'b')"),
     ("A", "insert into tq_ser (v) values ('x'), ('y')"),
     ("A", "select id, b, v from tq_ser order by id"),
-    ("A", "select currval('tq_ser_id_seq')"),
+    ("A", "select currval('tq_ser_id_seq'), lastval()"),
     ("B", "select nextval('tq_ser_id_seq')"),  # 42P01: A's serial sequence is private
     ("B", "create temp table tq_ser (id serial, v text)"),  # B's own, independent
     ("B", "insert into tq_ser (v) values ('b')"),
@@ -138,6 +138,35 @@ TEMP_SEQUENCES = [
     ("A", "select nextval('tq_ps'), nextval('public.tq_ps')"),
     ("A", "drop sequence tq_ps"),
     ("A", "select nextval('tq_ps')"),
+]
+
+DISCARD = [
+    ("A", "create temp table tq_d (a int)"),
+    ("A", "create temp sequence tq_ds"),
+    ("A", "select nextval('tq_ds')"),
+    ("A", "discard temp"),
+    ("A", "select a from tq_d"),
+    ("A", "select nextval('tq_ds')"),
+    ("A", "select lastval()"),  # the sequence is gone
+    ("A", "select count(*) from pg_namespace where oid = pg_my_temp_schema()"),  # the schema stays
+    ("A", "create temp table tq_d (a int)"),
+    ("A", "begin"),
+    ("A", "discard temp"),
+    ("A", "rollback"),
+    ("A", "select a from tq_d"),  # back
+    ("A", "create sequence tq_dp"),
+    ("A", "select nextval('tq_dp')"),
+    ("A", "discard sequences"),
+    ("A", "select currval('tq_dp')"),
+    ("A", "select lastval()"),
+    ("A", "select nextval('tq_dp')"),
+    ("A", "create temp table tq_d2 (a int)"),
+    ("B", "create temp table tq_d2 (b int)"),
+    ("A", "discard all"),
+    ("A", "select a from tq_d2"),
+    ("A", "select currval('tq_dp')"),
+    ("B", "select b from tq_d2"),  # another session's temporary table is untouched
+    ("A", "drop sequence tq_dp"),
 ]
 
 
@@ -240,3 +269,9 @@ def test_copy_into_pg_temp(rem_dsn: str, pg_dsn: str) -> None:
             assert c.execute("select a, v from pg_temp.tq_copy order by a").fetchall() == [(1, "x"), (2, "y")]
             with c.cursor().copy("copy pg_temp.tq_copy (a, v) to stdout") as cp:
                 assert sorted(bytes(b) for b in cp) == [b"1\tx\n", b"2\ty\n"]
+
+
+def test_discard_temp_and_sequences(rem_dsn: str, pg_dsn: str) -> None:
+    out = dict(zip([s for _, s in DISCARD], _compare(rem_dsn, pg_dsn, DISCARD), strict=False))
+    assert out["select a from tq_d2"] == ("error", "42P01")
+    assert out["select b from tq_d2"] == ("rows", "[]")

@@ -127,8 +127,10 @@ class RemTxn:
             r = ov[id_]
             return r is not None and r.get(tinfo(t).deleted_at) is None
         if self._snap is not None:
-            return self._committed(t, id_) is not None
-        raw = self._rocks.cf["entities"].get(entity_key(t.oid, id_))
+            k = entity_key(t.oid, id_)  # what _committed reads, without decoding the row
+            raw = self._sget("entities", k)
+        else:
+            raw = self._rocks.cf["entities"].get(entity_key(t.oid, id_))
         return raw is not None and not codec.is_deleted(raw)
 
     def _visible(self, t: TableDef, id_: uuid.UUID) -> Row | None:
@@ -623,6 +625,21 @@ class RemTxn:
             self._ins.add(key)
         self._set(t, id_, row)
 
+    def _put_new(self, t: TableDef, id_: uuid.UUID, row: Row) -> None:
+        """:meth:`_put` of an insert of an id not in the overlay (nothing to remember: no committed row read)."""
+        oid = t.oid
+        self._tables[oid] = t
+        key = (oid, id_)
+        self._undo.append((oid, id_, _MISSING, key in self._ins))
+        self._ins.add(key)
+        if oid in self._ovix_built or self._ovkey_built:
+            self._set(t, id_, row)
+            return
+        ov = self._ov.get(oid)
+        if ov is None:
+            ov = self._ov[oid] = {}
+        ov[id_] = row
+
     def _revert(self, pos: int) -> None:
         while len(self._undo) > pos:
             oid, id_, prev, was_ins = self._undo.pop()
@@ -696,30 +713,31 @@ class RemTxn:
         t = table
         val = validator_for(t)
         now = _now()
-        idc = t.id_column
-        et, ca, ma, da, ed = (t.system_column(x) for x in ("entity_type", "created_at", "modified_at",
-                                                            "deleted_at", "edges"))
-        ecol = t.system_column("embedding")
+        ti = tinfo(t)
+        idc = ti.id
+        et, ca, ma, da, ed, ecol = ti.system
         pos = len(self._undo)
         out: list[Row] = []
-        uniq = [ix for ix in t.indexes if ix.unique and not ix.primary and ix.method == "btree"]
+        uniq = ti.unique_ixs
+        pk = t.primary_key
         try:
             for src in rows:
                 r = val.check(src)
-                explicit = src.get(idc) if not t.primary_key else None  # a primary key always decides the id
+                explicit = src.get(idc) if not pk else None  # a primary key always decides the id
                 if explicit is not None:
                     try:
                         id_ = explicit if isinstance(explicit, uuid.UUID) else uuid.UUID(str(explicit))
                     except ValueError:
                         raise E.InvalidTextRepresentation(f'invalid input syntax for type uuid: "{explicit}"') from None
                 else:
-                    id_ = derive_id(t.name, r, t.key_field, t.primary_key)
+                    id_ = derive_id(t.name, r, t.key_field, pk)
                 r[idc] = id_
                 r[et] = t.name
                 r[ca] = src.get(ca) or now
                 r[ma] = now
                 r[da] = None
-                r[ed] = self._edges(t, src.get(ed), now) if src.get(ed) else []
+                given = src.get(ed)
+                r[ed] = self._edges(t, given, now) if given else []
                 if t.embedding_fields:
                     emb = src.get(ecol)
                     r[ecol] = None if emb is None else validator_for_vector(emb, t)
@@ -729,8 +747,11 @@ class RemTxn:
                 for ix in uniq:
                     if self._unique_hit(t, ix, r, id_) is not None:
                         raise unique_error(t, ix.name, ix.columns, [r.get(c) for c in ix.columns])
-                insert = (t.oid not in self._ov or id_ not in self._ov[t.oid])
-                self._put(t, id_, r, insert=insert)
+                ov = self._ov.get(t.oid)
+                if ov is None or id_ not in ov:
+                    self._put_new(t, id_, r)
+                else:
+                    self._put(t, id_, r, insert=False)
                 out.append(r)
             fkeys.check_rows(self, t, out)
         except BaseException:

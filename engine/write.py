@@ -126,6 +126,10 @@ class TableInfo:
     unique: bool = False  # has a UNIQUE index besides the primary key (checked at commit)
     # ``btree`` as (index OID prefix, the column of a one-column index or None, columns): what _derived_puts encodes
     entries: list[tuple[bytes, str | None, tuple[str, ...]]] = field(default_factory=list)
+    # names of the system columns an insert sets: entity_type, created_at, modified_at, deleted_at, edges, embedding
+    system: tuple[str, str, str, str, str, str] = ("entity_type", "created_at", "modified_at", "deleted_at",
+                                                   "edges", "embedding")
+    unique_ixs: list[IndexDef] = field(default_factory=list)  # UNIQUE btree indexes besides the primary key
 
 
 def tinfo(t: TableDef) -> TableInfo:
@@ -133,10 +137,13 @@ def tinfo(t: TableDef) -> TableInfo:
     c = t.__dict__.get("_tinfo")
     if c is None or c[0] is not t.columns or c[1] is not t.indexes or c[2] != (len(t.columns), len(t.indexes)):
         btree = [(ix.oid, tuple(ix.columns)) for ix in t.indexes if ix.method == "btree"]
-        info = TableInfo(t.id_column, t.system_column("deleted_at"), t.system_column("edges"),
-                         t.system_column("embedding") if t.embedding_fields else None, btree,
-                         any(ix.unique and not ix.primary and ix.method == "btree" for ix in t.indexes),
-                         [(TABLE.pack(o), cols[0] if len(cols) == 1 else None, cols) for o, cols in btree])
+        uniq = [ix for ix in t.indexes if ix.unique and not ix.primary and ix.method == "btree"]
+        sc = t.system_column
+        info = TableInfo(t.id_column, sc("deleted_at"), sc("edges"),
+                         sc("embedding") if t.embedding_fields else None, btree, bool(uniq),
+                         [(TABLE.pack(o), cols[0] if len(cols) == 1 else None, cols) for o, cols in btree],
+                         (sc("entity_type"), sc("created_at"), sc("modified_at"), sc("deleted_at"), sc("edges"),
+                          sc("embedding")), uniq)
         c = (t.columns, t.indexes, (len(t.columns), len(t.indexes)), info)
         t.__dict__["_tinfo"] = c
     return c[3]

@@ -171,6 +171,19 @@ def _result(tag: str, n: int, ret_fns: list[Any] | None, ret_cols: list[ColInfo]
     return Result(tag=f"{tag} {n}", columns=cols, rows=iter(rows))
 
 
+_ExecCtx: Any = None
+
+
+def _exec_ctx(session: Any, txn: Any) -> Any:
+    """``engine.session.ExecCtx(session, txn)`` (the class imported once: engine.session imports this module)."""
+    global _ExecCtx
+    if _ExecCtx is None:
+        from engine.session import ExecCtx
+
+        _ExecCtx = ExecCtx
+    return _ExecCtx(session, txn)
+
+
 # ------------------------------------------------------------------ INSERT
 _CTE_FRAMES: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("dml_ctes", default=None)
 
@@ -281,9 +294,7 @@ def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], gi
     tcol_names = [c.name for c in tcols]
 
     def run(s: Any, txn: Any, values: list[Any]) -> Result:
-        from engine.session import ExecCtx
-
-        st = ExecState(values, ExecCtx(s, txn))
+        st = ExecState(values, _exec_ctx(s, txn))
         t = s.db.registry.get(td.name, td.schema) or td
         new_rows: list[dict[str, Any]] = []
         if source_step is not None:
@@ -301,9 +312,10 @@ def _insert(session: Any, sql: str, node: exp.Insert, params: dict[int, int], gi
                         row[n] = f((), st)
                 new_rows.append(row)
         for row in new_rows:
-            for n, d in defaults.items():
-                if n not in row:
-                    row[n] = d((), st)
+            if defaults:
+                for n, d in defaults.items():
+                    if n not in row:
+                        row[n] = d((), st)
             checks.check(row, st)
         if on_conflict is None:
             done = txn.insert(t, new_rows) if new_rows else []
@@ -593,9 +605,7 @@ def _update(session: Any, sql: str, node: exp.Update, params: dict[int, int], gi
     nn = len(names)
 
     def run(s: Any, txn: Any, values: list[Any]) -> Result:
-        from engine.session import ExecCtx
-
-        st = ExecState(values, ExecCtx(s, txn))
+        st = ExecState(values, _exec_ctx(s, txn))
         t = s.db.registry.get(td.name, td.schema) or td
         idc = t.id_column
         id_pos = names.index(idc)
@@ -637,9 +647,7 @@ def _delete(session: Any, sql: str, node: exp.Delete, params: dict[int, int], gi
     nn = len(names)
 
     def run(s: Any, txn: Any, values: list[Any]) -> Result:
-        from engine.session import ExecCtx
-
-        st = ExecState(values, ExecCtx(s, txn))
+        st = ExecState(values, _exec_ctx(s, txn))
         t = s.db.registry.get(td.name, td.schema) or td
         id_pos = names.index(t.id_column)
         ids = []

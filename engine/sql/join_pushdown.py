@@ -49,8 +49,8 @@ def _resolve(scope: Scope, c: exp.Column) -> int | None:
     return i if d == 0 else -1
 
 
-def _pushable_columns(e: exp.Expression, scope: Scope) -> set[int] | None:
-    """The local columns of a conjunct that may move below a join, or None when it must stay on top."""
+def movable_columns(e: exp.Expression, scope: Scope) -> set[int] | None:
+    """The local columns of a conjunct that may move below a join, or None when it must stay where it is."""
     for n in e.walk():
         if isinstance(n, _NO_PUSH_NODES) or is_aggregate(n):
             return None
@@ -133,7 +133,7 @@ def _reduce(j: plan.Join, lo: int, mid: int, hi: int, nonnull: set[int]) -> bool
     return True
 
 
-def _descend(top: plan.Step, group: plan.Step, cols: set[int], nonnull: set[int] | None) -> tuple[Any, str, bool]:
+def _descend(top: plan.Step, group: plan.Step | None, cols: set[int], nonnull: set[int] | None) -> tuple[Any, str, bool]:
     """Walk a conjunct using ``cols`` down from ``top``: (join, 'left'|'right', changed) where it can be attached, or
     (None, '', changed) when it stays on top. With ``nonnull`` given, reduces the outer joins it passes."""
     node, lo, changed = top, 0, False
@@ -155,6 +155,16 @@ def _descend(top: plan.Step, group: plan.Step, cols: set[int], nonnull: set[int]
     return target, side, changed
 
 
+def reduce_below(top: plan.Step, group: plan.Step | None, nonnull: set[int]) -> bool:
+    """Reduce the outer joins under ``top`` whose nullable side holds a column of ``nonnull`` (columns of ``top``
+    that are non-NULL in every row a filter on ``top`` keeps; ``group``: a subtree not entered, None for none);
+    True when a join changed."""
+    changed = False
+    for i in nonnull:  # the path of each null-rejected column keeps the filter's rows (see _descend)
+        changed |= _descend(top, group, {i}, nonnull)[2]
+    return changed
+
+
 def rewrite(top: plan.Step, group: plan.Step, conjuncts: list[exp.Expression], scope: Scope,
             attach: Callable[[plan.Step, list[exp.Expression]], plan.Step], done_in_group: set[str]) -> set[str]:
     """Reduce the outer joins of the tree under ``top`` that WHERE ``conjuncts`` null-reject, then push the movable
@@ -162,16 +172,12 @@ def rewrite(top: plan.Step, group: plan.Step, conjuncts: list[exp.Expression], s
     ``group`` is the bottom-left input (the comma-join group, never entered; ``done_in_group``: the conjunct texts
     it already applies). Returns the texts of the conjuncts now applied below, which the WHERE filter may skip."""
     strict = [nonnull_columns(c, scope) for c in conjuncts]
-    changed = True
-    while changed:  # a reduced join lets other conjuncts pass (and reduce joins below it)
-        changed = False
-        for nn in strict:
-            for i in nn:  # the path of each null-rejected column keeps the conjunct's rows (see _descend)
-                changed |= _descend(top, group, {i}, nn)[2]
+    while any([reduce_below(top, group, nn) for nn in strict]):
+        pass  # a reduced join lets other conjuncts pass (and reduce joins below it)
     placed: dict[tuple[int, str], tuple[plan.Join, list[exp.Expression]]] = {}
     done: set[str] = set()
     for c in conjuncts:
-        cols = _pushable_columns(c, scope)
+        cols = movable_columns(c, scope)
         if cols is None:
             continue
         j, side, _ = _descend(top, group, cols, None)
@@ -193,4 +199,4 @@ def rewrite(top: plan.Step, group: plan.Step, conjuncts: list[exp.Expression], s
     return done
 
 
-__all__ = ["nonnull_columns", "rewrite"]
+__all__ = ["movable_columns", "nonnull_columns", "reduce_below", "rewrite"]

@@ -389,8 +389,13 @@ class Planner:
             comp = Compiler(scope, self, self.params)
             comp.clause = "JOIN conditions"  # type: ignore[attr-defined]
             lkeys, rkeys, residual = self._equi(on, comp, len(step.cols))
-            res_fn = comp.predicate(_and_all(residual)) if residual else None
-            step = plan.Join(step, right, kind, lkeys, rkeys, res_fn, on.sql(dialect=DIALECT))
+            kept = residual
+            if kind != "full":
+                step, right, kept = self._on_below(step, right, kind, on, residual, scope, group, parent)
+            res_fn = comp.predicate(_and_all(kept)) if kept else None
+            shown = [c for c in _conjuncts(on) if not any(c is m for m in residual) or any(c is k for k in kept)]
+            step = plan.Join(step, right, kind, lkeys, rkeys, res_fn,
+                             _and_all(shown).sql(dialect=DIALECT) if shown else "")
         if joins and where is not None:
             step = self._where_through_joins(step, group, done, where.this, parent)
         return step
@@ -400,16 +405,50 @@ class Planner:
         """Outer-join reduction and pushdown of WHERE conjuncts into the explicit joins' inputs
         (:mod:`engine.sql.join_pushdown`); the conjuncts applied below are marked for _select to skip."""
 
-        def attach(child: plan.Step, conj: list[exp.Expression]) -> plan.Step:
-            comp = Compiler(Scope(child.cols, parent=parent, query=self.qi()), self, self.params)
-            comp.clause = "WHERE"  # type: ignore[attr-defined]
-            return pushdown(child, _and_all(conj), comp)
-
         scope = Scope(step.cols, parent=parent, query=self.qi())
-        done = join_pushdown.rewrite(step, group, _conjuncts(where), scope, attach, group_done)
+        done = join_pushdown.rewrite(step, group, _conjuncts(where), scope,
+                                     functools.partial(self._attach, parent=parent, clause="WHERE"), group_done)
         if done:
             step._where_done = done  # type: ignore[attr-defined]  (_select skips these WHERE conjuncts)
         return step
+
+    def _attach(self, child: plan.Step, conj: list[exp.Expression], parent: Scope | None, clause: str) -> plan.Step:
+        """``child`` filtered by ``conj`` (index access or a columnar filter when it is a table scan)."""
+        comp = Compiler(Scope(child.cols, parent=parent, query=self.qi()), self, self.params)
+        comp.clause = clause  # type: ignore[attr-defined]
+        return pushdown(child, _and_all(conj), comp)
+
+    def _on_below(self, left: plan.Step, right: plan.Step, kind: str, on: exp.Expression,
+                  residual: list[exp.Expression], scope: Scope, group: plan.Step,
+                  parent: Scope | None) -> tuple[plan.Step, plan.Step, list[exp.Expression]]:
+        """ON conjuncts (not equi-keys) on one input that the join does not preserve filter that input before the
+        join; strict ON conjuncts reduce the outer joins inside such an input. Returns (left, right, kept)."""
+        nl = len(left.cols)
+        strict = [join_pushdown.nonnull_columns(c, scope) for c in _conjuncts(on)]
+        lnn = [{i for i in nn if i < nl} for nn in strict] if kind in ("inner", "right") else []
+        rnn = [{i - nl for i in nn if i >= nl} for nn in strict] if kind in ("inner", "left") else []
+        while any([join_pushdown.reduce_below(left, group, nn) for nn in lnn]
+                  + [join_pushdown.reduce_below(right, None, nn) for nn in rnn]):
+            pass  # a reduced join lets the other conjuncts reach further
+        to_left, to_right, kept = [], [], []
+        for c in residual:
+            cols = join_pushdown.movable_columns(c, scope)
+            if cols and max(cols) < nl and kind in ("inner", "right"):
+                to_left.append(c)
+            elif cols and min(cols) >= nl and kind in ("inner", "left"):
+                to_right.append(c)
+            else:
+                kept.append(c)
+        attach = functools.partial(self._attach, parent=parent, clause="JOIN conditions")
+        if to_right:
+            right = attach(right, to_right)
+        if to_left:
+            lscope = Scope(left.cols, parent=parent, query=self.qi())
+            done = join_pushdown.rewrite(left, group, to_left, lscope, attach, set())
+            rest = [c for c in to_left if c.sql(dialect=DIALECT) not in done]
+            if rest:
+                left = attach(left, rest)
+        return left, right, kept
 
     def _comma_join(self, steps: list[plan.Step], where: exp.Expression | None, parent: Scope | None) -> plan.Step:
         conj = [c for c in _conjuncts(where)] if where is not None else []

@@ -49,15 +49,22 @@ def _resolve(scope: Scope, c: exp.Column) -> int | None:
     return i if d == 0 else -1
 
 
-def movable_columns(e: exp.Expression, scope: Scope) -> set[int] | None:
-    """The local columns of a conjunct that may move below a join, or None when it must stay where it is."""
+def volatile(e: exp.Expression) -> bool:
+    """Whether ``e`` calls a volatile (``random()``, ``nextval()``) or set-returning function."""
     for n in e.walk():
-        if isinstance(n, _NO_PUSH_NODES) or is_aggregate(n):
-            return None
+        if isinstance(n, _VOLATILE_NODES):
+            return True
         if isinstance(n, exp.Func):
             name = func_name(n) or n.sql_name().lower()
             if any(f.volatile or f.set_returning for f in lookup(name)):
-                return None
+                return True
+    return False
+
+
+def movable_columns(e: exp.Expression, scope: Scope) -> set[int] | None:
+    """The local columns of a conjunct that may move below a join, or None when it must stay where it is."""
+    if volatile(e) or any(isinstance(n, _NO_PUSH_NODES) or is_aggregate(n) for n in e.walk()):
+        return None
     out: set[int] = set()
     for c in e.find_all(exp.Column):
         i = _resolve(scope, c)
@@ -199,4 +206,4 @@ def rewrite(top: plan.Step, group: plan.Step, conjuncts: list[exp.Expression], s
     return done
 
 
-__all__ = ["movable_columns", "nonnull_columns", "reduce_below", "rewrite"]
+__all__ = ["movable_columns", "nonnull_columns", "reduce_below", "rewrite", "volatile"]

@@ -486,7 +486,8 @@ class Planner:
             return False
 
         for k in range(len(steps)):
-            mine = [c for c, its in info if its == {k} or (its == set() and k == 0)]
+            # a conjunct without columns goes to the first item, unless volatile (evaluated per joined row)
+            mine = [c for c, its in info if its == {k} or (its == set() and k == 0 and not join_pushdown.volatile(c))]
             if mine:
                 comp = Compiler(Scope(steps[k].cols, parent=parent, query=self.qi()), self, self.params)
                 pure = plan._pure(steps[k]) and not any(has_outer(c) for c in mine)
@@ -1761,7 +1762,7 @@ def _col_oid(step: plan.Scan, col: str) -> int:
 
 def _is_const(e: exp.Expression) -> bool:
     return not any(isinstance(n, (exp.Column, exp.Subquery, exp.Select, exp.Window)) or is_aggregate(n)
-                   or isinstance(n, (exp.Rand, exp.Uuid)) for n in e.walk())
+                   or isinstance(n, (exp.Rand, exp.Uuid)) for n in e.walk()) and not join_pushdown.volatile(e)
 
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}

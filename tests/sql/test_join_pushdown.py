@@ -72,6 +72,11 @@ select b.id from jp_big b left join jp_small s on s.id = b.sid where b.category 
   order by b.id;
 select b.id from jp_big b left join jp_small s on s.id = b.sid where random() < 2 and s.x = 2 order by b.id;
 select count(*) from jp_big b left join jp_small s on s.id = b.sid where b.v = 3 and nextval('jp_seq') > 0;
+select currval('jp_seq');
+select count(*) from jp_small s, jp_third t where t.bid = s.id * 3 and nextval('jp_seq') > 0;
+select currval('jp_seq');
+select count(*) from jp_small s where s.id > nextval('jp_seq') - 100000;
+select currval('jp_seq');
 -- inner joins (explicit and comma) mixed with left joins
 select b.id, s.x from jp_big b join jp_small s on s.id = b.sid where b.category = 'c3' and s.x > 1 order by b.id;
 select b.id, t.w, s.x from jp_big b join jp_third t on t.bid = b.id left join jp_small s on s.id = b.sid
@@ -209,6 +214,12 @@ def test_explain_strict_right_predicate_reduces_to_inner_join(tables: Any) -> No
     assert "Left" not in text
     assert "Seq Scan on small s\n" in text and "Filter: (s.x = 10)" in text.split("small s")[1]
     assert tables.rows("select b.id from big b left join small s on s.id = b.sid where s.x = 10") == [(1,)]
+
+
+def test_volatile_bound_is_no_index_condition(tables: Any) -> None:
+    text = _plan(tables, "select * from big b join small s on s.id = b.sid where b.id > random() and b.category = 'a'")
+    assert "Index Cond: (b.category = 'a')" in text and "Filter: (b.id > RANDOM() AND b.category = 'a')" in text
+    assert "Index Cond: (b.id" not in _plan(tables, "select * from big b where b.id > random()")
 
 
 @pytest.mark.parametrize("where", ["s.id IS NULL", "COALESCE(s.x, 0) = 0", "s.x IS DISTINCT FROM 10",

@@ -85,10 +85,20 @@ def _ext_uuid(v: uuid.UUID) -> Any:
     return _ext_new(_ExtType, (_EXT_UUID, v.bytes))
 
 
+_last_dt: tuple[Any, Any] = (None, None)  # the last datetime encoded and its ext (a row's created/modified share one)
+
+
 def _ext_datetime(v: dt.datetime) -> Any:
+    global _last_dt
+    last = _last_dt
+    if last[0] is v:
+        return last[1]
     if v.tzinfo is None:
-        return _ext_new(_ExtType, (_EXT_TS, _Q.pack(_micros(v - _EPOCH))))
-    return _ext_new(_ExtType, (_EXT_TSTZ, _Q.pack(_micros(v - _EPOCH_TZ))))
+        e = _ext_new(_ExtType, (_EXT_TS, _Q.pack(_micros(v - _EPOCH))))
+    else:
+        e = _ext_new(_ExtType, (_EXT_TSTZ, _Q.pack(_micros(v - _EPOCH_TZ))))
+    _last_dt = (v, e)
+    return e
 
 
 def _ext_decimal(v: decimal.Decimal) -> Any:

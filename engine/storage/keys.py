@@ -102,10 +102,10 @@ def _num(v: int | float | decimal.Decimal) -> bytes:
     if isinstance(v, decimal.Decimal):
         if v.is_nan():
             return bytes([T_NUM]) + b"\xff" * 8 + _int64(0)
-        if v == v.to_integral_value() and v.is_finite():
+        if v.is_finite() and v == v.to_integral_value():
             v = int(v)
         else:
-            return bytes([T_NUM]) + _float64(float(v)) + _int64(0)
+            return _NUM + _float64(float(v)) + _ZERO8
     if isinstance(v, int):
         try:
             f = float(v)
@@ -124,6 +124,7 @@ _ZERO8 = _int64(0)
 _TEXT = bytes([T_TEXT])
 _NUM = bytes([T_NUM])
 _SAFE = 1 << 53
+_DECIMAL = decimal.Decimal
 
 
 def encode_value(v: Any) -> bytes:
@@ -135,6 +136,8 @@ def encode_value(v: Any) -> bytes:
         return _NUM + _float64(float(v)) + _ZERO8
     if tv is float and v == v:
         return _NUM + _float64(v) + _ZERO8
+    if tv is _DECIMAL:
+        return _num(v)
     if v is None:
         return b"\xff"
     if v is JSON_NULL:

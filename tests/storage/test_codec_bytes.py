@@ -55,3 +55,12 @@ def test_fast_ext_types_are_ext_types() -> None:
         assert isinstance(e, msgpack.ExtType)
         assert e == codec._default(v)
         assert (e.code, e.data) == (codec._default(v).code, codec._default(v).data)
+
+
+def test_repeated_datetimes_encode_alike() -> None:
+    """A datetime object met again (a row's created_at and modified_at) is written like a fresh one."""
+    a = dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.UTC)
+    b = dt.datetime(2024, 5, 1, 12, 30)
+    row = {"x": a, "y": a, "z": b, "w": a, "v": b, "u": dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.UTC)}
+    assert codec.encode_row(row) == b"L" + _reference(row)
+    assert codec.decode_row(codec.encode_row(row)) == row

@@ -119,9 +119,11 @@ class RemTxn:
             row[t.system_column("embedding")] = codec.decode_vector(v) if v is not None else None
         return row
 
-    def _exists_for_write(self, t: TableDef, id_: uuid.UUID) -> bool:
+    def _exists_for_write(self, t: TableDef, id_: uuid.UUID,
+                          latest: dict[uuid.UUID, bytes | None] | None = None) -> bool:
         """Is ``id_`` a live row (overlay, else committed)? Without a statement view yet, the latest committed
-        state is checked (no view is built for a blind insert; the writer re-checks at commit anyway)."""
+        state is checked (no view is built for a blind insert; the writer re-checks at commit anyway), read from
+        ``latest`` (:meth:`_latest_raws` of the statement's ids) when given."""
         ov = self._ov.get(t.oid)
         if ov is not None and id_ in ov:
             r = ov[id_]
@@ -130,8 +132,19 @@ class RemTxn:
             k = entity_key(t.oid, id_)  # what _committed reads, without decoding the row
             raw = self._sget("entities", k)
         else:
-            raw = self._rocks.cf["entities"].get(entity_key(t.oid, id_))
+            raw = latest.get(id_, _MISSING) if latest is not None else _MISSING
+            if raw is _MISSING:
+                raw = self._rocks.cf["entities"].get(entity_key(t.oid, id_))
         return raw is not None and not codec.is_deleted(raw)
+
+    def _latest_raws(self, t: TableDef, ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes | None] | None:
+        """The latest committed ``entities`` values of ``ids`` in one multi_get (what :meth:`_exists_for_write`
+        reads one by one without a statement view); None when a view exists (it reads the view instead)."""
+        if self._snap is not None:
+            return None
+        oid = t.oid
+        raws = self._rocks.cf["entities"].get([entity_key(oid, i) for i in ids])
+        return dict(zip(ids, raws, strict=True))
 
     def _visible(self, t: TableDef, id_: uuid.UUID) -> Row | None:
         ov = self._ov.get(t.oid)
@@ -629,9 +642,10 @@ class RemTxn:
         """:meth:`_put` of an insert of an id not in the overlay (nothing to remember: no committed row read)."""
         oid = t.oid
         self._tables[oid] = t
-        key = (oid, id_)
-        self._undo.append((oid, id_, _MISSING, key in self._ins))
-        self._ins.add(key)
+        ins = self._ins
+        n = len(ins)
+        ins.add((oid, id_))
+        self._undo.append((oid, id_, _MISSING, len(ins) == n))  # (was it in _ins already)
         if oid in self._ovix_built or self._ovkey_built:
             self._set(t, id_, row)
             return
@@ -721,16 +735,28 @@ class RemTxn:
         uniq = ti.unique_ixs
         pk = t.primary_key
         try:
+            # pass 1: validated rows and their ids (pure); a failure is raised at its row's turn in pass 2, so that
+            # the first error is the one the row-by-row order gives
+            staged: list[tuple[Row, Row, uuid.UUID]] = []
+            failed: Exception | None = None
             for src in rows:
-                r = val.check(src)
-                explicit = src.get(idc) if not pk else None  # a primary key always decides the id
-                if explicit is not None:
-                    try:
-                        id_ = explicit if isinstance(explicit, uuid.UUID) else uuid.UUID(str(explicit))
-                    except ValueError:
-                        raise E.InvalidTextRepresentation(f'invalid input syntax for type uuid: "{explicit}"') from None
-                else:
-                    id_ = derive_id(t.name, r, t.key_field, pk)
+                try:
+                    r = val.check(src)
+                    explicit = src.get(idc) if not pk else None  # a primary key always decides the id
+                    if explicit is not None:
+                        try:
+                            id_ = explicit if isinstance(explicit, uuid.UUID) else uuid.UUID(str(explicit))
+                        except ValueError:
+                            raise E.InvalidTextRepresentation(
+                                f'invalid input syntax for type uuid: "{explicit}"') from None
+                    else:
+                        id_ = derive_id(t.name, r, t.key_field, pk)
+                except Exception as e:  # noqa: BLE001 - re-raised below
+                    failed = e
+                    break
+                staged.append((src, r, id_))
+            stored = self._latest_raws(t, [x[2] for x in staged]) if len(staged) > 1 else None
+            for src, r, id_ in staged:
                 r[idc] = id_
                 r[et] = t.name
                 r[ca] = src.get(ca) or now
@@ -741,7 +767,7 @@ class RemTxn:
                 if t.embedding_fields:
                     emb = src.get(ecol)
                     r[ecol] = None if emb is None else validator_for_vector(emb, t)
-                if self._exists_for_write(t, id_):
+                if self._exists_for_write(t, id_, stored):
                     name, cols = id_constraint(t)
                     raise unique_error(t, name, cols, [r.get(c) for c in cols])
                 for ix in uniq:
@@ -753,6 +779,8 @@ class RemTxn:
                 else:
                     self._put(t, id_, r, insert=False)
                 out.append(r)
+            if failed is not None:
+                raise failed
             fkeys.check_rows(self, t, out)
         except BaseException:
             self._revert(pos)
@@ -920,9 +948,14 @@ class RemTxn:
             return
         try:
             exp = self._expect
-            changes = [Change(self._tables[oid], id_, row, insert=(oid, id_) in self._ins,
-                              expect=exp.get((oid, id_)), check=(oid, id_) in exp)
-                       for oid, d in self._ov.items() for id_, row in d.items()]
+            ins = self._ins
+            if exp:
+                changes = [Change(self._tables[oid], id_, row, insert=(oid, id_) in ins,
+                                  expect=exp.get((oid, id_)), check=(oid, id_) in exp)
+                           for oid, d in self._ov.items() for id_, row in d.items()]
+            else:  # nothing read for an update: no expected values to look up
+                changes = [Change(self._tables[oid], id_, row, (oid, id_) in ins)
+                           for oid, d in self._ov.items() for id_, row in d.items()]
             s = self.synchronous_commit if sync is None else sync
             try:
                 self._store.writer.commit(changes, sync=s)

@@ -31,7 +31,7 @@ from engine.storage.keys import (
     encode_values,
     entity_key,
     index_prefix,
-    key_index_key,
+    key_index_prefix,
     prefix_end,
     seq_key,
 )
@@ -262,7 +262,8 @@ class Writer:
         prepared = []
         infos: dict[int, TableInfo] = {}  # id(TableDef) → tinfo, once per table of the batch
         no_edges: frozenset[Edge] = frozenset()
-        for c in changes:
+        ekeys = [entity_key(c.table.oid, c.id) for c in changes]  # table OID ‖ id bytes: [4:] is the id's bytes
+        for c, ekey in zip(changes, ekeys, strict=True):
             t, new = c.table, c.row
             ti = infos.get(id(t))
             if ti is None:
@@ -281,13 +282,12 @@ class Writer:
                     raise E.DataException(f'cannot store a row of "{t.name}": {e}') from None
                 if new_live:
                     el = edge_list(new, t, ti)
-                    new_puts = self._derived_puts(t, c.id, new, ti, el)
+                    new_puts = self._derived_puts(t, c.id, new, ti, el, ekey[4:])
                     if el:
                         new_edges = set(el)  # type: ignore[assignment]
                     if vec is not None:
                         vec = codec.encode_vector(np.asarray(vec))
             prepared.append((c, new_live, value, vec, new_puts, new_edges, ti))
-        ekeys = [entity_key(c.table.oid, c.id) for c in changes]
         with self.lock:
             if gen != self.building_gen:  # an index backfill started since the entries were computed
                 prepared = [(c, live, value, vec, self._derived_puts(c.table, c.id, c.row) if live else puts, ed, ti)
@@ -334,7 +334,7 @@ class Writer:
                     deletes.append(("entities", ekey, None))
                     deletes.append(("embeddings", ekey, None))
                     tc.deleted.append(c.id)
-                    wal.append([t.oid, "x", c.id.bytes])
+                    wal.append([t.oid, "x", ekey[4:]])
                     continue
                 puts.append(("entities", ekey, value))
                 # a vector is only ever stored next to a stored live row (check.py): no stored row, none to delete
@@ -345,12 +345,12 @@ class Writer:
                     elif raw is not None:
                         deletes.append(("embeddings", ekey, None))
                     tc.upserted.append(new)
-                    wal.append([t.oid, "u", c.id.bytes])
+                    wal.append([t.oid, "u", ekey[4:]])
                 else:
                     if raw is not None:
                         deletes.append(("embeddings", ekey, None))
                     tc.deleted.append(c.id)
-                    wal.append([t.oid, "d", c.id.bytes])
+                    wal.append([t.oid, "d", ekey[4:]])
             self.seq += 1
             seq = self.seq
             wb = self.rocks.batch()
@@ -425,11 +425,12 @@ class Writer:
         return out
 
     def _derived_puts(self, t: TableDef, id_: uuid.UUID, row: Row, ti: TableInfo | None = None,
-                      edges: list[Edge] | None = None) -> list[Op]:
+                      edges: list[Edge] | None = None, idb: bytes | None = None) -> list[Op]:
         """Field-index entries, key index entry and edges of a live row (``ti``: ``tinfo(t)``, ``edges``:
-        ``edge_list(row, t)``, when the caller has them)."""
+        ``edge_list(row, t)``, ``idb``: ``id_.bytes``, when the caller has them)."""
         out: list[Op] = []
-        idb = id_.bytes
+        if idb is None:
+            idb = id_.bytes
         if ti is None:
             ti = tinfo(t)
         if self.building and t.oid in self.building:  # plus indexes being (or since) backfilled, once per version
@@ -453,7 +454,7 @@ class Writer:
                 out.append(("indexes", pfx + enc + idb, b""))
         src = id_source(row, t.key_field, t.primary_key)
         if src is not None:
-            out.append(("key_index", key_index_key(key_text(src[1]), t.oid, id_), b""))
+            out.append(("key_index", key_index_prefix(key_text(src[1]), t.oid) + idb, b""))  # = key_index_key
         for e in edge_list(row, t, ti) if edges is None else edges:
             v = codec.encode_obj({"w": e.weight, "p": e.properties, "c": e.created_at, "t": t.oid})
             out.append(("edges", edge_key(e.src, e.rel_type, e.dst), v))

@@ -28,7 +28,7 @@ from engine.storage.columns import ColumnSet, ColumnView
 from engine.storage.keys import TABLE, entity_key, escape, prefix_end, split_edge_key
 from engine.storage.rocks import Rocks
 from engine.txn import RemTxn
-from engine.write import Change, CommitSummary, Edge, Writer
+from engine.write import Change, CommitSummary, Edge, Writer, tinfo
 
 Row = dict[str, Any]
 Embedder = Callable[[TableDef, list[Row]], list[Any]]
@@ -115,6 +115,9 @@ class RowCache:
         self.hits = 0
         self.misses = 0
         self.weights: dict[int, int] = {}
+        # an upper bound of _size() (None: unknown): commits add their upserted rows' weight to it, and only a
+        # bound over the budget is checked against the exact size (a sum over every cached table)
+        self._bound: int | None = None
 
     @staticmethod
     def weight(t: TableDef) -> int:
@@ -122,6 +125,7 @@ class RowCache:
         return 1 + ((t.embedding_dim or 384) // 128 if t.embedding_fields else 0)
 
     def _size(self) -> int:
+        self._bound = None  # callers that add or drop tables computed it; recomputed on the next commit
         return sum(len(c.rows) * self.weights.get(oid, 1) for oid, c in self.tables.items())
 
     def _valid(self, oid: int, seq: int) -> TableCache | None:
@@ -178,11 +182,13 @@ class RowCache:
             w = self.weight(t)
             if self._size() + len(rows) * w > self.budget:
                 return
+            self._bound = None
             self.tables[t.oid] = TableCache(rows)
             self.weights[t.oid] = w
 
     def drop(self, oid: int) -> None:
         with self._w.lock:
+            self._bound = None
             self.tables.pop(oid, None)
             self.weights.pop(oid, None)
 
@@ -190,27 +196,37 @@ class RowCache:
         """A new table: cache it from its first row on (its inserts keep it warm)."""
         with self._w.lock:
             if self.budget > 0:
+                self._bound = None
                 self.tables[t.oid] = TableCache({})
                 self.weights[t.oid] = self.weight(t)
 
     def on_commit(self, s: CommitSummary) -> None:
-        grew = False
+        added = 0
         for oid, tc in s.tables.items():
             c = self.tables.get(oid)
             if c is None:
                 continue
-            idc = tc.table.id_column
+            idc = tinfo(tc.table).id
             for r in tc.upserted:
                 c.upsert(r[idc], r)
             for i in tc.deleted:
                 c.delete(i)
-            grew = grew or bool(tc.upserted)
-        if grew and self._size() > self.budget:  # over budget: forget the largest tables first
+            added += len(tc.upserted) * self.weights.get(oid, 1)
+        if not added:
+            return
+        bound = self._bound
+        if bound is not None and bound + added <= self.budget:
+            self._bound = bound + added
+            return
+        size = self._size()
+        if size > self.budget:  # over budget: forget the largest tables first
             for oid in sorted(self.tables, key=lambda o: -len(self.tables[o].rows) * self.weights.get(o, 1)):
                 self.tables.pop(oid, None)
                 self.weights.pop(oid, None)
-                if self._size() <= self.budget:
+                size = self._size()
+                if size <= self.budget:
                     break
+        self._bound = size
 
 
 def default_row_cache_rows() -> int:

@@ -1,5 +1,5 @@
 """information_schema: schemata, tables, columns, table_constraints, key_column_usage, referential_constraints,
-views, routines — over the same snapshot as pg_catalog. Domain-typed columns (sql_identifier, cardinal_number,
+views, routines, sequences — over the same snapshot as pg_catalog. Domain-typed columns (sql_identifier, cardinal_number,
 yes_or_no …) are reported with their base types (name, integer, varchar)."""
 
 from __future__ import annotations
@@ -172,6 +172,32 @@ def _routines(ctx: Any) -> Iterator[dict[str, Any]]:
                "dtd_identifier": "0"}
 
 
+def _sequences(ctx: Any) -> Iterator[dict[str, Any]]:
+    """Sequences but identity columns' (PostgreSQL hides those), not other sessions' temporary ones; the values
+    are texts, as PostgreSQL's character_data columns."""
+    from engine.catalog.relations import SEQ_MAX
+    from engine.sql.temp_relations import is_other
+
+    snap = snapshot(ctx)
+    db = names.session_database(ctx)
+    for s in snap.sequences:
+        rel = snap.by_oid[s.oid]
+        if is_other(ctx.session, rel.schema):
+            continue
+        owner = snap.by_oid.get(s.relid) if s.relid else None
+        if owner is not None and any(a.attnum == s.attnum and a.identity for a in owner.attrs):
+            continue
+        d = s.defn
+        typ = d.type_oid if d is not None else s.type_oid
+        vals = (d.start, d.minvalue, d.maxvalue, d.increment, d.cycle) if d is not None else \
+            (1, 1, SEQ_MAX.get(typ, SEQ_MAX[types.INT8]), 1, False)
+        yield {"sequence_catalog": db, "sequence_schema": rel.schema, "sequence_name": rel.name,
+               "data_type": format_type(ctx, typ, None), "numeric_precision": _BIN_PREC.get(typ, 64),
+               "numeric_precision_radix": 2, "numeric_scale": 0, "start_value": str(vals[0]),
+               "minimum_value": str(vals[1]), "maximum_value": str(vals[2]), "increment": str(vals[3]),
+               "cycle_option": _yn(bool(vals[4]))}
+
+
 register("information_schema", "schemata", _schemata)
 register("information_schema", "tables", _tables)
 register("information_schema", "columns", _columns)
@@ -180,3 +206,4 @@ register("information_schema", "key_column_usage", _key_column_usage)
 register("information_schema", "referential_constraints", _referential_constraints)
 register("information_schema", "views", _views)
 register("information_schema", "routines", _routines)
+register("information_schema", "sequences", _sequences)

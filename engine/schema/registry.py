@@ -34,7 +34,7 @@ REM_KEYS = ("embedding_fields", "indexed_fields", "key_field", "fully_qualified_
 SYSTEM_ROLES = ("id", "entity_type", "created_at", "modified_at", "deleted_at", "edges")
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 DEFAULT_EMBEDDING_DIM = 384
-SEQ_LOG_AHEAD = 32  # sequence values logged ahead, as PostgreSQL's SEQ_LOG_VALS
+SEQ_LOG_AHEAD = 32  # values logged ahead of the one handed out, as PostgreSQL's SEQ_LOG_VALS (log_cnt 32 after it)
 
 
 def table_to_json(t: TableDef) -> bytes:
@@ -200,7 +200,7 @@ class SchemaRegistry:
             inc = d.increment if d else 1
             logged = self._seq_logged[sequence]
             if (v > logged if inc > 0 else v < logged) or (d is not None and d.cycle and v != last + inc):
-                ahead = v + inc * (SEQ_LOG_AHEAD - 1)
+                ahead = v + inc * SEQ_LOG_AHEAD
                 if d is not None:
                     assert d.minvalue is not None and d.maxvalue is not None
                     ahead = min(max(ahead, d.minvalue), d.maxvalue)
@@ -223,6 +223,21 @@ class SchemaRegistry:
             self._seq_write(sequence, last)
             self._seq_last[sequence] = self._seq_logged[sequence] = last
             return value
+
+    def sequence_state(self, sequence: str) -> tuple[int, int]:
+        """(last value handed out, value logged in meta): ``logged - last`` values remain before the next write
+        (PostgreSQL's ``log_cnt`` times the increment)."""
+        with self._lock:
+            sequence = self.seq_key(sequence)
+            self._seq_load(sequence)
+            return self._seq_last[sequence], self._seq_logged[sequence]
+
+    def restore_sequence_state(self, sequence: str, last: int, logged: int) -> None:
+        """Put back a state read by :meth:`sequence_state` (ALTER SEQUENCE … START keeps value and log_cnt)."""
+        with self._lock:
+            sequence = self.seq_key(sequence)
+            self._seq_write(sequence, logged)
+            self._seq_last[sequence], self._seq_logged[sequence] = last, logged
 
     def currval(self, sequence: str) -> int | None:
         """The sequence's last value (None when never advanced)."""

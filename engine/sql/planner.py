@@ -26,6 +26,7 @@ from engine.sql import aggregates, join_pushdown, plan
 from engine.sql.compiler import AGG_NODES, CE, Compiler, const, func_args, func_name, is_aggregate
 from engine.sql.dialect import DIALECT
 from engine.sql.scope import ColInfo, ExecState, QueryInfo, Scope
+from engine.sql.sequences import sequence_relation
 from engine.sql.sqltypes import INTS, common_type, family
 from engine.sql.window import WinCall, WindowStep
 from engine.virtual import lookup_virtual
@@ -189,7 +190,7 @@ class Planner:
         else:
             schemas = ["pg_catalog"] + [s if s != "$user" else self.env.user for s in self.env.search_path]
         for s in schemas:
-            vt = lookup_virtual(s, name)
+            vt = lookup_virtual(s, name) or sequence_relation(reg, name, s)
             if vt is not None:
                 return "virtual", vt
             if reg is not None and s not in ("pg_catalog", "information_schema"):

@@ -77,6 +77,7 @@ class SchemaRegistry:
         self._seq_last: dict[str, int] = {}  # last value handed out, per sequence
         self._seq_logged: dict[str, int] = {}  # value stored in meta (>= last)
         self._seqdefs: dict[str, SequenceDef] = {}  # by value key (name, or schema.name outside public)
+        self._seq_uncalled: dict[str, int] = {}  # setval(…, false) / RESTART: the last value it stored (meta seqnc:)
         self._schemas: dict[str, int] = {}
         self._views: dict[tuple[str, str], TableDef] = {}
         self._enums: dict[tuple[str, str], dict[str, Any]] = {}  # (schema, name) → {oid, array_oid, labels}
@@ -90,7 +91,8 @@ class SchemaRegistry:
             self._by_name[(t.schema, t.name)] = t.oid
         meta = store.rocks.cf["meta"]
         for prefix, load in ((b"seqdef:", self._load_seqdef), (b"nsp:", self._load_schema),
-                             (b"view:", self._load_view), (b"enum:", self._load_enum)):
+                             (b"view:", self._load_view), (b"enum:", self._load_enum),
+                             (b"seqnc:", self._load_uncalled)):
             for k, v in meta.items(from_key=prefix):
                 if not k.startswith(prefix):
                     break
@@ -98,6 +100,9 @@ class SchemaRegistry:
 
     def _load_seqdef(self, key: str, v: bytes) -> None:
         self._seqdefs[key] = SequenceDef.from_json(orjson.loads(v))
+
+    def _load_uncalled(self, key: str, v: bytes) -> None:
+        self._seq_uncalled[key] = int.from_bytes(v, "big", signed=True)
 
     def _load_schema(self, name: str, v: bytes) -> None:
         self._schemas[name] = int.from_bytes(v, "big")
@@ -221,8 +226,31 @@ class SchemaRegistry:
                         f'setval: value {value} is out of bounds for sequence "{d.name}" ({d.minvalue}..{d.maxvalue})')
             last = int(value) if is_called else int(value) - (d.increment if d else 1)
             self._seq_write(sequence, last)
+            self._set_uncalled(sequence, None if is_called else last)
             self._seq_last[sequence] = self._seq_logged[sequence] = last
             return value
+
+    def _set_uncalled(self, sequence: str, last: int | None) -> None:
+        if last is None and sequence not in self._seq_uncalled:
+            return
+        self._store.writer.apply([("meta", b"seqnc:" + sequence.encode(),
+                                   None if last is None else last.to_bytes(16, "big", signed=True))])
+        if last is None:
+            self._seq_uncalled.pop(sequence, None)
+        else:
+            self._seq_uncalled[sequence] = last
+
+    def is_called(self, sequence: str) -> bool:
+        """PostgreSQL's ``is_called``: false after CREATE, ``setval(…, false)`` or RESTART until the next nextval."""
+        with self._lock:
+            sequence = self.seq_key(sequence)
+            self._seq_load(sequence)
+            last = self._seq_last[sequence]
+            mark = self._seq_uncalled.get(sequence)
+            if mark is not None:
+                return last != mark
+            d = self._seqdefs.get(sequence)
+            return last != (d.initial_last if d is not None else 0)
 
     def sequence_state(self, sequence: str) -> tuple[int, int]:
         """(last value handed out, value logged in meta): ``logged - last`` values remain before the next write
@@ -240,15 +268,10 @@ class SchemaRegistry:
             self._seq_last[sequence], self._seq_logged[sequence] = last, logged
 
     def currval(self, sequence: str) -> int | None:
-        """The sequence's last value (None when never advanced)."""
+        """The sequence's last value (None when not :meth:`is_called`, as pg_sequences.last_value)."""
         with self._lock:
             sequence = self.seq_key(sequence)
-            self._seq_load(sequence)
-            v = self._seq_last[sequence]
-            d = self._seqdefs.get(sequence)
-            if d is not None:
-                return None if v == d.initial_last else v
-            return v if v else None
+            return self._seq_last[sequence] if self.is_called(sequence) else None
 
     def flush_sequences(self) -> None:
         """Store every sequence's exact last value (clean shutdown: no gap after a restart)."""
@@ -280,19 +303,21 @@ class SchemaRegistry:
                                       ("meta", b"seq:" + d.key.encode(),
                                        d.initial_last.to_bytes(16, "big", signed=True))])
             self._seqdefs[d.key] = d
+            self._set_uncalled(d.key, None)
             self._seq_last[d.key] = self._seq_logged[d.key] = d.initial_last
             self.generation += 1
             return d
 
     def _sequence_restorer(self, d: SequenceDef) -> Any:
-        """An undo action putting sequence ``d`` back with its current value."""
-        last = self.currval(d.key)
+        """An undo action putting sequence ``d`` back with its current state (value, log count, is_called)."""
+        last, logged = self.sequence_state(d.key)
+        mark = self._seq_uncalled.get(d.key)
         saved = copy.deepcopy(d)
 
         def restore() -> None:
             self.create_sequence(copy.deepcopy(saved), replace=True)
-            if last is not None:
-                self.setval(saved.key, last, True)
+            self.restore_sequence_state(saved.key, last, logged)
+            self._set_uncalled(saved.key, mark)
         return restore
 
     def drop_sequence(self, key: str) -> None:
@@ -302,6 +327,7 @@ class SchemaRegistry:
                 journal.record(self._sequence_restorer(self._seqdefs[key]))
             self._store.writer.apply([("meta", b"seqdef:" + key.encode(), None),
                                       ("meta", b"seq:" + key.encode(), None)])
+            self._set_uncalled(key, None)
             self._seqdefs.pop(key, None)
             self._seq_last.pop(key, None)
             self._seq_logged.pop(key, None)
@@ -538,6 +564,7 @@ class SchemaRegistry:
 
     def _drop_sequence_quiet(self, key: str) -> None:
         self._store.writer.apply([("meta", b"seqdef:" + key.encode(), None), ("meta", b"seq:" + key.encode(), None)])
+        self._set_uncalled(key, None)
         self._seqdefs.pop(key, None)
         self._seq_last.pop(key, None)
         self._seq_logged.pop(key, None)

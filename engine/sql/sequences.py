@@ -7,7 +7,6 @@ hand: sqlglot lacks ``NO MINVALUE``, identity option lists, multi-name DROP SEQU
 from __future__ import annotations
 
 import re
-import weakref
 from typing import Any
 
 from sqlglot import exp
@@ -184,8 +183,7 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
                 return [Notice(f'relation "{name}" already exists, skipping', sqlstate="42P07")]
             if reg.sequence_def(f"{sch}.{name}") is not None:
                 raise DuplicateTable(f'relation "{name}" already exists')
-            d = reg.create_sequence(SequenceDef(name=name, schema=sch, **opts))
-            _uncalled(reg).pop(d.key, None)
+            reg.create_sequence(SequenceDef(name=name, schema=sch, **opts))
             return []
         return ddl_statement(sql, "CREATE SEQUENCE", create)
     if word == "ALTER" and c.peek_word(1) == "SEQUENCE":
@@ -214,9 +212,8 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
             state = reg.sequence_state(d.key)
             nd = SequenceDef.from_json(fields)
             reg.create_sequence(nd, replace=True)
-            if restart is None and set(opts) <= {"start", "cache"} and nd.cache == d.cache:
+            if restart is None and called and set(opts) <= {"start", "cache"} and nd.cache == d.cache:
                 reg.restore_sequence_state(nd.key, *state)  # START alone keeps the value and log_cnt
-                _mark(reg, nd.key, last, called, nd.increment)
             elif restart is not None:
                 _restart(reg, nd, nd.start if restart is True else restart, False)
             else:
@@ -273,18 +270,6 @@ def _find(s: Any, schema: str | None, name: str) -> SequenceDef | None:
 
 # ------------------------------------------------------------------ the sequence as a one-row relation
 _COLUMNS = (("last_value", T.INT8), ("log_cnt", T.INT8), ("is_called", T.BOOL))
-_UNCALLED: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
-
-
-def _uncalled(reg: Any) -> dict[str, int]:
-    """Per registry: sequence key → stored last value of a ``setval(…, false)`` / RESTART (is_called false while
-    the sequence still holds it). Without an entry a sequence is uncalled while it holds ``start - increment``."""
-    d = _UNCALLED.get(reg)
-    if d is None:
-        d = _UNCALLED[reg] = {}
-    return d
-
-
 def _restart(reg: Any, d: SequenceDef, value: int, is_called: bool) -> None:
     """Set ``d``'s state as PostgreSQL's ALTER SEQUENCE does (22023 for a value outside the new bounds)."""
     from engine.errors import InvalidParameterValue
@@ -295,15 +280,6 @@ def _restart(reg: Any, d: SequenceDef, value: int, is_called: bool) -> None:
     if value > d.maxvalue:
         raise InvalidParameterValue(f"RESTART value ({value}) cannot be greater than MAXVALUE ({d.maxvalue})")
     reg.setval(d.key, value, is_called)
-    _mark(reg, d.key, value, is_called, d.increment)
-
-
-def _mark(reg: Any, key: str, value: int, is_called: bool, increment: int) -> None:
-    marks = _uncalled(reg)
-    if is_called:
-        marks.pop(key, None)
-    else:
-        marks[key] = value - increment
 
 
 def sequence_row(reg: Any, key: str) -> tuple[int, int, bool]:
@@ -311,9 +287,8 @@ def sequence_row(reg: Any, key: str) -> tuple[int, int, bool]:
     d = reg.sequence_def(key)
     inc = d.increment if d is not None else 1
     last, logged = reg.sequence_state(key)
-    mark = _uncalled(reg).get(reg.seq_key(key))
     log_cnt = max(0, (logged - last) // inc)
-    if last == (mark if mark is not None else (d.initial_last if d is not None else 0)):
+    if not reg.is_called(key):
         return last + inc, log_cnt, False
     return last, log_cnt, True
 
@@ -428,10 +403,7 @@ def _lastval(ctx: Any) -> int:
 def _setval(ctx: Any, seq: Any, value: int, is_called: bool = True) -> int:
     key = _resolve(ctx, seq)
     _other_temp(ctx.session, key.rpartition(".")[0] or None)
-    reg = ctx.db.registry
-    reg.setval(key, int(value), bool(is_called))
-    d = reg.sequence_def(key)
-    _mark(reg, reg.seq_key(key), int(value), bool(is_called), d.increment if d is not None else 1)
+    ctx.db.registry.setval(key, int(value), bool(is_called))
     if is_called:
         _session_values(ctx)[key] = int(value)
     return int(value)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from engine.database import open_database
+from engine.settings import Settings
 
 READ = [
     ("A", "create sequence sr_s"),
@@ -56,6 +60,7 @@ READ = [
     ("A", "select * from sr_down"),
     ("A", "select setval('sr_down', -50, false)"),
     ("A", "select * from sr_down"),
+    ("A", "select sequencename, last_value from pg_sequences where sequencename in ('sr_s', 'sr_down') order by 1"),
     ("A", "create sequence sr_small as smallint maxvalue 3"),
     ("A", "select nextval('sr_small')"),
     ("A", "select * from sr_small"),
@@ -92,6 +97,17 @@ READ = [
     ("A", "select nextval('sr_s')"),
     ("A", "rollback"),
     ("A", "select * from sr_s"),  # nextval is not undone
+    ("A", "select setval('sr_s', 70, false)"),
+    ("A", "begin"),
+    ("A", "alter sequence sr_s increment by 3 restart with 5"),
+    ("A", "select nextval('sr_s')"),
+    ("A", "rollback"),
+    ("A", "select * from sr_s"),
+    ("A", "select nextval('sr_s')"),
+    ("A", "begin"),
+    ("A", "drop sequence sr_s"),
+    ("A", "rollback"),
+    ("A", "select * from sr_s"),
     ("A", "drop sequence sr_t"),
     ("A", "select * from pg_temp.sr_t"),
 ]
@@ -206,3 +222,32 @@ def test_psql_describe_sequence(rem_dsn: str, pg_dsn: str) -> None:
             assert _psql(rem_dsn, cmd) == _psql(pg_dsn, cmd), cmd
     finally:
         _cleanup((rem_dsn, pg_dsn), "drop sequence if exists sr_psql; drop table if exists sr_psql_t")
+
+
+def test_is_called_survives_a_restart(tmp_path: Path) -> None:
+    """setval(…, false) / RESTART state is stored: after reopening, the relation shows it unchanged."""
+    settings = Settings(data_dir=tmp_path / "db")
+    steps = ["create sequence sr_r1", "select setval('sr_r1', 40, false)",
+             "create sequence sr_r2 start 9", "alter sequence sr_r2 restart with 20",
+             "create sequence sr_r3", "select nextval('sr_r3')"]
+    query = "select (select row(last_value, is_called)::text from sr_r1), " \
+            "(select row(last_value, is_called)::text from sr_r2), (select row(last_value, is_called)::text from sr_r3)"
+    db = open_database(settings)
+    try:
+        s = db.session("rem", "rem", {})
+        for sql in steps:
+            s.execute(s.prepare(sql, ()), ())
+        before = list(s.execute(s.prepare(query, ()), ()).rows)
+        s.close()
+    finally:
+        db.close()
+    db = open_database(settings)
+    try:
+        s = db.session("rem", "rem", {})
+        after = list(s.execute(s.prepare(query, ()), ()).rows)
+        nxt = list(s.execute(s.prepare("select nextval('sr_r1'), nextval('sr_r2'), nextval('sr_r3')", ()), ()).rows)
+        s.close()
+    finally:
+        db.close()
+    assert before == after == [("(40,f)", "(20,f)", "(1,t)")]
+    assert nxt == [(40, 20, 2)]

@@ -227,7 +227,8 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
         while c.cur is not None and c.cur.text == ",":
             c.next()
             targets.append(_qualified(c))
-        c.match("CASCADE") or c.match("RESTRICT")
+        cascade = c.match("CASCADE")
+        c.match("RESTRICT")
 
         def drop(s: Any) -> list[Notice]:
             reg = s.db.registry
@@ -246,10 +247,33 @@ def prepare(session: Any, sql: str, c: Cursor, word: str) -> Statement | None:
                         detail=f"default value for column {d.owner_column} of table {d.owner_table} depends on "
                                f"sequence {d.name}",
                         hint="Use DROP ... CASCADE to drop the dependent objects too.")
+                _drop_views(reg, d, cascade)
                 reg.drop_sequence(d.key)
             return notices
         return ddl_statement(sql, "DROP SEQUENCE", drop)
     return None
+
+
+def _drop_views(reg: Any, d: SequenceDef, cascade: bool) -> None:
+    """The views selecting from sequence ``d``: dropped with CASCADE, else 2BP01 (PostgreSQL's wording)."""
+    from types import SimpleNamespace
+
+    from engine.errors import DependentObjectsStillExist
+    from engine.sql.views import views_on
+
+    deps = views_on(reg, SimpleNamespace(schema=d.schema, name=d.name, kind="S"))
+    if not deps:
+        return
+    if cascade:
+        for v, _, _ in deps:
+            if reg.get_view(v.name, v.schema) is not None:
+                reg.drop_view(v.name, v.schema)
+        return
+    raise DependentObjectsStillExist(
+        f"cannot drop sequence {d.name} because other objects depend on it",
+        detail="\n".join(f"view {v.name} depends on {'sequence' if kind == 'table' else kind} {name}"
+                         for v, kind, name in deps),
+        hint="Use DROP ... CASCADE to drop the dependent objects too.")
 
 
 def _find(s: Any, schema: str | None, name: str) -> SequenceDef | None:

@@ -51,7 +51,7 @@ def create_view(session: Any, sql: str, node: exp.Create) -> Statement:
 
     def resolve_and_note(name: str, schema: str | None) -> tuple[str, Any]:
         kind, rel = resolve(name, schema)
-        if kind in ("table", "view") and [rel.schema, rel.name] not in depends:
+        if (kind in ("table", "view") or getattr(rel, "kind", "") == "S") and [rel.schema, rel.name] not in depends:
             depends.append([rel.schema, rel.name])
         return kind, rel
 

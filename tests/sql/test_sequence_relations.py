@@ -108,6 +108,15 @@ READ = [
     ("A", "drop sequence sr_s"),
     ("A", "rollback"),
     ("A", "select * from sr_s"),
+    ("A", "create view sr_v as select last_value, is_called from sr_s"),
+    ("A", "create view sr_v2 as select last_value from sr_v"),
+    ("A", "select * from sr_v2"),
+    ("A", "drop sequence sr_s"),  # 2BP01
+    ("A", "drop sequence sr_s restrict"),
+    ("A", "drop sequence sr_s cascade"),
+    ("A", "select * from sr_v"),
+    ("A", "select is_called from sr_s"),
+    ("A", "create sequence sr_s"),
     ("A", "drop sequence sr_t"),
     ("A", "select * from pg_temp.sr_t"),
 ]
@@ -251,3 +260,22 @@ def test_is_called_survives_a_restart(tmp_path: Path) -> None:
         db.close()
     assert before == after == [("(40,f)", "(20,f)", "(1,t)")]
     assert nxt == [(40, 20, 2)]
+
+
+def _drop_error(dsn: str) -> tuple[str | None, str | None, str | None]:
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("create sequence sr_dep; create view sr_dep_v as select last_value from sr_dep; "
+                  "create view sr_dep_v2 as select * from sr_dep_v")
+        try:
+            c.execute("drop sequence sr_dep")
+        except psycopg.Error as e:
+            return e.sqlstate, e.diag.message_primary, e.diag.message_detail
+        finally:
+            c.execute("drop sequence if exists sr_dep cascade")
+    return None, None, None
+
+
+def test_drop_sequence_read_by_a_view(rem_dsn: str, pg_dsn: str) -> None:
+    rem = _drop_error(rem_dsn)
+    assert rem == _drop_error(pg_dsn)
+    assert rem[0] == "2BP01"

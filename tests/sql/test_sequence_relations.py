@@ -10,12 +10,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
 from engine.database import open_database
 from engine.settings import Settings
+from tests.sql.two_sessions import compare
 
 READ = [
     ("A", "create sequence sr_s"),
@@ -148,45 +148,6 @@ INFO = [
 ]
 
 
-def _temp_schema(c: psycopg.Connection) -> str | None:
-    row = c.execute("select nspname::text from pg_namespace where oid = pg_my_temp_schema()").fetchone()
-    return row[0] if row else None
-
-
-def _text(rows: list[tuple[Any, ...]]) -> list[tuple[str | None, ...]]:
-    return [tuple(None if v is None else str(v) for v in r) for r in rows]
-
-
-def _run(dsn: str, steps: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-    """Each step's outcome: ("rows", rows as text) or ("error", sqlstate), A's temporary schema shown as {A}."""
-    out: list[tuple[str, Any]] = []
-    conns = {k: psycopg.connect(dsn, autocommit=True) for k in "AB"}
-    try:
-        for who, sql in steps:
-            if "{A}" in sql:
-                temp = _temp_schema(conns["A"])
-                assert temp is not None, sql
-                sql = sql.replace("{A}", temp)
-            try:
-                cur = conns[who].execute(sql)
-                rows: Any = _text(cur.fetchall()) if cur.description else cur.statusmessage
-                a = _temp_schema(conns["A"])
-                out.append(("rows", repr(rows).replace(a, "{A}") if a else repr(rows)))
-            except psycopg.Error as e:
-                out.append(("error", e.sqlstate))
-    finally:
-        for c in conns.values():
-            c.close()
-    return out
-
-
-def _compare(rem_dsn: str, pg_dsn: str, steps: list[tuple[str, str]]) -> dict[str, tuple[str, Any]]:
-    rem, ref = _run(rem_dsn, steps), _run(pg_dsn, steps)
-    for (who, sql), r, p in zip(steps, rem, ref, strict=True):
-        assert r == p, f"{who}: {sql}\n  REM: {r}\n  PG:  {p}"
-    return dict(zip([s for _, s in steps], rem, strict=False))
-
-
 def _cleanup(dsns: tuple[str, ...], sql: str) -> None:
     for dsn in dsns:
         with psycopg.connect(dsn, autocommit=True) as c:
@@ -195,7 +156,7 @@ def _cleanup(dsns: tuple[str, ...], sql: str) -> None:
 
 def test_sequence_read_as_a_relation(rem_dsn: str, pg_dsn: str) -> None:
     try:
-        out = _compare(rem_dsn, pg_dsn, READ)
+        out = compare(rem_dsn, pg_dsn, READ, as_text=True)
     finally:
         _cleanup((rem_dsn, pg_dsn), "drop sequence if exists sr_s, sr_fresh, sr_down, sr_small; "
                                     "drop table if exists sr_tab, sr_ident; drop schema if exists sr_sch cascade")
@@ -206,7 +167,7 @@ def test_sequence_read_as_a_relation(rem_dsn: str, pg_dsn: str) -> None:
 
 def test_information_schema_sequences(rem_dsn: str, pg_dsn: str) -> None:
     try:
-        out = _compare(rem_dsn, pg_dsn, INFO)
+        out = compare(rem_dsn, pg_dsn, INFO, as_text=True)
     finally:
         _cleanup((rem_dsn, pg_dsn), "drop schema if exists sr_is cascade")
     listed = out["select sequence_name from information_schema.sequences where sequence_schema = 'sr_is' order by 1"]

@@ -8,10 +8,11 @@ on each side).
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import psycopg
 import pytest
+
+from tests.sql.two_sessions import compare
 
 # (session, statement): sessions "A" and "B" are two connections to the same server
 PG_TEMP_ALIAS = [
@@ -170,43 +171,8 @@ DISCARD = [
 ]
 
 
-def _temp_schema(c: psycopg.Connection) -> str | None:
-    return c.execute("select nspname::text from pg_namespace where oid = pg_my_temp_schema()").fetchone()[0] \
-        if c.execute("select pg_my_temp_schema() <> 0").fetchone()[0] else None
-
-
-def _run(dsn: str, steps: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-    """Each step's outcome: ("rows", rows) or ("error", sqlstate), with A's temporary schema shown as {A}."""
-    out: list[tuple[str, Any]] = []
-    conns = {k: psycopg.connect(dsn, autocommit=True) for k in "AB"}
-    try:
-        for who, sql in steps:
-            temp = _temp_schema(conns["A"]) if "{A}" in sql else None
-            if "{A}" in sql:
-                assert temp is not None, sql
-                sql = sql.replace("{A}", temp)
-            try:
-                cur = conns[who].execute(sql)
-                rows = cur.fetchall() if cur.description else cur.statusmessage
-                a = _temp_schema(conns["A"])
-                out.append(("rows", repr(rows).replace(a, "{A}") if a else repr(rows)))
-            except psycopg.Error as e:
-                out.append(("error", e.sqlstate))
-    finally:
-        for c in conns.values():
-            c.close()
-    return out
-
-
-def _compare(rem_dsn: str, pg_dsn: str, steps: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-    rem, ref = _run(rem_dsn, steps), _run(pg_dsn, steps)
-    for (who, sql), r, p in zip(steps, rem, ref, strict=True):
-        assert r == p, f"{who}: {sql}\n  REM: {r}\n  PG:  {p}"
-    return rem
-
-
 def test_pg_temp_alias_two_sessions(rem_dsn: str, pg_dsn: str) -> None:
-    out = dict(zip([s for _, s in PG_TEMP_ALIAS], _compare(rem_dsn, pg_dsn, PG_TEMP_ALIAS), strict=False))
+    out = compare(rem_dsn, pg_dsn, PG_TEMP_ALIAS)
     assert out["create table pg_temp.tq_t (a int, b serial)"] == ("rows", "'CREATE TABLE'")
     assert out["select relpersistence from pg_class where relname = 'tq_ctas'"] == ("rows", "[('t',)]")
     assert out["select a from {A}.tq_t"] == ("error", "0A000")
@@ -215,7 +181,7 @@ def test_pg_temp_alias_two_sessions(rem_dsn: str, pg_dsn: str) -> None:
 
 def test_temp_sequences_two_sessions(rem_dsn: str, pg_dsn: str) -> None:
     try:
-        out = dict(zip([s for _, s in TEMP_SEQUENCES], _compare(rem_dsn, pg_dsn, TEMP_SEQUENCES), strict=False))
+        out = compare(rem_dsn, pg_dsn, TEMP_SEQUENCES)
     finally:
         for dsn in (rem_dsn, pg_dsn):
             with psycopg.connect(dsn, autocommit=True) as c:
@@ -272,6 +238,6 @@ def test_copy_into_pg_temp(rem_dsn: str, pg_dsn: str) -> None:
 
 
 def test_discard_temp_and_sequences(rem_dsn: str, pg_dsn: str) -> None:
-    out = dict(zip([s for _, s in DISCARD], _compare(rem_dsn, pg_dsn, DISCARD), strict=False))
+    out = compare(rem_dsn, pg_dsn, DISCARD)
     assert out["select a from tq_d2"] == ("error", "42P01")
     assert out["select b from tq_d2"] == ("rows", "[]")

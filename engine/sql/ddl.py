@@ -731,10 +731,12 @@ def _truncate(sql: str, node: exp.TruncateTable) -> Statement:
 
     def fn(s: Any, txn: Any) -> list[Notice]:
         from engine.sql.schemas import find_table
+        from engine.sql.wrong_object import check_truncate
 
         tables = []
         for n, sch in names:
             td = find_table(s, n, sch)
+            check_truncate(s, n, sch, td)
             if td is None:
                 raise UndefinedTable(f'relation "{n}" does not exist')
             tables.append(td)

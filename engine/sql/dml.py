@@ -47,11 +47,12 @@ def _target(session: Any, node: exp.Expression) -> tuple[Any, str]:
 
     td = find_table(session, name, t.db or None) if reg is not None else None
     if td is None:
-        from engine.virtual import lookup_virtual
+        from engine.sql.wrong_object import check_write
 
-        if lookup_virtual(t.db or "pg_catalog", name) or lookup_virtual("public", name):
-            raise WrongObjectType(f'cannot change relation "{name}"')
+        check_write(session, name, t.db or None, node)  # a sequence, view or catalog: PostgreSQL's error
         raise UndefinedTable(f'relation "{name}" does not exist')
+    if td.kind == "m":
+        raise WrongObjectType(f'cannot change materialized view "{name}"')
     return td, alias
 
 

@@ -720,11 +720,13 @@ class Planner:
                 self.ctes.pop()
 
     def _select(self, sel: exp.Select, parent: Scope | None) -> plan.Step:
-        if sel.args.get("locks"):
-            pass  # FOR UPDATE/SHARE: single-writer store, nothing to lock
         if sel.args.get("into"):
             raise FeatureNotSupported("SELECT INTO is not supported")
         step = self.joins(sel, parent)
+        if sel.args.get("locks"):  # FOR UPDATE/SHARE: single-writer store, nothing to lock; PostgreSQL's 42809
+            from engine.sql.wrong_object import check_locks
+
+            check_locks(step)
         scope = Scope(step.cols, parent=parent, query=self.qi())
         comp = Compiler(scope, self, self.params)
         where = sel.args.get("where")

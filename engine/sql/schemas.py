@@ -81,8 +81,7 @@ def create_schema(sql: str, node: exp.Create) -> Statement:
 
     def fn(s: Any) -> list[Notice]:
         reg = s.db.registry
-        if name.startswith(("pg_temp", "pg_toast")):  # the sessions' temporary schemas (temp_relations.py);
-            # PostgreSQL reserves every pg_ name, REM only these (existing data dirs may hold other pg_ schemas)
+        if name.startswith("pg_"):  # as PostgreSQL (data dirs made before this rule may still hold pg_ schemas)
             raise ReservedName(f'unacceptable schema name "{name}"',
                                detail='The prefix "pg_" is reserved for system schemas.')
         if name in reg.schemas() or name in SYSTEM_SCHEMAS:

@@ -135,18 +135,18 @@ def test_schema_changes_invalidate_the_plan(table: psycopg.Connection) -> None:
 
 
 def test_view_named_like_a_table(table: psycopg.Connection) -> None:
-    table.execute("create schema pg_pt_s")
-    table.execute("create table pg_pt_s.v (id int primary key, ok boolean)")
-    table.execute("insert into pg_pt_s.v values (1, false), (2, true)")
-    table.execute("create view v as select * from pg_pt_s.v where ok")
+    table.execute("create schema pt_s")
+    table.execute("create table pt_s.v (id int primary key, ok boolean)")
+    table.execute("insert into pt_s.v values (1, false), (2, true)")
+    table.execute("create view v as select * from pt_s.v where ok")
     try:
         assert both(table, "select * from v where id = %s", (1,)) == []
         assert both(table, "select * from v where id = %s", (2,)) == [(2, True)]
-        assert both(table, "select * from pg_pt_s.v where id = %s", (1,)) == [(1, False)]
+        assert both(table, "select * from pt_s.v where id = %s", (1,)) == [(1, False)]
     finally:
         table.execute("drop view v")
-        table.execute("drop table pg_pt_s.v")
-        table.execute("drop schema pg_pt_s")
+        table.execute("drop table pt_s.v")
+        table.execute("drop schema pt_s")
 
 
 def test_statement_timeout_and_failed_transaction(table: psycopg.Connection) -> None:

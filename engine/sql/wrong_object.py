@@ -62,6 +62,8 @@ def check_write(s: Any, name: str, schema: str | None, node: exp.Expression) -> 
     hint = (f"To enable {gerund} the view, provide an INSTEAD OF {cmd} trigger or an unconditional "
             f"ON {cmd} DO INSTEAD rule.")
     detail = None if kind == "catalog" else not_updatable(rel.view_sql or "", cmd != "DELETE")
+    if kind == "view" and detail is None and _reads_sequence(s, rel):
+        detail = _detail("that do not select from a single table or view")
     if kind == "view" and detail is None:
         raise FeatureNotSupported(f'cannot {verb} view "{name}"',
                                   detail="REM does not write through views.")
@@ -99,6 +101,18 @@ def not_updatable(view_sql: str, check_cols: bool) -> str | None:
     if check_cols and not any(isinstance(e, (exp.Column, exp.Star)) for e in outputs):
         return _detail("that have no updatable columns")
     return None
+
+
+def _reads_sequence(s: Any, view: Any) -> bool:
+    """Whether the one relation a view selects from is a sequence (PostgreSQL does not write through those)."""
+    from engine.sql.statements import parse_one
+
+    frm = parse_one(view.view_sql or "").args.get("from_")
+    t = frm.this if frm is not None else None
+    if not isinstance(t, exp.Table):
+        return False
+    found = classify(s, t.name, t.db or None)
+    return found is not None and found[0] == "sequence"
 
 
 def _detail(what: str) -> str:

@@ -95,6 +95,8 @@ def test_writes_to_views_and_materialized_views(rem_dsn: str, pg_dsn: str) -> No
         "insert into vc values (1)",
         "truncate v",
         "truncate t, vs",
+        "insert into vs values (1, 0, false)",
+        "delete from vs",
         "insert into mv values (1)",
         "update mv set a = 2",
         "delete from mv",

@@ -22,7 +22,7 @@ from engine.errors import (
     UndefinedColumn,
     UndefinedTable,
 )
-from engine.sql import aggregates, join_pushdown, plan
+from engine.sql import aggregates, join_pushdown, plan, subquery_pushdown
 from engine.sql.compiler import AGG_NODES, CE, Compiler, const, func_args, func_name, is_aggregate
 from engine.sql.dialect import DIALECT
 from engine.sql.scope import ColInfo, ExecState, QueryInfo, Scope
@@ -171,7 +171,8 @@ class Planner:
                 raise FeatureNotSupported("LATERAL is not supported")
             step = self.query(node.this, parent)
             a = alias or "unnamed_subquery"
-            return plan.SubqueryScan(step, a, self._rename(step.cols, a, colnames))
+            return subquery_pushdown.remember(plan.SubqueryScan(step, a, self._rename(step.cols, a, colnames)),
+                                              node.this, parent)
         if isinstance(node, exp.Values):
             step = self.values(node, parent)
             a = alias or "*VALUES*"
@@ -209,7 +210,7 @@ class Planner:
         if kind == "view":
             from engine.sql.views import expand_view
 
-            return expand_view(self, obj, a, colnames)
+            return subquery_pushdown.remember(expand_view(self, obj, a, colnames), None, None, obj)
         if kind == "virtual":
             cols = [ColInfo(a, n, o, table_oid=obj.oid, attnum=i + 1) for i, (n, o) in enumerate(obj.columns)]
             for i, n in enumerate(colnames):
@@ -1682,6 +1683,11 @@ def _any_outer(step: plan.Step) -> bool:
 
 def pushdown(step: plan.Step, where: exp.Expression, comp: Compiler) -> plan.Step:
     """WHERE on a plain table scan: equality/IN/range conjuncts on key or indexed columns become index access."""
+    if isinstance(step, plan.SubqueryScan):  # safe conjuncts move into a FROM subquery/view (subquery_pushdown)
+        step, rest = subquery_pushdown.push(step, where, comp)
+        if rest is None:
+            return step
+        where = rest
     pred = comp.predicate(where)
     text = where.sql(dialect=DIALECT)
     if isinstance(step, plan.Scan):

@@ -13,7 +13,9 @@ list, row locks, or grouping sets; the conjunct references at least one of its c
 query column — a name could be captured by the inner FROM), has no subquery, aggregate, window, volatile or
 set-returning call; every output it references has a known type, no subquery and nothing volatile; in a grouped
 subquery (GROUP BY, aggregates or HAVING) every referenced output is a GROUP BY expression (matched by text or
-position) and there is a GROUP BY. Set operations (UNION ALL …) are not entered.
+position) and there is a GROUP BY. A UNION [ALL] / INTERSECT without ORDER BY/LIMIT takes a conjunct into every
+branch when each branch is safe and every column it uses has the set operation's output type in each branch (no
+implicit cast in between); EXCEPT is not entered.
 """
 
 from __future__ import annotations
@@ -55,37 +57,68 @@ def push(step: plan.SubqueryScan, where: exp.Expression, comp: Any) -> tuple[pla
         from engine.sql.statements import parse_one
 
         query = parse_one(view.view_sql or "")
-    if not isinstance(query, exp.Select) or not _plain(query):
+    leaves = _leaves(query, step.child)
+    if leaves is None:
         return step, where
     planner = comp.planner
     if view is not None:
         planner = type(planner)(planner.env, planner.params)  # outer CTEs are invisible to a view
-    outputs = _outputs(query, planner, parent if view is None else None)
-    if outputs is None or len(outputs) != len(step.cols):
-        return step, where
-    inner_cols = step.child.cols
-    grouped = _grouped(query)
-    group_texts = _group_texts(query) if grouped else set()
-    pushed: list[exp.Expression] = []
+        parent = None
+    shapes = []
+    for sel, types in leaves:
+        outputs = _outputs(sel, planner, parent)
+        if outputs is None or len(outputs) != len(step.cols):
+            return step, where
+        grouped = _grouped(sel)
+        shapes.append((outputs, types, grouped, _group_texts(sel) if grouped else set()))
+    pushed: list[list[exp.Expression]] = []
     kept: list[exp.Expression] = []
     for c in _conjuncts(where):
-        moved = _substitute(c, comp, outputs, inner_cols, grouped, group_texts)
-        if moved is None:
+        moved = [_substitute(c, comp, *shape) for shape in shapes]
+        if any(m is None for m in moved):
             kept.append(c)
         else:
-            pushed.append(moved)
+            pushed.append(moved)  # type: ignore[arg-type]
     if not pushed:
         return step, where
     new_q = query.copy()
-    old_where = new_q.args.get("where")
-    conds = ([exp.Paren(this=old_where.this.copy())] if old_where is not None else []) + pushed
-    new_q.set("where", exp.Where(this=exp.and_(*conds, copy=False)))
-    inner = planner.query(new_q, parent if view is None else None)
+    for k, (sel, _) in enumerate(_leaves(new_q, None) or []):
+        old_where = sel.args.get("where")
+        conds = ([exp.Paren(this=old_where.this.copy())] if old_where is not None else []) + [p[k] for p in pushed]
+        sel.set("where", exp.Where(this=exp.and_(*conds, copy=False)))
+    inner = planner.query(new_q, parent)
     if len(inner.cols) != len(step.cols):
         return step, where
     out = plan.SubqueryScan(inner, step.alias, step.cols)
     remember(out, new_q, parent, view)
     return out, (exp.and_(*kept, copy=False) if kept else None)
+
+
+def _leaves(q: exp.Expression, planned: plan.Step | None) -> list[tuple[exp.Select, list[int]]] | None:
+    """The SELECTs a conjunct goes into, each with its output types as the subquery's output types where they
+    agree (else -1: a column whose value a set operation casts); None when the query is not pushable.
+    ``planned``: the subquery's plan (types), or None when only the SELECT nodes are wanted."""
+    if isinstance(q, exp.Subquery) and not any(q.args.get(k) for k in ("order", "limit", "offset")):
+        return _leaves(q.this, planned)
+    if isinstance(q, exp.Select):
+        if not _plain(q):
+            return None
+        return [(q, [c.oid for c in planned.cols] if planned is not None else [])]
+    if not isinstance(q, (exp.Union, exp.Intersect)) or any(
+            q.args.get(k) for k in ("order", "limit", "offset", "with", "with_")):
+        return None  # EXCEPT: a filter on the right would change which rows are removed
+    if planned is not None and not isinstance(planned, plan.SetOp):
+        return None
+    lp = planned.left if isinstance(planned, plan.SetOp) else None
+    rp = planned.right if isinstance(planned, plan.SetOp) else None
+    left, right = _leaves(q.this, lp), _leaves(q.expression, rp)
+    if left is None or right is None:
+        return None
+    if planned is not None:
+        want = [c.oid for c in planned.cols]
+        left = [(sel, [t if t == w else -1 for t, w in zip(ts, want, strict=False)]) for sel, ts in left]
+        right = [(sel, [t if t == w else -1 for t, w in zip(ts, want, strict=False)]) for sel, ts in right]
+    return left + right
 
 
 def _plain(sel: exp.Select) -> bool:
@@ -182,7 +215,7 @@ def _ident(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=not plain)
 
 
-def _substitute(c: exp.Expression, comp: Any, outputs: list[exp.Expression | None], inner_cols: list[Any],
+def _substitute(c: exp.Expression, comp: Any, outputs: list[exp.Expression | None], types: list[int],
                 grouped: bool, group_texts: set[str]) -> exp.Expression | None:
     """``c`` with its column references replaced by the subquery's outputs, or None when it must stay outside."""
     if volatile(c) or any(isinstance(n, (exp.Subquery, exp.Select, exp.Exists, exp.Window, exp.Star))
@@ -202,7 +235,7 @@ def _substitute(c: exp.Expression, comp: Any, outputs: list[exp.Expression | Non
         if depth != 0 or info.name != col.name or i >= len(outputs):
             return None  # an outer reference (could be captured inside) or not a plain output column
         out = outputs[i]
-        if out is None or inner_cols[i].oid == T.UNKNOWN:
+        if out is None or types[i] in (T.UNKNOWN, -1):
             return None
         if volatile(out) or any(isinstance(n, (exp.Subquery, exp.Select, exp.Exists, exp.Window))
                                 or is_aggregate(n) for n in out.walk()):

@@ -57,6 +57,8 @@ def push(step: plan.SubqueryScan, where: exp.Expression, comp: Any) -> tuple[pla
         from engine.sql.statements import parse_one
 
         query = parse_one(view.view_sql or "")
+    if any(isinstance(n, (exp.Insert, exp.Update, exp.Delete)) for n in query.walk()):
+        return step, where  # a data-modifying WITH is planned (and run) once
     leaves = _leaves(query, step.child)
     if leaves is None:
         return step, where
@@ -131,7 +133,8 @@ def _plain(sel: exp.Select) -> bool:
     g = sel.args.get("group")
     if g is not None and any(g.args.get(k) for k in ("grouping_sets", "rollup", "cube", "totals", "all")):
         return False
-    for item in sel.expressions:
+    order = sel.args.get("order")
+    for item in list(sel.expressions) + ([o.this for o in order.expressions] if order is not None else []):
         for n in _walk_level(item):
             if isinstance(n, (exp.Window, exp.Unnest, exp.Explode)):
                 return False

@@ -87,6 +87,7 @@ select * from (select distinct on (category) category, id from sp_big order by c
   order by category;
 select * from (select id, row_number() over (order by id) rn from sp_big) s where id > 295 order by id;
 select * from (select id, sum(v) over (partition by category) t from sp_big) s where id < 5 order by id;
+select * from (select id from sp_big order by row_number() over (order by v, id)) s where id < 9 order by id;
 -- set-returning functions in the target list, UNION ALL
 select * from (select id, generate_series(1, 2) g from sp_big) s where id < 3 order by id, g;
 select * from (select id, v from sp_big union all select id, x from sp_small) u where id = 5 order by v;
@@ -150,6 +151,13 @@ select s.id, (select count(*) from sp_v b where b.sid = s.id and b.category = 'c
 select s.id from sp_small s where exists (select 1 from (select sid, v from sp_big) b where b.sid = s.id and b.v > 7)
   order by s.id;
 select s.id, (select max(n) from sp_vg g where g.sid = s.x) from sp_small s order by s.id;
+-- CTEs referenced from a subquery, a data-modifying WITH runs once
+with c as (select id, v from sp_big) select * from (select * from c where v > 1) s where id < 9 order by id;
+select * from (with c as (select id, category from sp_big) select * from c) s where category = 'c2' and id < 30
+  order by id;
+create table sp_ins (id int, v int);
+with x as (insert into sp_ins values (1, 2), (2, 3) returning *) select * from (select * from x) s where id = 1;
+select count(*) from sp_ins;
 -- errors stay PostgreSQL's
 select * from sp_v where nosuch = 1;
 select * from sp_v where category = 1;

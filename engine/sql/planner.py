@@ -169,10 +169,8 @@ class Planner:
         if isinstance(node, exp.Subquery):
             if node.args.get("lateral") or isinstance(node.this, exp.Lateral):
                 raise FeatureNotSupported("LATERAL is not supported")
-            step = self.query(node.this, parent)
             a = alias or "unnamed_subquery"
-            return subquery_pushdown.remember(plan.SubqueryScan(step, a, self._rename(step.cols, a, colnames)),
-                                              node.this, parent)
+            return subquery_pushdown.plan_subquery(self, node.this, parent, a, colnames)
         if isinstance(node, exp.Values):
             step = self.values(node, parent)
             a = alias or "*VALUES*"
@@ -208,9 +206,7 @@ class Planner:
         kind, obj = self.resolve_table(name, schema)
         a = alias or name
         if kind == "view":
-            from engine.sql.views import expand_view
-
-            return subquery_pushdown.remember(expand_view(self, obj, a, colnames), None, None, obj)
+            return subquery_pushdown.expand_view(self, obj, a, colnames)
         if kind == "virtual":
             cols = [ColInfo(a, n, o, table_oid=obj.oid, attnum=i + 1) for i, (n, o) in enumerate(obj.columns)]
             for i, n in enumerate(colnames):

@@ -279,3 +279,18 @@ def test_explain_union_all_branches_each_take_the_filter(tables: Any) -> None:
     text = _plan(tables, sql)
     assert text.startswith("Subquery Scan on u") and text.count("Index Cond: (") == 2
     assert sorted(tables.rows(sql)) == [(1, "a"), (1, "a"), (3, "a"), (3, "a")]
+
+
+def test_nested_views_are_expanded_once_per_level(tables: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan that a pushdown replaced is reused within the statement: not 2^depth plannings of a view chain."""
+    from engine.sql import views
+
+    tables.run("create view n0 as select * from big where v > 0")
+    for k in range(1, 7):
+        tables.run(f"create view n{k} as select * from n{k - 1} where id > {k - 10}")
+    calls: list[str] = []
+    real = views.expand_view
+    monkeypatch.setattr(views, "expand_view", lambda p, v, *a: calls.append(v.name) or real(p, v, *a))
+    assert tables.rows("select id from n6 where category = 'a' order by id") == [(1,)]
+    assert sorted(calls) == [f"n{k}" for k in range(7)]
+    assert "Index Cond: (big.category = 'a')" in _plan(tables, "select id from n6 where category = 'a'")

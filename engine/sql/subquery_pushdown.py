@@ -39,7 +39,7 @@ _ALLOWED = {"expressions", "from", "from_", "joins", "where", "group", "having",
 def remember(step: plan.SubqueryScan, query: exp.Expression | None, parent: Any, view: Any = None,
              key: tuple[Any, ...] | None = None) -> plan.SubqueryScan:
     """Mark ``step`` as planned from ``query`` under ``parent`` (``view``: the TableDef of a view, whose stored
-    query is parsed when a conjunct may move; else None). ``key``: set on an unchanged plan of the query, which
+    query is parsed when a conjunct may move; else None). ``key``: set on an unchanged plan of a view, which
     may be reused in the same statement once a pushdown replaced it (see :func:`_release`)."""
     step._rem_source = (query, parent, view, key)  # type: ignore[attr-defined]
     return step
@@ -47,20 +47,18 @@ def remember(step: plan.SubqueryScan, query: exp.Expression | None, parent: Any,
 
 def plan_subquery(planner: Any, query: exp.Expression, parent: Any, alias: str,
                   colnames: list[str]) -> plan.SubqueryScan:
-    """A subquery in FROM, planned (or a plan of it that a pushdown replaced in this statement, reused)."""
-    key = ("subquery", id(query), id(parent))
-    step = _reuse(planner.env, key, (query, parent))
-    if step is None:
-        step = planner.query(query, parent)
-    return remember(plan.SubqueryScan(step, alias, planner._rename(step.cols, alias, colnames)), query, parent,
-                    None, key)
+    """A subquery in FROM, planned. (Its plan is not reused after a pushdown: a copy of its query would see other
+    CTE plans; nested FROM subqueries are planned again per level, unlike views.)"""
+    step = planner.query(query, parent)
+    return remember(plan.SubqueryScan(step, alias, planner._rename(step.cols, alias, colnames)), query, parent)
 
 
 def expand_view(planner: Any, view: Any, alias: str, colnames: list[str]) -> plan.SubqueryScan:
     """A view in FROM (:func:`engine.sql.views.expand_view`), reusing a plan of it that a pushdown replaced in this
     statement: nested views are planned O(depth²) times instead of O(2^depth)."""
     key = ("view", view.schema, view.name, view.view_sql)
-    step = _reuse(planner.env, key, None)
+    lst = _free(planner.env).get(key)
+    step = lst.pop() if lst else None
     if step is None:
         from engine.sql.views import expand_view as expand
 
@@ -70,7 +68,7 @@ def expand_view(planner: Any, view: Any, alias: str, colnames: list[str]) -> pla
     return remember(sq, None, None, view, key)
 
 
-def _free(env: Any) -> dict[tuple[Any, ...], list[tuple[Any, plan.Step]]]:
+def _free(env: Any) -> dict[tuple[Any, ...], list[plan.Step]]:
     """Plans discarded by a pushdown while planning this statement (the Env lives for one statement)."""
     free = getattr(env, "_rem_free_plans", None)
     if free is None:
@@ -78,24 +76,12 @@ def _free(env: Any) -> dict[tuple[Any, ...], list[tuple[Any, plan.Step]]]:
     return free
 
 
-def _reuse(env: Any, key: tuple[Any, ...], owner: Any) -> plan.Step | None:
-    """A released plan for ``key`` planned from ``owner`` (the query and parent scope objects: an id() key names
-    the same objects, kept alive by the entry, not new ones at a reused address)."""
-    lst = _free(env).get(key)
-    while lst:
-        got, step = lst.pop()
-        if got == owner if owner is None else (got[0] is owner[0] and got[1] is owner[1]):
-            return step
-    return None
-
-
 def _release(env: Any, step: plan.Step) -> None:
-    """Offer the unchanged subquery plans in ``step`` (no longer part of any plan) for reuse."""
+    """Offer the unchanged view plans in ``step`` (no longer part of any plan) for reuse."""
     if isinstance(step, plan.SubqueryScan):
         src = getattr(step, "_rem_source", None)
         if src is not None and src[3] is not None:
-            owner = None if src[2] is not None else (src[0], src[1])
-            _free(env).setdefault(src[3], []).append((owner, step.child))
+            _free(env).setdefault(src[3], []).append(step.child)
     elif isinstance(step, (plan.Join, plan.Filter)):
         for child in step.children():
             _release(env, child)

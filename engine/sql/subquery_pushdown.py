@@ -95,7 +95,6 @@ def push(step: plan.SubqueryScan, where: exp.Expression, comp: Any) -> tuple[pla
     if src is None:
         return step, where
     query, parent, view, _ = src
-    comp.predicate(where)  # errors (and parameter types) exactly as the filter above would report them
     if view is not None and query is None:
         from engine.sql.statements import parse_one
 
@@ -126,6 +125,7 @@ def push(step: plan.SubqueryScan, where: exp.Expression, comp: Any) -> tuple[pla
             pushed.append(moved)  # type: ignore[arg-type]
     if not pushed:
         return step, where
+    comp.predicate(where)  # errors (and parameter types) exactly as the filter above would report them
     new_q = query.copy()
     for k, (sel, _) in enumerate(_leaves(new_q, None) or []):
         old_where = sel.args.get("where")

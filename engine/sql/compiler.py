@@ -160,6 +160,17 @@ _ORDERED_SET: dict[type, str] = {exp.PercentileCont: "percentile_cont", exp.Perc
                                   exp.Mode: "mode"}
 
 
+def walk_level(e: exp.Expression) -> Any:
+    """The nodes of ``e`` without descending into nested queries (subqueries, SELECTs, set operations)."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        yield n
+        for child in n.iter_expressions():
+            if not isinstance(child, (exp.Subquery, exp.Select, exp.SetOperation)):
+                stack.append(child)
+
+
 def is_aggregate(node: exp.Expression) -> bool:
     if isinstance(node, exp.Filter):
         return is_aggregate(node.this)

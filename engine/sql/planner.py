@@ -23,7 +23,7 @@ from engine.errors import (
     UndefinedTable,
 )
 from engine.sql import aggregates, join_pushdown, plan, subquery_pushdown
-from engine.sql.compiler import AGG_NODES, CE, Compiler, const, func_args, func_name, is_aggregate
+from engine.sql.compiler import AGG_NODES, CE, Compiler, const, func_args, func_name, is_aggregate, walk_level
 from engine.sql.dialect import DIALECT
 from engine.sql.scope import ColInfo, ExecState, QueryInfo, Scope
 from engine.sql.sequences import sequence_relation
@@ -930,7 +930,7 @@ class Planner:
         for root in [e for e, _ in items] + ([sel.args["having"].this] if sel is not None and sel.args.get("having")
                                               else []) + ([o.this for o in sel.args["order"].expressions]
                                                           if sel is not None and sel.args.get("order") else []):
-            for n in _walk_no_sub(root):
+            for n in walk_level(root):
                 if isinstance(n, exp.Grouping):
                     gnodes.setdefault(n.sql(dialect=DIALECT), n)
         nbase = len(out_cols)
@@ -1618,18 +1618,6 @@ def _side(e: exp.Expression, scope: Scope, nleft: int) -> str | None:
     return "both" if sides else None
 
 
-def _walk_no_sub(e: exp.Expression) -> Any:
-    """Nodes of ``e`` without descending into subqueries."""
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        yield n
-        for child in n.iter_expressions():
-            if isinstance(child, (exp.Subquery, exp.Select, exp.SetOperation)):
-                continue
-            stack.append(child)
-
-
 def _find_aggs(e: exp.Expression) -> list[exp.Expression]:
     out = []
     stack = [e]
@@ -1655,11 +1643,11 @@ def _find_aggs(e: exp.Expression) -> list[exp.Expression]:
 
 
 def _find_windows(e: exp.Expression) -> list[exp.Window]:
-    return [n for n in _walk_no_sub(e) if isinstance(n, exp.Window)]
+    return [n for n in walk_level(e) if isinstance(n, exp.Window)]
 
 
 def _no_aggs(e: exp.Expression, where: str, nested: bool = False) -> None:
-    for n in _walk_no_sub(e):
+    for n in walk_level(e):
         if isinstance(n, exp.Window):
             from engine.errors import WindowingError
             raise WindowingError(f"window functions are not allowed in {where}")

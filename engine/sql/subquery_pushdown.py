@@ -27,7 +27,7 @@ from sqlglot import exp
 from engine import types as T
 from engine.functions import lookup
 from engine.sql import plan
-from engine.sql.compiler import func_name, is_aggregate
+from engine.sql.compiler import func_name, is_aggregate, walk_level
 from engine.sql.dialect import DIALECT
 from engine.sql.join_pushdown import volatile
 
@@ -179,7 +179,7 @@ def _plain(sel: exp.Select) -> bool:
         return False
     order = sel.args.get("order")
     for item in list(sel.expressions) + ([o.this for o in order.expressions] if order is not None else []):
-        for n in _walk_level(item):
+        for n in walk_level(item):
             if isinstance(n, (exp.Window, exp.Unnest, exp.Explode)):
                 return False
             if isinstance(n, exp.Func):
@@ -189,21 +189,10 @@ def _plain(sel: exp.Select) -> bool:
     return True
 
 
-def _walk_level(e: exp.Expression) -> Any:
-    """The nodes of ``e`` not inside a nested query."""
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        yield n
-        for child in n.iter_expressions():
-            if not isinstance(child, (exp.Subquery, exp.Select, exp.SetOperation)):
-                stack.append(child)
-
-
 def _grouped(sel: exp.Select) -> bool:
     if sel.args.get("group") is not None or sel.args.get("having") is not None:
         return True
-    return any(is_aggregate(n) for item in sel.expressions for n in _walk_level(item))
+    return any(is_aggregate(n) for item in sel.expressions for n in walk_level(item))
 
 
 def _group_texts(sel: exp.Select) -> set[str]:

@@ -67,12 +67,6 @@ _BIND_COMPLETE = m.BindComplete().encode()
 _CLOSE_COMPLETE = m.CloseComplete().encode()
 _EMPTY_QUERY = m.EmptyQueryResponse().encode()
 _SELECT_1 = command_complete("SELECT 1")
-_SELECT_N = [command_complete(f"SELECT {n}") for n in range(64)]
-
-
-def _select_tag(n: int) -> bytes:
-    return _SELECT_N[n] if n < 64 else command_complete(f"SELECT {n}")
-
 _RFQ = {s: m.ReadyForQuery(s).encode() for s in "ITE"}
 _FLUSH_BYTES = 1 << 18
 # what libpq sends after the Bind of a prepared execution (PQsendQueryPrepared): Describe portal "", Execute "" (all
@@ -310,7 +304,7 @@ class Connection:
             if cols is not None:  # a small column batch in text format: its DataRow cells
                 n = len(cols[0])
                 data = cell_data_rows(cols) if n else b""
-                tag = _select_tag(n)
+                tag = command_complete(f"SELECT {n}")  # (cached per tag text)
             elif len(rows) == 1:
                 data = plan[2](rows[0])
                 tag = _SELECT_1

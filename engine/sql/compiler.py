@@ -160,6 +160,15 @@ _ORDERED_SET: dict[type, str] = {exp.PercentileCont: "percentile_cont", exp.Perc
                                   exp.Mode: "mode"}
 
 
+def conjuncts(e: exp.Expression) -> list[exp.Expression]:
+    """The AND-ed parts of ``e`` (parentheses looked through)."""
+    if isinstance(e, exp.And):
+        return conjuncts(e.this) + conjuncts(e.expression)
+    if isinstance(e, exp.Paren):
+        return conjuncts(e.this)
+    return [e]
+
+
 def walk_level(e: exp.Expression) -> Any:
     """The nodes of ``e`` without descending into nested queries (subqueries, SELECTs, set operations)."""
     stack = [e]

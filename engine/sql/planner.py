@@ -23,7 +23,17 @@ from engine.errors import (
     UndefinedTable,
 )
 from engine.sql import aggregates, join_pushdown, plan, subquery_pushdown
-from engine.sql.compiler import AGG_NODES, CE, Compiler, const, func_args, func_name, is_aggregate, walk_level
+from engine.sql.compiler import (
+    AGG_NODES,
+    CE,
+    Compiler,
+    conjuncts,
+    const,
+    func_args,
+    func_name,
+    is_aggregate,
+    walk_level,
+)
 from engine.sql.dialect import DIALECT
 from engine.sql.scope import ColInfo, ExecState, QueryInfo, Scope
 from engine.sql.sequences import sequence_relation
@@ -328,7 +338,7 @@ class Planner:
             step = self._comma_join([self.from_item(it, parent) for it in items],
                                     _and_all(pool) if pool else None, parent)
             done = getattr(step, "_consumed", set())  # conjuncts the join already applied exactly
-            rest = [c for oc in on_conds for c in _conjuncts(oc) if c.sql(dialect=DIALECT) not in done]
+            rest = [c for oc in on_conds for c in conjuncts(oc) if c.sql(dialect=DIALECT) not in done]
             if rest:
                 comp = Compiler(Scope(step.cols, parent=parent, query=self.qi()), self, self.params)
                 cond = _and_all(rest)
@@ -391,7 +401,7 @@ class Planner:
             if kind != "full":
                 step, right, kept = self._on_below(step, right, kind, on, residual, scope, group, parent)
             res_fn = comp.predicate(_and_all(kept)) if kept else None
-            shown = [c for c in _conjuncts(on) if not any(c is m for m in residual) or any(c is k for k in kept)]
+            shown = [c for c in conjuncts(on) if not any(c is m for m in residual) or any(c is k for k in kept)]
             step = plan.Join(step, right, kind, lkeys, rkeys, res_fn,
                              _and_all(shown).sql(dialect=DIALECT) if shown else "")
         if joins and where is not None:
@@ -404,7 +414,7 @@ class Planner:
         (:mod:`engine.sql.join_pushdown`); the conjuncts applied below are marked for _select to skip."""
 
         scope = Scope(step.cols, parent=parent, query=self.qi())
-        done = join_pushdown.rewrite(step, group, _conjuncts(where), scope,
+        done = join_pushdown.rewrite(step, group, conjuncts(where), scope,
                                      functools.partial(self._attach, parent=parent, clause="WHERE"), group_done)
         if done:
             step._where_done = done  # type: ignore[attr-defined]  (_select skips these WHERE conjuncts)
@@ -422,7 +432,7 @@ class Planner:
         """ON conjuncts (not equi-keys) on one input that the join does not preserve filter that input before the
         join; strict ON conjuncts reduce the outer joins inside such an input. Returns (left, right, kept)."""
         nl = len(left.cols)
-        strict = [join_pushdown.nonnull_columns(c, scope) for c in _conjuncts(on)]
+        strict = [join_pushdown.nonnull_columns(c, scope) for c in conjuncts(on)]
         lnn = [{i for i in nn if i < nl} for nn in strict] if kind in ("inner", "right") else []
         rnn = [{i - nl for i in nn if i >= nl} for nn in strict] if kind in ("inner", "left") else []
         while any([join_pushdown.reduce_below(left, group, nn) for nn in lnn]
@@ -449,7 +459,7 @@ class Planner:
         return left, right, kept
 
     def _comma_join(self, steps: list[plan.Step], where: exp.Expression | None, parent: Scope | None) -> plan.Step:
-        conj = [c for c in _conjuncts(where)] if where is not None else []
+        conj = [c for c in conjuncts(where)] if where is not None else []
         owner: list[int] = []
         for k, st_ in enumerate(steps):
             owner += [k] * len(st_.cols)
@@ -576,7 +586,7 @@ class Planner:
         lkeys: list[Any] = []
         rkeys: list[Any] = []
         residual: list[exp.Expression] = []
-        for c in _conjuncts(on):
+        for c in conjuncts(on):
             if isinstance(c, exp.EQ):
                 a_side = _side(c.this, comp.scope, nleft)
                 b_side = _side(c.expression, comp.scope, nleft)
@@ -731,7 +741,7 @@ class Planner:
             comp.clause = "WHERE"  # type: ignore[attr-defined]
             _no_aggs(where.this, "WHERE")
             done = getattr(step, "_where_done", None)
-            rest_w = [c for c in _conjuncts(where.this) if c.sql(dialect=DIALECT) not in done] if done else None
+            rest_w = [c for c in conjuncts(where.this) if c.sql(dialect=DIALECT) not in done] if done else None
             if rest_w is None:
                 step = pushdown(step, where.this, comp)
             elif rest_w:
@@ -1583,14 +1593,6 @@ _EXACT_KEYS = frozenset((T.INT2, T.INT4, T.INT8, T.TEXT, T.VARCHAR, T.NAME, T.NU
                          T.TIMESTAMPTZ, T.BOOL, T.UUID))
 
 
-def _conjuncts(e: exp.Expression) -> list[exp.Expression]:
-    if isinstance(e, exp.And):
-        return _conjuncts(e.this) + _conjuncts(e.expression)
-    if isinstance(e, exp.Paren):
-        return _conjuncts(e.this)
-    return [e]
-
-
 def _and_all(es: list[exp.Expression]) -> exp.Expression:
     out = es[0]
     for e in es[1:]:
@@ -1681,7 +1683,7 @@ def pushdown(step: plan.Step, where: exp.Expression, comp: Compiler) -> plan.Ste
         best_text = ""
         lo_hi: dict[str, dict[str, Any]] = {}
         conj: list[exp.Expression] = []
-        for c in _conjuncts(where):
+        for c in conjuncts(where):
             if isinstance(c, exp.Between) and not c.args.get("symmetric") and not c.args.get("negate"):
                 conj.append(exp.GTE(this=c.this, expression=c.args["low"]))
                 conj.append(exp.LTE(this=c.this, expression=c.args["high"]))

@@ -27,7 +27,7 @@ from sqlglot import exp
 from engine import types as T
 from engine.functions import lookup
 from engine.sql import plan
-from engine.sql.compiler import func_name, is_aggregate, walk_level
+from engine.sql.compiler import conjuncts, func_name, is_aggregate, walk_level
 from engine.sql.dialect import DIALECT
 from engine.sql.join_pushdown import volatile
 
@@ -117,7 +117,7 @@ def push(step: plan.SubqueryScan, where: exp.Expression, comp: Any) -> tuple[pla
         shapes.append((outputs, types, grouped, _group_texts(sel) if grouped else set()))
     pushed: list[list[exp.Expression]] = []
     kept: list[exp.Expression] = []
-    for c in _conjuncts(where):
+    for c in conjuncts(where):
         moved = [_substitute(c, comp, *shape) for shape in shapes]
         if any(m is None for m in moved):
             kept.append(c)
@@ -291,14 +291,6 @@ def _substitute(c: exp.Expression, comp: Any, outputs: list[exp.Expression | Non
         else:
             copied.replace(repl)
     return new
-
-
-def _conjuncts(e: exp.Expression) -> list[exp.Expression]:
-    if isinstance(e, exp.And):
-        return _conjuncts(e.this) + _conjuncts(e.expression)
-    if isinstance(e, exp.Paren):
-        return _conjuncts(e.this)
-    return [e]
 
 
 __all__ = ["push", "remember"]

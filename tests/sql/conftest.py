@@ -32,6 +32,10 @@ class Runner:
     def one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         return self.rows(sql, params)[0][0]
 
+    def explain(self, sql: str) -> str:
+        """EXPLAIN's text of ``sql``."""
+        return "\n".join(r[0] for r in self.rows("explain " + sql))
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Any]:
@@ -49,3 +53,14 @@ def sess(db: Any) -> Iterator[Runner]:
         yield Runner(s)
     finally:
         s.close()
+
+
+@pytest.fixture
+def big_small(sess: Runner) -> Runner:
+    """``sess`` with big(id, sid, category indexed, v) and small(id, x), NULLs in both (the join tests' tables)."""
+    sess.run("create table big (id int primary key, sid int, category text, v int);"
+             "create index on big (category);"
+             "create table small (id int primary key, x int);"
+             "insert into big values (1, 1, 'a', 1), (2, 2, 'b', 2), (3, null, 'a', null);"
+             "insert into small values (1, 10), (2, null)")
+    return sess

@@ -149,3 +149,12 @@ def run_file(path: Path, rem_dsn: str, pg_dsn: str) -> tuple[int, list[str]]:
             for t in dict.fromkeys(created):
                 conn.execute(f"drop table if exists {t}")
     return len(stmts), diffs
+
+
+def assert_script_matches(path: Path, sql: str, rem_dsn: str, pg_dsn: str, at_least: int) -> None:
+    """Write ``sql`` to ``path``, run it on both servers (:func:`run_file`) and require identical outcomes for
+    every statement (at least ``at_least`` of them)."""
+    path.write_text(sql)
+    n, diffs = run_file(path, rem_dsn, pg_dsn)
+    assert n >= at_least
+    assert not diffs, f"{len(diffs)} of {n} statements differ:\n" + "\n".join(diffs)

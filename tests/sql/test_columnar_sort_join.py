@@ -31,10 +31,6 @@ def test_case_file_same_on_arrow_and_row_paths(tmp_path: Path) -> None:
         assert a == b
 
 
-def explain(s: Runner, q: str) -> str:
-    return "\n".join(r[0] for r in s.rows("explain " + q))
-
-
 def test_explain_names_the_columnar_steps(tmp_path: Path) -> None:
     db = open_database(Settings(data_dir=tmp_path / "db"))
     s = Runner(db.session("rem", "rem"))
@@ -42,17 +38,17 @@ def test_explain_names_the_columnar_steps(tmp_path: Path) -> None:
         s.run("create table t (id int primary key, g int, name text, data jsonb)")
         s.run("create table u (id int primary key, t_id int)")
 
-        assert "Columnar: pyarrow sort_indices" in explain(s, "select id from t where g = 1 order by name desc limit 5")
-        assert "Columnar: pyarrow group_by" in explain(s, "select distinct g, name from t")
-        assert "Columnar: pyarrow hash join" in explain(s, "select * from t join u on t.id = u.t_id")
-        assert "Columnar: pyarrow hash join" in explain(s, "select * from t left join u on t.id = u.t_id")
+        assert "Columnar: pyarrow sort_indices" in s.explain("select id from t where g = 1 order by name desc limit 5")
+        assert "Columnar: pyarrow group_by" in s.explain("select distinct g, name from t")
+        assert "Columnar: pyarrow hash join" in s.explain("select * from t join u on t.id = u.t_id")
+        assert "Columnar: pyarrow hash join" in s.explain("select * from t left join u on t.id = u.t_id")
         for q in ("select id from t order by lower(name) limit 5",  # an expression key
                   "select id from t order by data limit 5",  # jsonb has no exact Arrow image
                   "select distinct lower(name) from t",
                   "select * from t join u on t.id = u.t_id + 1",
                   "select * from t left join u on t.id = u.t_id and t.g > u.id",  # a residual condition
                   "select * from t full join u on t.id = u.t_id"):
-            assert "Columnar" not in explain(s, q), q
+            assert "Columnar" not in s.explain(q), q
     finally:
         db.close()
 
@@ -121,11 +117,11 @@ def test_join_conjuncts_applied_once(tmp_path: Path) -> None:
         s.run("create table t (id int primary key, g int, f float8, name text)")
         s.run("create table u (id int primary key, t_id int, n numeric(8,2))")
 
-        p = explain(s, "select count(*) from t join u on t.id = u.t_id where t.g = 1 and u.n > 2 group by t.g")
+        p = s.explain("select count(*) from t join u on t.id = u.t_id where t.g = 1 and u.n > 2 group by t.g")
         assert "Filter (" not in p and "Filter: (t.g = 1)" in p and "Filter: (u.n > 2)" in p, p
-        p = explain(s, "select * from t, u where t.id = u.t_id and t.g < u.id")
+        p = s.explain("select * from t, u where t.id = u.t_id and t.g < u.id")
         assert "Filter (t.id = u.t_id AND t.g < u.id)" in p or "Filter (t.g < u.id)" in p, p
-        p = explain(s, "select * from t join u on t.f = u.t_id")  # float vs int key: re-checked as SQL's =
+        p = s.explain("select * from t join u on t.f = u.t_id")  # float vs int key: re-checked as SQL's =
         assert "Filter (t.f = u.t_id)" in p, p
     finally:
         db.close()

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.sql.differential import run_file
+from tests.sql.differential import assert_script_matches
 
 SETUP = """
 create table jp_big (id int primary key, sid int, category text, v int);
@@ -155,11 +155,7 @@ drop sequence jp_seq;
 
 @pytest.mark.pg_reference
 def test_join_pushdown_matches_postgres(tmp_path: Path, rem_dsn: str, pg_dsn: str) -> None:
-    script = tmp_path / "join_pushdown.sql"
-    script.write_text(SETUP + QUERIES)
-    n, diffs = run_file(script, rem_dsn, pg_dsn)
-    assert n > 80
-    assert not diffs, f"{len(diffs)} of {n} statements differ:\n" + "\n".join(diffs)
+    assert_script_matches(tmp_path / "join_pushdown.sql", SETUP + QUERIES, rem_dsn, pg_dsn, at_least=81)
 
 
 @pytest.mark.pg_reference
@@ -179,102 +175,88 @@ def test_parameterized_left_join_matches_postgres(rem_dsn: str, pg_dsn: str) -> 
     assert results[0][0] and not results[0][2]
 
 
-def _plan(sess: Any, sql: str) -> str:
-    return "\n".join(r[0] for r in sess.rows("explain " + sql))
-
-
-@pytest.fixture
-def tables(sess: Any) -> Any:
-    sess.run("create table big (id int primary key, sid int, category text, v int);"
-             "create index on big (category);"
-             "create table small (id int primary key, x int);"
-             "insert into big values (1, 1, 'a', 1), (2, 2, 'b', 2), (3, null, 'a', null);"
-             "insert into small values (1, 10), (2, null)")
-    return sess
-
-
 def _split(plan_text: str, marker: str) -> tuple[str, str]:
     i = plan_text.index(marker)
     return plan_text[:i], plan_text[i:]
 
 
-def test_explain_left_only_filter_uses_the_index_below_the_join(tables: Any) -> None:
-    text = _plan(tables, "select * from big b left join small s on s.id = b.sid where b.category = 'a'")
+def test_explain_left_only_filter_uses_the_index_below_the_join(big_small: Any) -> None:
+    text = big_small.explain("select * from big b left join small s on s.id = b.sid where b.category = 'a'")
     assert text.startswith("Hash Join Left")  # no Filter on top: the WHERE moved below the join
     above, below = _split(text, "Index Scan using big_category_idx on big b")
     assert "Filter" not in above
     assert "Index Cond: (b.category = 'a')" in below
-    assert tables.rows("select b.id, s.x from big b left join small s on s.id = b.sid where b.category = 'a' "
+    assert big_small.rows("select b.id, s.x from big b left join small s on s.id = b.sid where b.category = 'a' "
                        "order by b.id") == [(1, 10), (3, None)]
 
 
-def test_explain_strict_right_predicate_reduces_to_inner_join(tables: Any) -> None:
-    text = _plan(tables, "select * from big b left join small s on s.id = b.sid where s.x = 10")
+def test_explain_strict_right_predicate_reduces_to_inner_join(big_small: Any) -> None:
+    text = big_small.explain("select * from big b left join small s on s.id = b.sid where s.x = 10")
     assert text.startswith("Hash Join")
     assert "Left" not in text
     assert "Seq Scan on small s\n" in text and "Filter: (s.x = 10)" in text.split("small s")[1]
-    assert tables.rows("select b.id from big b left join small s on s.id = b.sid where s.x = 10") == [(1,)]
+    assert big_small.rows("select b.id from big b left join small s on s.id = b.sid where s.x = 10") == [(1,)]
 
 
-def test_volatile_bound_is_no_index_condition(tables: Any) -> None:
-    text = _plan(tables, "select * from big b join small s on s.id = b.sid where b.id > random() and b.category = 'a'")
+def test_volatile_bound_is_no_index_condition(big_small: Any) -> None:
+    text = big_small.explain("select * from big b join small s on s.id = b.sid where b.id > random() and b.category = 'a'")
     assert "Index Cond: (b.category = 'a')" in text and "Filter: (b.id > RANDOM() AND b.category = 'a')" in text
-    assert "Index Cond: (b.id" not in _plan(tables, "select * from big b where b.id > random()")
+    assert "Index Cond: (b.id" not in big_small.explain("select * from big b where b.id > random()")
 
 
 @pytest.mark.parametrize("where", ["s.id IS NULL", "COALESCE(s.x, 0) = 0", "s.x IS DISTINCT FROM 10",
                                    "b.category = 'a' OR s.x = 10", "b.v > RANDOM()"])
-def test_explain_not_pushed_not_reduced(tables: Any, where: str) -> None:
-    text = _plan(tables, f"select * from big b left join small s on s.id = b.sid where {where}")
+def test_explain_not_pushed_not_reduced(big_small: Any, where: str) -> None:
+    text = big_small.explain(f"select * from big b left join small s on s.id = b.sid where {where}")
     assert text.startswith(f"Filter ({where})")
     assert "Hash Join Left" in text
 
 
-def test_explain_both_sides_strict_reduces_but_stays_on_top(tables: Any) -> None:
-    text = _plan(tables, "select * from big b left join small s on s.id = b.sid where s.x < b.v")
+def test_explain_both_sides_strict_reduces_but_stays_on_top(big_small: Any) -> None:
+    text = big_small.explain("select * from big b left join small s on s.id = b.sid where s.x < b.v")
     assert text.startswith("Filter (s.x < b.v)\n  ->  Hash Join \n")
 
 
-def test_explain_volatile_conjunct_stays_the_rest_moves(tables: Any) -> None:
-    text = _plan(tables, "select * from big b left join small s on s.id = b.sid "
+def test_explain_volatile_conjunct_stays_the_rest_moves(big_small: Any) -> None:
+    text = big_small.explain("select * from big b left join small s on s.id = b.sid "
                          "where b.category = 'b' and random() >= 0")
     assert text.startswith("Filter (RANDOM() >= 0)")
     assert "Index Cond: (b.category = 'b')" in text
 
 
-def test_explain_three_tables_and_subquery(tables: Any) -> None:
-    tables.run("create table third (id int primary key, bid int, w int); insert into third values (1, 1, 5)")
-    text = _plan(tables, "select * from big b left join small s on s.id = b.sid left join third t on t.bid = b.id "
+def test_explain_three_tables_and_subquery(big_small: Any) -> None:
+    big_small.run("create table third (id int primary key, bid int, w int); insert into third values (1, 1, 5)")
+    text = big_small.explain("select * from big b left join small s on s.id = b.sid left join third t on t.bid = b.id "
                          "where b.category = 'a' and t.w > 1")
     assert text.startswith("Hash Join")
     assert text.count("Left") == 1  # the join to third became inner, the one to small stays left
     assert "Index Cond: (b.category = 'a')" in text and "Filter: (t.w > 1)" in text
-    sub = _plan(tables, "select * from (select b.id, s.x from big b left join small s on s.id = b.sid "
+    sub = big_small.explain("select * from (select b.id, s.x from big b left join small s on s.id = b.sid "
                         "where b.category = 'a') q where q.x is null")
     assert "Index Cond: (b.category = 'a')" in sub
-    assert tables.rows("select b.id, t.w from big b left join small s on s.id = b.sid "
+    assert big_small.rows("select b.id, t.w from big b left join small s on s.id = b.sid "
                        "left join third t on t.bid = b.id where b.category = 'a' and t.w > 1") == [(1, 5)]
 
 
-def test_right_join_keeps_non_strict_filters_above(tables: Any) -> None:
+def test_right_join_keeps_non_strict_filters_above(big_small: Any) -> None:
     """A WHERE on the inner-join group under a RIGHT JOIN is not pushed into the group's items."""
     sql = ("select s.id from big b join small x on x.id = b.id right join small s on s.id = b.sid "
            "where b.category is null order by s.id")
-    assert tables.rows(sql) == []
-    assert _plan(tables, sql).startswith("Sort")
+    assert big_small.rows(sql) == []
+    assert big_small.explain(sql).startswith("Sort")
 
 
-def test_explain_on_condition_of_the_nullable_side_filters_it_first(tables: Any) -> None:
-    text = _plan(tables, "select * from big b left join small s on s.id = b.sid and s.x > 5 and b.v > 0")
+def test_explain_on_condition_of_the_nullable_side_filters_it_first(big_small: Any) -> None:
+    text = big_small.explain("select * from big b left join small s on s.id = b.sid and s.x > 5 and b.v > 0")
     assert text.startswith("Hash Join Left \n        Hash Cond: (s.id = b.sid AND b.v > 0)")
     assert "Seq Scan on small s\n          Filter: (s.x > 5)" in text
-    rows = tables.rows("select b.id, s.x from big b left join small s on s.id = b.sid and s.x > 5 order by b.id")
+    rows = big_small.rows("select b.id, s.x from big b left join small s on s.id = b.sid and s.x > 5 order by b.id")
     assert rows == [(1, 10), (2, None), (3, None)]
 
 
-def test_explain_inner_join_on_reduces_the_left_join_below(tables: Any) -> None:
-    tables.run("create table third (id int primary key, w int); insert into third values (1, 10)")
-    text = _plan(tables, "select * from big b left join small s on s.id = b.sid join third t on t.w = s.x")
+def test_explain_inner_join_on_reduces_the_left_join_below(big_small: Any) -> None:
+    big_small.run("create table third (id int primary key, w int); insert into third values (1, 10)")
+    text = big_small.explain("select * from big b left join small s on s.id = b.sid join third t on t.w = s.x")
     assert "Left" not in text
-    assert tables.rows("select b.id, t.id from big b left join small s on s.id = b.sid "
+    assert big_small.rows("select b.id, t.id from big b left join small s on s.id = b.sid "
                        "join third t on t.w = s.x") == [(1, 1)]
